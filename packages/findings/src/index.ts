@@ -1,0 +1,6 @@
+/**
+ * `@24h/findings`.
+ *
+ * @since 0.1.0
+ */
+export {}

@@ -1,0 +1,6 @@
+/**
+ * `@24h/reporting`.
+ *
+ * @since 0.1.0
+ */
+export {}

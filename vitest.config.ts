@@ -1,0 +1,24 @@
+import { defineConfig } from "vitest/config"
+
+const conditions = ["@24h/source"]
+const packages = ["core", "mocks", "chaos", "findings", "reporting", "cli"]
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
+  test: {
+    // Real sockets, child processes and files: give them room, but never wait forever.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    projects: [
+      ...packages.map((name) => ({
+        extends: true as const,
+        test: { name, root: `packages/${name}`, include: ["test/**/*.test.ts"] }
+      })),
+      {
+        extends: true as const,
+        test: { name: "examples", root: "examples", include: ["**/*.test.ts"], exclude: ["**/node_modules/**"] }
+      }
+    ]
+  }
+})
