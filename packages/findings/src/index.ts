@@ -1,6 +1,9 @@
 /**
- * `@24h/findings`.
+ * `@24h/findings` — the findings ledger: typed, safe under concurrency and crashes, with SARIF, JUnit and Markdown
+ * export.
  *
  * @since 0.1.0
  */
-export {}
+export * as Finding from "./Finding.ts"
+export * from "./FindingsError.ts"
+export * as Ledger from "./Ledger.ts"

@@ -1,0 +1,126 @@
+/**
+ * The one error type of `@24h/findings`: a tag, a `reason` users can match on, and a message that says what was
+ * wrong and where.
+ *
+ * @since 0.1.0
+ */
+import { Data } from "effect"
+
+/**
+ * Why a findings operation failed.
+ *
+ * - `InvalidPayload` — the add payload or a flag failed validation; the message lists every field (`title: must not
+ *   be empty`). Nothing was written.
+ * - `CorruptLedger` — a ledger file does not parse; the message names the file, the line and what is wrong. Run
+ *   `24h finding repair`.
+ * - `LockTimeout` — another process held the ledger lock longer than the wait allowed; the message names the holder.
+ * - `NotFound` — no finding has that id.
+ * - `Duplicate` — the same finding (type, component, normalised title) is already filed; `duplicateOf` is its id.
+ * - `Io` — a file could not be read or written.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type FindingsErrorReason = "InvalidPayload" | "CorruptLedger" | "LockTimeout" | "NotFound" | "Duplicate" | "Io"
+
+/**
+ * A failure of `@24h/findings`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Ledger } from "@24h/findings"
+ *
+ * Ledger.read("runs/run-01").pipe(
+ *   Effect.catchTag("FindingsError", (e) => Effect.succeed(`${e.reason}: ${e.message}`))
+ * )
+ * ```
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class FindingsError extends Data.TaggedError("FindingsError")<{
+  readonly reason: FindingsErrorReason
+  readonly message: string
+  /** For `Duplicate`: the id of the finding filed first. */
+  readonly duplicateOf?: string
+  /** For `CorruptLedger`: the file and the 1-based line that is wrong. */
+  readonly file?: string
+  readonly line?: number
+  /** For `InvalidPayload`: one entry per field. */
+  readonly issues?: ReadonlyArray<{ readonly field: string; readonly message: string }>
+  readonly cause?: unknown
+}> {}
+
+/**
+ * Builds a {@link FindingsError}.
+ *
+ * @example
+ * ```ts
+ * import { findingsError, preview } from "@24h/findings"
+ * findingsError("NotFound", "no finding FND-007 in findings.ndjson")
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const findingsError = (
+  reason: FindingsErrorReason,
+  message: string,
+  extra: Omit<ConstructorParameters<typeof FindingsError>[0], "reason" | "message"> = {}
+): FindingsError => new FindingsError({ reason, message, ...extra })
+
+/**
+ * Formats zod issues as `field: message (got value)` entries.
+ *
+ * @example
+ * ```ts
+ * import { Finding, issuesOf } from "@24h/findings"
+ * const r = Finding.Payload.safeParse({})
+ * if (!r.success) issuesOf(r.error.issues)
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const issuesOf = (
+  issues: ReadonlyArray<{
+    readonly path: ReadonlyArray<PropertyKey>
+    readonly message: string
+    readonly input?: unknown
+    readonly keys?: ReadonlyArray<string>
+  }>
+): Array<{ field: string; message: string }> =>
+  issues.map((i) => {
+    const base = i.path.map(String).join(".")
+    const field =
+      i.keys !== undefined && i.keys.length > 0
+        ? i.keys.map((k) => (base === "" ? k : `${base}.${k}`)).join(", ")
+        : base === ""
+          ? "(payload)"
+          : base
+    const got = i.input === undefined || i.keys !== undefined ? "" : ` (got ${preview(i.input)})`
+    return { field, message: `${i.message}${got}` }
+  })
+
+/**
+ * A short, safe preview of a value for an error message.
+ *
+ * @example
+ * ```ts
+ * import { findingsError, preview } from "@24h/findings"
+ * preview("x".repeat(1000)) // "\"xxx…" (80 characters)
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const preview = (value: unknown): string => {
+  let t: string
+  try {
+    t = typeof value === "string" ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value))
+  } catch {
+    t = typeof value
+  }
+  return t.length > 80 ? `${t.slice(0, 77)}...` : t
+}
