@@ -4,4 +4,11 @@
  * @since 0.1.0
  */
 export * from "./CoreError.ts"
+export * as Histogram from "./Histogram.ts"
+export * as Invariant from "./Invariant.ts"
+export * as Log from "./Log.ts"
+export * as Pipeline from "./Pipeline.ts"
+export * as Run from "./Run.ts"
 export * as Seed from "./Seed.ts"
+export * as Threshold from "./Threshold.ts"
+export { version } from "./version.ts"
