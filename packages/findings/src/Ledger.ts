@@ -1,16 +1,379 @@
 /**
- * The findings ledger.
+ * The findings ledger: an Effect service that files findings with sequential ids (`FND-001`…), stamps
+ * `created_at`, `agent` and `entry_id`, reports duplicates, and reads them back.
+ *
+ * The file-backed layer keeps, in a directory (a repository root or a run directory):
+ *
+ * ```
+ * findings.ndjson              the journal — the source of truth, one finding per line, fsync'd before add returns
+ * findings.json                a JSON array of every finding (a view, extended in place; jq-able at all times)
+ * findings/bugs.json           bug, security, performance, reliability, silent_failure
+ * findings/strengths.json      strength
+ * findings/improvements.json   improvement, dx, documentation, feature_request
+ * findings.lock                held for the few milliseconds of an append
+ * findings.rejected.ndjson     lines set aside by crash recovery or `24h finding repair`, with line and reason
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Ledger } from "@24h/findings"
+ *
+ * const program = Effect.gen(function*() {
+ *   const ledger = yield* Ledger.Ledger
+ *   const f = yield* ledger.add({
+ *     type: "bug",
+ *     entryId: "checkout-01",
+ *     agent: "claude",
+ *     payload: { title: "Retry storm on 503", severity: "high", description: "…", component: "payments" }
+ *   })
+ *   return f.id // "FND-001"
+ * })
+ * await Effect.runPromise(program.pipe(Effect.provide(Ledger.layerFile({ dir: "runs/run-01" }))))
+ * ```
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
-import type { Finding } from "./Finding.ts"
-import { FindingsError, findingsError } from "./FindingsError.ts"
+import { Clock, Context, Effect, Layer, Semaphore } from "effect"
+import {
+  Finding,
+  type Finding as FindingT,
+  FindingType,
+  type FindingType as FindingTypeT,
+  formatId,
+  MAX_BYTES,
+  normalizeId,
+  Payload,
+  type Severity
+} from "./Finding.ts"
+import { FindingsError, findingsError, issuesOf } from "./FindingsError.ts"
+import { fingerprintOf } from "./internal/fingerprint.ts"
+import type { LockOptions } from "./internal/lock.ts"
+import { TYPE_LEDGER } from "./internal/paths.ts"
 import { readSync as readDirSync } from "./internal/read.ts"
+import { type RepairReport as RepairReportT, repair as repairDir } from "./internal/repair.ts"
+import { Store } from "./internal/store.ts"
+
+/**
+ * What `add` takes: the flags of `24h finding add` and the payload (an object, or its JSON text).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface AddInput {
+  readonly type: string
+  readonly entryId: string
+  readonly agent: string
+  readonly payload: unknown
+  /** File it even when the same finding (type, component, normalised title) is already in the ledger. */
+  readonly force?: boolean
+}
+
+/**
+ * A filter for `list`; every given field must match.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Filter {
+  readonly type?: FindingTypeT
+  readonly severity?: Severity
+  readonly component?: string
+  readonly entryId?: string
+}
+
+/**
+ * The ledger service.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Service {
+  /** The ledger directory (absolute), or `undefined` for the in-memory ledger. */
+  readonly dir: string | undefined
+  /** Validates and files a finding; fails with `InvalidPayload` (nothing written) or `Duplicate`. */
+  readonly add: (input: AddInput) => Effect.Effect<FindingT, FindingsError>
+  /** Every finding in id order, optionally filtered. */
+  readonly list: (filter?: Filter) => Effect.Effect<ReadonlyArray<FindingT>, FindingsError>
+  /** One finding by id (`FND-007`, `fnd-7` or `7`); fails with `NotFound`. */
+  readonly get: (id: string) => Effect.Effect<FindingT, FindingsError>
+}
+
+/**
+ * The ledger service key.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Ledger } from "@24h/findings"
+ * const count = Effect.flatMap(Ledger.Ledger, (l) => l.list()).pipe(Effect.map((fs) => fs.length))
+ * ```
+ *
+ * @category services
+ * @since 0.1.0
+ */
+export class Ledger extends Context.Service<Ledger, Service>()("@24h/findings/Ledger") {}
+
+/**
+ * Options of the file-backed ledger.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface FileOptions extends LockOptions {
+  /** The directory holding `findings.json` and `findings/` (default: the current directory). */
+  readonly dir?: string
+  /** fsync the `findings.json` views as well as the journal (default true). */
+  readonly syncViews?: boolean
+}
+
+const invalid = (issues: ReadonlyArray<{ field: string; message: string }>): FindingsError =>
+  findingsError("InvalidPayload", issues.map((i) => `${i.field}: ${i.message}`).join("; "), { issues })
+
+/**
+ * Validates an add request into the finding it would file under `id` — pure, so callers can check a payload
+ * without a ledger.
+ *
+ * @example
+ * ```ts
+ * import { Ledger } from "@24h/findings"
+ * const r = Ledger.build({ type: "bug", entryId: "e1", agent: "a", payload: "{}" }, "FND-001", "2026-11-24T00:00:00.000Z")
+ * // r is a FindingsError: "severity: …; title: …; …"
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const build = (input: AddInput, id: string, createdAt: string): FindingT | FindingsError => {
+  const issues: Array<{ field: string; message: string }> = []
+  const type = FindingType.safeParse(input.type, { reportInput: true })
+  if (!type.success) issues.push(...issuesOf(type.error.issues).map((i) => ({ ...i, field: "--type" })))
+  const flags = Finding.pick({ entry_id: true, agent: true }).safeParse({ entry_id: input.entryId, agent: input.agent })
+  if (!flags.success) {
+    issues.push(
+      ...issuesOf(flags.error.issues).map((i) => ({ ...i, field: i.field === "entry_id" ? "--entry-id" : "--agent" }))
+    )
+  }
+  let raw = input.payload
+  if (typeof raw === "string") {
+    try {
+      raw = JSON.parse(raw)
+    } catch (e) {
+      issues.push({ field: "(payload)", message: `not valid JSON (${(e as Error).message})` })
+      return invalid(issues)
+    }
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    issues.push({
+      field: "(payload)",
+      message: `must be a JSON object (got ${Array.isArray(raw) ? "an array" : raw === null ? "null" : typeof raw})`
+    })
+    return invalid(issues)
+  }
+  const payload = Payload.safeParse(raw, { reportInput: true })
+  if (!payload.success) issues.push(...issuesOf(payload.error.issues))
+  if (issues.length > 0 || !payload.success || !type.success || !flags.success) return invalid(issues)
+  const p = payload.data
+  if (p.type !== undefined && p.type !== type.data) {
+    issues.push({
+      field: "type",
+      message: `payload says ${JSON.stringify(p.type)} but --type is ${JSON.stringify(type.data)}`
+    })
+  }
+  if (p.entry_id !== undefined && p.entry_id !== flags.data.entry_id) {
+    issues.push({
+      field: "entry_id",
+      message: `payload says ${JSON.stringify(p.entry_id)} but --entry-id is ${JSON.stringify(flags.data.entry_id)}`
+    })
+  }
+  if (issues.length > 0) return invalid(issues)
+  const candidate = {
+    id,
+    entry_id: flags.data.entry_id,
+    type: type.data,
+    severity: p.severity,
+    title: p.title,
+    description: p.description,
+    component: p.component,
+    reproduction: p.reproduction,
+    expected_behavior: p.expected_behavior,
+    actual_behavior: p.actual_behavior,
+    evidence: p.evidence,
+    impact: p.impact,
+    recommendation: p.recommendation,
+    metadata: p.metadata,
+    created_at: createdAt,
+    agent: flags.data.agent,
+    ...(p.replay === undefined ? {} : { replay: p.replay }),
+    ...(p.location === undefined ? {} : { location: p.location })
+  }
+  const checked = Finding.safeParse(candidate)
+  if (!checked.success) return invalid(issuesOf(checked.error.issues))
+  const bytes = Buffer.byteLength(JSON.stringify(checked.data))
+  if (bytes > MAX_BYTES)
+    return invalid([
+      { field: "(payload)", message: `the finding is ${bytes} bytes once serialised; the limit is ${MAX_BYTES}` }
+    ])
+  return checked.data
+}
+
+const duplicateError = (existing: string, f: FindingT): FindingsError =>
+  findingsError(
+    "Duplicate",
+    `duplicate of ${existing}: same type (${f.type}), component (${JSON.stringify(f.component)}) and normalised title (${JSON.stringify(f.title)}); pass --force to file it anyway`,
+    { duplicateOf: existing }
+  )
+
+const matches = (f: FindingT, filter: Filter | undefined): boolean =>
+  filter === undefined ||
+  ((filter.type === undefined || f.type === filter.type) &&
+    (filter.severity === undefined || f.severity === filter.severity) &&
+    (filter.component === undefined || f.component === filter.component) &&
+    (filter.entryId === undefined || f.entry_id === filter.entryId))
+
+const getFrom = (all: ReadonlyArray<FindingT>, id: string, where: string): Effect.Effect<FindingT, FindingsError> => {
+  const wanted = normalizeId(id)
+  if (wanted === undefined)
+    return Effect.fail(findingsError("InvalidPayload", `id: must look like FND-007 (got ${JSON.stringify(id)})`))
+  const found = all.find((f) => f.id === wanted)
+  return found === undefined
+    ? Effect.fail(findingsError("NotFound", `no finding ${wanted} in ${where}`))
+    : Effect.succeed(found)
+}
+
+const nowIso = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
+
+const fromPromise = <A>(what: string, f: () => Promise<A>): Effect.Effect<A, FindingsError> =>
+  Effect.tryPromise({
+    try: f,
+    catch: (e) =>
+      e instanceof FindingsError
+        ? e
+        : findingsError("Io", `${what}: ${(e as Error)?.message ?? String(e)}`, { cause: e })
+  })
+
+const fromSync = <A>(what: string, f: () => A): Effect.Effect<A, FindingsError> =>
+  Effect.try({
+    try: f,
+    catch: (e) =>
+      e instanceof FindingsError
+        ? e
+        : findingsError("Io", `${what}: ${(e as Error)?.message ?? String(e)}`, { cause: e })
+  })
+
+/**
+ * Makes a file-backed ledger for one directory.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Ledger } from "@24h/findings"
+ * const ledger = await Effect.runPromise(Ledger.makeFile({ dir: "." }))
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const makeFile = Effect.fnUntraced(function* (options: FileOptions = {}) {
+  const store = new Store(options.dir ?? ".", options)
+  const lock = yield* Semaphore.make(1)
+  const where = store.paths.journal
+  const add = (input: AddInput): Effect.Effect<FindingT, FindingsError> =>
+    Effect.gen(function* () {
+      const createdAt = yield* nowIso
+      // Validate before taking the lock: a bad payload never touches the ledger.
+      const probe = build(input, formatId(1), createdAt)
+      if (probe instanceof FindingsError) return yield* Effect.fail(probe)
+      return yield* fromPromise(`cannot append to ${where}`, () =>
+        store.append((id, fingerprints) => {
+          const finding = { ...probe, id }
+          const existing = fingerprints.get(fingerprintOf(finding))
+          if (existing !== undefined && input.force !== true) throw duplicateError(existing, finding)
+          return finding
+        })
+      )
+    }).pipe(lock.withPermits(1))
+  const list = (filter?: Filter) =>
+    fromSync(`cannot read ${where}`, () => store.snapshot().filter((f) => matches(f, filter))).pipe(lock.withPermits(1))
+  const get = (id: string) =>
+    fromSync(`cannot read ${where}`, () => store.snapshot()).pipe(
+      lock.withPermits(1),
+      Effect.flatMap((all) => getFrom(all, id, where))
+    )
+  return Ledger.of({ dir: store.paths.dir, add, list, get })
+})
+
+/**
+ * The file-backed ledger layer (see the module description for the files it keeps).
+ *
+ * @example
+ * ```ts
+ * import { Ledger } from "@24h/findings"
+ * const layer = Ledger.layerFile({ dir: "runs/run-2026-11-24-01" })
+ * ```
+ *
+ * @category layers
+ * @since 0.1.0
+ */
+export const layerFile = (options: FileOptions = {}): Layer.Layer<Ledger> => Layer.effect(Ledger, makeFile(options))
+
+/**
+ * Makes an in-memory ledger (same validation, ids and duplicate detection; nothing on disk), optionally seeded.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Ledger } from "@24h/findings"
+ * const ledger = await Effect.runPromise(Ledger.makeMemory())
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const makeMemory = Effect.fnUntraced(function* (initial: ReadonlyArray<FindingT> = []) {
+  const all: Array<FindingT> = [...initial]
+  const fingerprints = new Map<string, string>()
+  for (const f of all) if (!fingerprints.has(fingerprintOf(f))) fingerprints.set(fingerprintOf(f), f.id)
+  const lock = yield* Semaphore.make(1)
+  const add = (input: AddInput): Effect.Effect<FindingT, FindingsError> =>
+    Effect.gen(function* () {
+      const last = all.at(-1)
+      const next = last === undefined ? 1 : Number(last.id.slice(4)) + 1
+      const built = build(input, formatId(next), yield* nowIso)
+      if (built instanceof FindingsError) return yield* Effect.fail(built)
+      const fp = fingerprintOf(built)
+      const existing = fingerprints.get(fp)
+      if (existing !== undefined && input.force !== true) return yield* Effect.fail(duplicateError(existing, built))
+      if (existing === undefined) fingerprints.set(fp, built.id)
+      all.push(built)
+      return built
+    }).pipe(lock.withPermits(1))
+  return Ledger.of({
+    dir: undefined,
+    add,
+    list: (filter) => Effect.sync(() => all.filter((f) => matches(f, filter))),
+    get: (id) => getFrom(all, id, "the in-memory ledger")
+  })
+})
+
+/**
+ * The in-memory ledger layer, for tests and dry runs.
+ *
+ * @example
+ * ```ts
+ * import { Ledger } from "@24h/findings"
+ * const layer = Ledger.layerMemory()
+ * ```
+ *
+ * @category layers
+ * @since 0.1.0
+ */
+export const layerMemory = (initial: ReadonlyArray<FindingT> = []): Layer.Layer<Ledger> =>
+  Layer.effect(Ledger, makeMemory(initial))
 
 /**
  * Reads every acknowledged finding of the ledger in `dir` (a repository root or a run directory), without taking
- * the lock. Never blocks writers.
+ * the lock. Never blocks writers; an append cut by a crash (never acknowledged) is ignored.
  *
  * @example
  * ```ts
@@ -22,14 +385,8 @@ import { readSync as readDirSync } from "./internal/read.ts"
  * @category reading
  * @since 0.1.0
  */
-export const read = (dir: string): Effect.Effect<ReadonlyArray<Finding>, FindingsError> =>
-  Effect.try({
-    try: () => readDirSync(dir),
-    catch: (e) =>
-      e instanceof FindingsError
-        ? e
-        : findingsError("Io", `cannot read the ledger in ${dir}: ${String(e)}`, { cause: e })
-  })
+export const read = (dir: string): Effect.Effect<ReadonlyArray<FindingT>, FindingsError> =>
+  fromSync(`cannot read the ledger in ${dir}`, () => readDirSync(dir))
 
 /**
  * Reads every acknowledged finding of the ledger in `dir`, synchronously; throws a {@link FindingsError}.
@@ -43,4 +400,46 @@ export const read = (dir: string): Effect.Effect<ReadonlyArray<Finding>, Finding
  * @category reading
  * @since 0.1.0
  */
-export const readSync = (dir: string): ReadonlyArray<Finding> => readDirSync(dir)
+export const readSync = (dir: string): ReadonlyArray<FindingT> => readDirSync(dir)
+
+/**
+ * What {@link repair} did: findings kept, lines set aside (with line number and reason), the backup and the views
+ * rebuilt.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type RepairReport = RepairReportT
+
+/**
+ * Repairs the ledger in `dir`: keeps every valid journal line, moves each bad one (with its line number and reason)
+ * to `findings.rejected.ndjson`, keeps a byte-for-byte backup of the journal, and rebuilds every view. A directory
+ * with only an `add_finding.py` `findings.json` is imported the same way. Nothing is ever dropped silently.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Ledger } from "@24h/findings"
+ * const report = await Effect.runPromise(Ledger.repair("."))
+ * report.rejected // [{ line: 12, reason: "severity: Invalid option: …" }]
+ * ```
+ *
+ * @category repair
+ * @since 0.1.0
+ */
+export const repair = (dir: string, options: LockOptions = {}): Effect.Effect<RepairReport, FindingsError> =>
+  fromPromise(`cannot repair the ledger in ${dir}`, () => repairDir(dir, options))
+
+/**
+ * Which type-specific ledger under `findings/` a finding type goes to.
+ *
+ * @example
+ * ```ts
+ * import { Ledger } from "@24h/findings"
+ * Ledger.typeLedger("silent_failure") // "bugs"
+ * ```
+ *
+ * @category reading
+ * @since 0.1.0
+ */
+export const typeLedger = (type: FindingTypeT): "bugs" | "strengths" | "improvements" => TYPE_LEDGER[type]
