@@ -1,6 +1,10 @@
 /**
- * `@24h/chaos`.
+ * `@24h/chaos`: faults for reliability tests — a TCP fault proxy with every Toxiproxy toxic (plus `slow_open`,
+ * `limit_time` and shared bandwidth), seeded decisions, and a server that speaks Toxiproxy's management API.
  *
  * @since 0.1.0
  */
-export {}
+export * as ChaosError from "./ChaosError.ts"
+export * as TcpProxy from "./TcpProxy.ts"
+export * as Toxic from "./Toxic.ts"
+export * as ToxiproxyApi from "./ToxiproxyApi.ts"

@@ -1,0 +1,258 @@
+/**
+ * A TCP fault proxy as a scoped Effect resource: it listens (default `127.0.0.1:0`), forwards every connection to
+ * an upstream, and applies {@link Toxic}s per connection and direction. Toxics are added, updated and removed live,
+ * also on open connections; `disable` is Toxiproxy's "down" (listener closed, live connections closed).
+ *
+ * Bytes move through plain Node sockets and a precomputed toxic chain per connection; Effect wraps lifecycle and
+ * errors. Every random decision (toxicity rolls, jitter, slicer sizes) draws from
+ * `Seed.derive(seed, "chaos/<name>/<connection>/<stream>/<toxic>")`, so the same seed and the same order of
+ * connections give the same decisions.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { TcpProxy, Toxic } from "@24h/chaos"
+ *
+ * const program = Effect.scoped(
+ *   Effect.gen(function* () {
+ *     const proxy = yield* TcpProxy.make({ upstream: "127.0.0.1:5432", seed: 42 })
+ *     yield* proxy.addToxic(Toxic.latency({ latency: 100, jitter: 10 }))
+ *     // point the client under test at proxy.port …
+ *   })
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Seed } from "@24h/core"
+import { Effect, Option, type Scope } from "effect"
+import { type ChaosError, make as chaosError } from "./ChaosError.ts"
+import { ProxyCore } from "./internal/proxy.ts"
+import * as Toxic from "./Toxic.ts"
+
+/**
+ * Options of {@link make}.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Options {
+  /** The upstream to forward to, `host:port`. Required. */
+  readonly upstream: string
+  /** Where to listen, `host:port`. Default `"127.0.0.1:0"` (loopback, a free port). */
+  readonly listen?: string
+  /** The proxy's name, used in seeds and metrics. Default `"proxy"`. */
+  readonly name?: string
+  /** Start listening at once. Default `true`. */
+  readonly enabled?: boolean
+  /** Toxics to install before the first connection. Default none. */
+  readonly toxics?: ReadonlyArray<Toxic.Toxic>
+  /**
+   * The root seed (a `Seed`, a safe integer or a string). Default: the `Seed.RootSeed` service when provided,
+   * otherwise `Seed.fromEnv()` (`H24_SEED`, else a fresh seed you can read back from `proxy.seed`).
+   */
+  readonly seed?: Seed.Seed | Seed.Root
+}
+
+/**
+ * Byte and connection counters of a proxy. `received` counts bytes read from the direction's source, `sent` bytes
+ * written to its destination (they differ while toxics hold or drop data).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Stats {
+  readonly connectionsTotal: number
+  readonly connectionsActive: number
+  readonly upstream: { readonly received: number; readonly sent: number }
+  readonly downstream: { readonly received: number; readonly sent: number }
+}
+
+/**
+ * A running proxy.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface TcpProxy {
+  readonly name: string
+  /** The root seed every decision of this proxy derives from. */
+  readonly seed: Seed.Seed
+  /** The listen address: the bound `ip:port` once enabled. */
+  readonly listen: string
+  /** The bound host (IP); throws when the proxy was never enabled. */
+  readonly host: string
+  /** The bound port; throws when the proxy was never enabled. */
+  readonly port: number
+  readonly upstream: string
+  readonly enabled: boolean
+  /** The toxics, upstream first then downstream, each in insertion order. */
+  readonly toxics: Effect.Effect<ReadonlyArray<Toxic.Toxic>>
+  /** Adds a toxic to new and live connections; `Conflict` when the name exists. */
+  readonly addToxic: <T extends Toxic.Toxic>(toxic: T) => Effect.Effect<T, ChaosError>
+  /** Merges a patch into a toxic (re-rolling its toxicity on live connections); `NotFound` when absent. */
+  readonly updateToxic: (name: string, patch: Toxic.Patch) => Effect.Effect<Toxic.Toxic, ChaosError>
+  /** Removes a toxic, flushing what it holds; `NotFound` when absent. */
+  readonly removeToxic: (name: string) => Effect.Effect<void, ChaosError>
+  /** Removes every toxic. */
+  readonly removeAllToxics: Effect.Effect<void>
+  /** Starts listening again (on the same address); `Listen` when the port is taken. */
+  readonly enable: Effect.Effect<void, ChaosError>
+  /** Toxiproxy's "down": closes the listener and every live connection. */
+  readonly disable: Effect.Effect<void>
+  /** Changes the upstream; live connections are closed. */
+  readonly setUpstream: (upstream: string) => Effect.Effect<void, ChaosError>
+  /** A snapshot of the counters. */
+  readonly stats: Effect.Effect<Stats>
+}
+
+const fromCore = (core: ProxyCore): TcpProxy => {
+  const bound = () => {
+    const a = core.address
+    if (a === undefined) throw chaosError("Listen", `TcpProxy ${core.name}: not listening`)
+    return a
+  }
+  const fail = (e: ChaosError | undefined) => (e === undefined ? Effect.void : Effect.fail(e))
+  return {
+    name: core.name,
+    seed: core.seed,
+    get listen() {
+      return core.listen
+    },
+    get host() {
+      return bound().host
+    },
+    get port() {
+      return bound().port
+    },
+    get upstream() {
+      return core.upstream
+    },
+    get enabled() {
+      return core.enabled
+    },
+    toxics: Effect.sync(() => core.listToxics()),
+    addToxic: <T extends Toxic.Toxic>(toxic: T) =>
+      Effect.suspend(() => {
+        const problem = Toxic.problemOf(toxic)
+        if (problem !== undefined) return Effect.fail(chaosError("InvalidToxic", problem))
+        const e = core.addToxic(toxic)
+        return e === undefined ? Effect.succeed(toxic) : Effect.fail(e)
+      }),
+    updateToxic: (name, patch) =>
+      Effect.suspend(() => {
+        const current = core.findToxic(name)
+        if (current === undefined) return Effect.fail(chaosError("NotFound", `toxic not found: ${name}`))
+        return Effect.tap(Toxic.update(current, patch), (next) => Effect.sync(() => core.updateToxic(next)))
+      }),
+    removeToxic: (name) =>
+      Effect.suspend(() => {
+        const e = core.removeToxic(name)
+        return e === undefined ? Effect.void : Effect.fail(chaosError("NotFound", `toxic not found: ${name}`))
+      }),
+    removeAllToxics: Effect.sync(() => core.removeAllToxics()),
+    enable: Effect.flatMap(
+      Effect.promise(() => core.start()),
+      fail
+    ),
+    disable: Effect.promise(() => core.stop()),
+    setUpstream: (upstream) =>
+      Effect.flatMap(
+        Effect.promise(() => core.setUpstream(upstream)),
+        fail
+      ),
+    stats: Effect.sync(() => ({
+      connectionsTotal: core.stats.connectionsTotal,
+      connectionsActive: core.stats.connectionsActive,
+      upstream: { ...core.stats.upstream },
+      downstream: { ...core.stats.downstream }
+    }))
+  }
+}
+
+const rootSeed = (seed: Options["seed"]): Effect.Effect<Seed.Seed, ChaosError> => {
+  if (seed !== undefined)
+    return Effect.try({
+      try: () => (typeof seed === "object" ? seed : Seed.make(seed)),
+      catch: (e) => chaosError("InvalidProxy", `TcpProxy: ${(e as Error).message}`, e)
+    })
+  return Effect.flatMap(Effect.serviceOption(Seed.RootSeed), (o) =>
+    Option.isSome(o)
+      ? Effect.succeed(o.value)
+      : Effect.mapError(Seed.fromEnv(), (e) => chaosError("InvalidProxy", `TcpProxy: ${e.message}`, e))
+  )
+}
+
+/**
+ * Creates a proxy and, unless `enabled: false`, starts listening. Its finalizer destroys every connection and closes
+ * the listener.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { TcpProxy, Toxic } from "@24h/chaos"
+ *
+ * const program = Effect.scoped(
+ *   Effect.gen(function* () {
+ *     const proxy = yield* TcpProxy.make({
+ *       upstream: "127.0.0.1:6379",
+ *       toxics: [Toxic.latency({ latency: 50 })]
+ *     })
+ *     return proxy.port
+ *   })
+ * )
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const make = (options: Options): Effect.Effect<TcpProxy, ChaosError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const name = options.name ?? "proxy"
+    if (name === "") return yield* Effect.fail(chaosError("InvalidProxy", "TcpProxy: name must be non-empty"))
+    if (typeof options.upstream !== "string" || options.upstream === "")
+      return yield* Effect.fail(chaosError("InvalidProxy", "TcpProxy: upstream must be a host:port string"))
+    const root = yield* rootSeed(options.seed)
+    const seed = Seed.derive(root, `chaos/${name}`)
+    const core = yield* Effect.acquireRelease(
+      Effect.suspend(() => {
+        const c = new ProxyCore({ name, listen: options.listen ?? "127.0.0.1:0", upstream: options.upstream, seed })
+        for (const t of options.toxics ?? []) {
+          const problem = Toxic.problemOf(t)
+          if (problem !== undefined) return Effect.fail(chaosError("InvalidToxic", problem))
+          const e = c.addToxic(t)
+          if (e !== undefined) return Effect.fail(chaosError("Conflict", `toxic already exists: ${t.name}`))
+        }
+        return Effect.succeed(c)
+      }),
+      (c) => Effect.promise(() => c.stop())
+    )
+    if (options.enabled !== false) {
+      const e = yield* Effect.promise(() => core.start())
+      if (e !== undefined) return yield* Effect.fail(e)
+    }
+    return fromCore(core)
+  })
+
+/**
+ * Adds a toxic for the lifetime of the current scope: it is removed (flushing what it holds) when the scope closes.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { TcpProxy, Toxic } from "@24h/chaos"
+ *
+ * declare const proxy: TcpProxy.TcpProxy
+ * const slowWindow = Effect.scoped(
+ *   Effect.andThen(TcpProxy.withToxic(proxy, Toxic.latency({ latency: 200 })), Effect.sleep("1 second"))
+ * )
+ * ```
+ *
+ * @category combinators
+ * @since 0.1.0
+ */
+export const withToxic = <T extends Toxic.Toxic>(
+  proxy: TcpProxy,
+  toxic: T
+): Effect.Effect<T, ChaosError, Scope.Scope> =>
+  Effect.acquireRelease(proxy.addToxic(toxic), (t) => Effect.ignore(proxy.removeToxic(t.name)))

@@ -1,0 +1,662 @@
+/**
+ * Toxics: the faults a {@link TcpProxy} applies to the bytes of each connection, with Toxiproxy's names, attributes,
+ * units and defaults, plus `slow_open`, `limit_time` and shared `bandwidth`.
+ *
+ * A toxic acts on one direction (`stream`): `upstream` is client → server, `downstream` (the default) is server →
+ * client. `toxicity` (default 1) is the probability, rolled once per connection × direction × toxic from the proxy's
+ * seed, that the toxic applies to that connection; when the roll fails the toxic passes data through.
+ *
+ * Every constructor validates its options eagerly and throws a `ChaosError` with reason `InvalidToxic` naming the
+ * attribute and the value (`Toxic.bandwidth: rate must be an integer >= 1 KB/s (got 0)`); use {@link decode} for
+ * untrusted input.
+ *
+ * @example
+ * ```ts
+ * import { Toxic } from "@24h/chaos"
+ *
+ * const slow = Toxic.latency({ latency: 100, jitter: 10 })
+ * const flaky = Toxic.resetPeer({ timeout: 50 }).pipe(Toxic.withToxicity(0.1), Toxic.onStream("upstream"))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Effect } from "effect"
+import { dual } from "effect/Function"
+import { z } from "zod"
+import { type ChaosError, make as chaosError } from "./ChaosError.ts"
+
+/**
+ * The direction a toxic acts on: `upstream` = client → server, `downstream` = server → client.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type Stream = "upstream" | "downstream"
+
+/**
+ * The attributes of each toxic type. Times are integer milliseconds except `slicer.delay` (microseconds, as in
+ * Toxiproxy); `bandwidth.rate` is in KB/s with KB = 1000 bytes.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Attributes {
+  /** Delay every chunk by `latency ± jitter` ms (jitter drawn uniformly from `[-jitter, jitter)`). */
+  readonly latency: { readonly latency: number; readonly jitter: number }
+  /** Limit throughput to `rate` KB/s; `shared: true` makes one budget for all connections of the proxy. */
+  readonly bandwidth: { readonly rate: number; readonly shared: boolean }
+  /** Delay the close (EOF) of this direction by `delay` ms. */
+  readonly slow_close: { readonly delay: number }
+  /** Drop all data; close the connection after `timeout` ms without data (0: never close). */
+  readonly timeout: { readonly timeout: number }
+  /** On the first chunk, drop it, wait `timeout` ms and reset the connection (TCP RST). */
+  readonly reset_peer: { readonly timeout: number }
+  /** Split chunks into pieces of `average_size ± size_variation` bytes, `delay` µs apart. */
+  readonly slicer: { readonly average_size: number; readonly size_variation: number; readonly delay: number }
+  /** Forward `bytes` bytes in this direction, then close the connection. */
+  readonly limit_data: { readonly bytes: number }
+  /** Pass data through unchanged. */
+  readonly noop: Record<string, never>
+  /** Hold data until `delay` ms after the connection was accepted: a slow handshake (24h only). */
+  readonly slow_open: { readonly delay: number }
+  /** Close the connection `time` ms after the toxic started acting on it, even with traffic (24h only). */
+  readonly limit_time: { readonly time: number }
+}
+
+/**
+ * The name of a toxic type, as in Toxiproxy's API (`"latency"`, `"reset_peer"`, …).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type Type = keyof Attributes
+
+/**
+ * A toxic of one type.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface ToxicOf<T extends Type> {
+  readonly type: T
+  readonly name: string
+  readonly stream: Stream
+  readonly toxicity: number
+  readonly attributes: Attributes[T]
+}
+
+/**
+ * Any toxic.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type Toxic = { [T in Type]: ToxicOf<T> }[Type]
+
+/**
+ * Options every constructor accepts: `name` (default `<type>_<stream>`), `stream` (default `"downstream"`) and
+ * `toxicity` (default 1, in [0, 1]).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface CommonOptions {
+  readonly name?: string
+  readonly stream?: Stream
+  readonly toxicity?: number
+}
+
+/**
+ * Every toxic type, in Toxiproxy's order followed by 24h's additions.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const types: ReadonlyArray<Type> = [
+  "latency",
+  "bandwidth",
+  "slow_close",
+  "timeout",
+  "reset_peer",
+  "slicer",
+  "limit_data",
+  "noop",
+  "slow_open",
+  "limit_time"
+]
+
+/**
+ * The largest time in milliseconds a toxic accepts (Node's timer limit, about 24.8 days).
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const MAX_MS = 2_147_483_647
+
+type Kind = "ms" | "us" | "bytes" | "size" | "kbps" | "bool"
+interface FieldSpec {
+  readonly key: string
+  readonly kind: Kind
+}
+const specs: { readonly [T in Type]: ReadonlyArray<FieldSpec> } = {
+  latency: [
+    { key: "latency", kind: "ms" },
+    { key: "jitter", kind: "ms" }
+  ],
+  bandwidth: [
+    { key: "rate", kind: "kbps" },
+    { key: "shared", kind: "bool" }
+  ],
+  slow_close: [{ key: "delay", kind: "ms" }],
+  timeout: [{ key: "timeout", kind: "ms" }],
+  reset_peer: [{ key: "timeout", kind: "ms" }],
+  slicer: [
+    { key: "average_size", kind: "size" },
+    { key: "size_variation", kind: "bytes" },
+    { key: "delay", kind: "us" }
+  ],
+  limit_data: [{ key: "bytes", kind: "bytes" }],
+  noop: [],
+  slow_open: [{ key: "delay", kind: "ms" }],
+  limit_time: [{ key: "time", kind: "ms" }]
+}
+
+/**
+ * The attribute names of a type, in the order Toxiproxy prints them.
+ *
+ * @example
+ * ```ts
+ * import { Toxic } from "@24h/chaos"
+ * Toxic.attributeNames("slicer") // ["average_size", "size_variation", "delay"]
+ * ```
+ *
+ * @category getters
+ * @since 0.1.0
+ */
+export const attributeNames = (type: Type): ReadonlyArray<string> => specs[type].map((s) => s.key)
+
+/**
+ * `true` when the string is a toxic type.
+ *
+ * @example
+ * ```ts
+ * import { Toxic } from "@24h/chaos"
+ * Toxic.isType("latency") // true
+ * ```
+ *
+ * @category guards
+ * @since 0.1.0
+ */
+export const isType = (u: unknown): u is Type => typeof u === "string" && Object.hasOwn(specs, u)
+
+const show = (v: unknown): string => {
+  if (typeof v === "string") return JSON.stringify(v)
+  if (typeof v === "number" || typeof v === "boolean" || v === null || v === undefined) return String(v)
+  try {
+    const s = JSON.stringify(v)
+    return s === undefined ? typeof v : s.length > 60 ? `${s.slice(0, 57)}...` : s
+  } catch {
+    return typeof v
+  }
+}
+
+const checkField = (type: Type, spec: FieldSpec, v: unknown): string | undefined => {
+  const at = `Toxic.${type}: ${spec.key}`
+  const isInt = typeof v === "number" && Number.isSafeInteger(v)
+  switch (spec.kind) {
+    case "bool":
+      return typeof v === "boolean" ? undefined : `${at} must be a boolean (got ${show(v)})`
+    case "ms":
+      return isInt && v >= 0 && v <= MAX_MS
+        ? undefined
+        : `${at} must be an integer number of ms in [0, ${MAX_MS}] (got ${show(v)})`
+    case "us":
+      return isInt && v >= 0 && v <= MAX_MS
+        ? undefined
+        : `${at} must be an integer number of µs in [0, ${MAX_MS}] (got ${show(v)})`
+    case "bytes":
+      return isInt && v >= 0 ? undefined : `${at} must be an integer number of bytes >= 0 (got ${show(v)})`
+    case "size":
+      return isInt && v >= 1 ? undefined : `${at} must be an integer number of bytes >= 1 (got ${show(v)})`
+    case "kbps":
+      return isInt && v >= 1 ? undefined : `${at} must be an integer >= 1 KB/s (got ${show(v)})`
+  }
+}
+
+const defaultsOf = (type: Type): Record<string, number | boolean> => {
+  const out: Record<string, number | boolean> = {}
+  for (const s of specs[type]) out[s.key] = s.kind === "bool" ? false : 0
+  return out
+}
+
+/**
+ * Validates a whole toxic (type, name, stream, toxicity and every attribute); returns the problem or `undefined`.
+ *
+ * @internal
+ */
+export const problemOf = (t: {
+  readonly type: unknown
+  readonly name: unknown
+  readonly stream: unknown
+  readonly toxicity: unknown
+  readonly attributes: unknown
+}): string | undefined => {
+  if (!isType(t.type)) return `Toxic: type must be one of ${types.join(", ")} (got ${show(t.type)})`
+  const type = t.type
+  if (typeof t.name !== "string" || t.name.length === 0)
+    return `Toxic.${type}: name must be a non-empty string (got ${show(t.name)})`
+  if (t.stream !== "upstream" && t.stream !== "downstream")
+    return `Toxic.${type}: stream must be "upstream" or "downstream" (got ${show(t.stream)})`
+  if (typeof t.toxicity !== "number" || !Number.isFinite(t.toxicity) || t.toxicity < 0 || t.toxicity > 1)
+    return `Toxic.${type}: toxicity must be a number in [0, 1] (got ${show(t.toxicity)})`
+  if (typeof t.attributes !== "object" || t.attributes === null)
+    return `Toxic.${type}: attributes must be an object (got ${show(t.attributes)})`
+  const attrs = t.attributes as Record<string, unknown>
+  for (const spec of specs[type]) {
+    const problem = checkField(type, spec, attrs[spec.key])
+    if (problem !== undefined) return problem
+  }
+  if (type === "slicer") {
+    const a = attrs as { average_size: number; size_variation: number }
+    if (a.size_variation >= a.average_size)
+      return `Toxic.slicer: size_variation must be < average_size (${a.average_size}) (got ${a.size_variation})`
+  }
+  return undefined
+}
+
+const build = <T extends Type>(type: T, attributes: Partial<Attributes[T]>, options: CommonOptions): ToxicOf<T> => {
+  const stream = options.stream ?? "downstream"
+  const attrs: Record<string, unknown> = defaultsOf(type)
+  for (const key of attributeNames(type)) {
+    const v = (attributes as Record<string, unknown>)[key]
+    if (v !== undefined) attrs[key] = v
+  }
+  const toxic = {
+    type,
+    name: options.name ?? `${type}_${stream}`,
+    stream,
+    toxicity: options.toxicity ?? 1,
+    attributes: attrs as unknown as Attributes[T]
+  }
+  const problem = problemOf(toxic)
+  if (problem !== undefined) throw chaosError("InvalidToxic", problem)
+  return toxic
+}
+
+/**
+ * A toxic of any type from its parts; absent attributes default to 0 (`false` for `shared`). Throws `ChaosError`
+ * (`InvalidToxic`) on a bad value.
+ *
+ * @example
+ * ```ts
+ * import { Toxic } from "@24h/chaos"
+ * const t = Toxic.make("latency", { latency: 50 }, { stream: "upstream" })
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const make = <T extends Type>(
+  type: T,
+  attributes: Partial<Attributes[T]> = {},
+  options: CommonOptions = {}
+): ToxicOf<T> => build(type, attributes, options)
+
+/**
+ * `latency`: delays every chunk by `latency` ms ± `jitter` ms (defaults 0). Delays are pipelined: throughput is kept.
+ *
+ * @example
+ * ```ts
+ * import { Toxic } from "@24h/chaos"
+ * const t = Toxic.latency({ latency: 100, jitter: 10 })
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const latency = (options: Partial<Attributes["latency"]> & CommonOptions = {}): ToxicOf<"latency"> =>
+  build("latency", options, options)
+
+/**
+ * `bandwidth`: limits throughput to `rate` KB/s (KB = 1000 bytes), per connection and direction, or per proxy with
+ * `shared: true`.
+ *
+ * @example
+ * ```ts
+ * import { Toxic } from "@24h/chaos"
+ * const t = Toxic.bandwidth({ rate: 100 })
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const bandwidth = (
+  options: { readonly rate: number; readonly shared?: boolean } & CommonOptions
+): ToxicOf<"bandwidth"> => build("bandwidth", options, options)
+
+/**
+ * `slow_close`: delays the close of this direction by `delay` ms.
+ *
+ * @example
+ * ```ts
+ * import { Toxic } from "@24h/chaos"
+ * const t = Toxic.slowClose({ delay: 500 })
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const slowClose = (options: Partial<Attributes["slow_close"]> & CommonOptions = {}): ToxicOf<"slow_close"> =>
+  build("slow_close", options, options)
+
+/**
+ * `timeout`: drops all data and closes the connection after `timeout` ms without data (0: never; data is dropped
+ * until the toxic is removed, which then closes the connection).
+ *
+ * @example
+ * ```ts
+ * import { Toxic } from "@24h/chaos"
+ * const t = Toxic.timeout({ timeout: 1000 })
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const timeout = (options: Partial<Attributes["timeout"]> & CommonOptions = {}): ToxicOf<"timeout"> =>
+  build("timeout", options, options)
+
+/**
+ * `reset_peer`: on the first chunk in this direction, drops it, waits `timeout` ms and resets both sockets (RST).
+ *
+ * @example
+ * ```ts
+ * import { Toxic } from "@24h/chaos"
+ * const t = Toxic.resetPeer({ timeout: 100 })
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const resetPeer = (options: Partial<Attributes["reset_peer"]> & CommonOptions = {}): ToxicOf<"reset_peer"> =>
+  build("reset_peer", options, options)
+
+/**
+ * `slicer`: splits chunks into pieces of about `average_size` ± `size_variation` bytes, `delay` µs apart.
+ *
+ * @example
+ * ```ts
+ * import { Toxic } from "@24h/chaos"
+ * const t = Toxic.slicer({ average_size: 64, size_variation: 32, delay: 10 })
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const slicer = (
+  options: { readonly average_size: number; readonly size_variation?: number; readonly delay?: number } & CommonOptions
+): ToxicOf<"slicer"> => build("slicer", options, options)
+
+/**
+ * `limit_data`: forwards `bytes` bytes in this direction, then closes the connection.
+ *
+ * @example
+ * ```ts
+ * import { Toxic } from "@24h/chaos"
+ * const t = Toxic.limitData({ bytes: 1024 })
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const limitData = (options: Partial<Attributes["limit_data"]> & CommonOptions = {}): ToxicOf<"limit_data"> =>
+  build("limit_data", options, options)
+
+/**
+ * `noop`: passes data through (useful to test toxic plumbing).
+ *
+ * @example
+ * ```ts
+ * import { Toxic } from "@24h/chaos"
+ * const t = Toxic.noop({ name: "marker" })
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const noop = (options: CommonOptions = {}): ToxicOf<"noop"> => build("noop", {}, options)
+
+/**
+ * `slow_open` (24h): holds data in this direction until `delay` ms after the connection was accepted, like a slow
+ * handshake. Added to a connection older than `delay`, it has no effect.
+ *
+ * @example
+ * ```ts
+ * import { Toxic } from "@24h/chaos"
+ * const t = Toxic.slowOpen({ delay: 300, stream: "upstream" })
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const slowOpen = (options: Partial<Attributes["slow_open"]> & CommonOptions = {}): ToxicOf<"slow_open"> =>
+  build("slow_open", options, options)
+
+/**
+ * `limit_time` (24h): closes the connection `time` ms after the toxic started acting on it (its accept, or the
+ * moment the toxic was added to a live connection), even while data flows.
+ *
+ * @example
+ * ```ts
+ * import { Toxic } from "@24h/chaos"
+ * const t = Toxic.limitTime({ time: 5000 })
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const limitTime = (options: Partial<Attributes["limit_time"]> & CommonOptions = {}): ToxicOf<"limit_time"> =>
+  build("limit_time", options, options)
+
+const rebuild = <T extends Toxic>(self: T, patch: Partial<Pick<Toxic, "name" | "stream" | "toxicity">>): T => {
+  const next = { ...self, ...patch }
+  const problem = problemOf(next)
+  if (problem !== undefined) throw chaosError("InvalidToxic", problem)
+  return next
+}
+
+/**
+ * Sets the probability that the toxic applies to a connection (rolled per connection × direction).
+ *
+ * @example
+ * ```ts
+ * import { Toxic } from "@24h/chaos"
+ * const t = Toxic.latency({ latency: 50 }).pipe(Toxic.withToxicity(0.5))
+ * ```
+ *
+ * @category combinators
+ * @since 0.1.0
+ */
+export const withToxicity: {
+  (toxicity: number): <T extends Toxic>(self: T) => T
+  <T extends Toxic>(self: T, toxicity: number): T
+} = dual(2, <T extends Toxic>(self: T, toxicity: number): T => rebuild(self, { toxicity }))
+
+/**
+ * Moves the toxic to a direction. The name is kept; a default name (`<type>_<stream>`) follows the new stream.
+ *
+ * @example
+ * ```ts
+ * import { Toxic } from "@24h/chaos"
+ * const t = Toxic.latency({ latency: 50 }).pipe(Toxic.onStream("upstream")) // name "latency_upstream"
+ * ```
+ *
+ * @category combinators
+ * @since 0.1.0
+ */
+export const onStream: {
+  (stream: Stream): <T extends Toxic>(self: T) => T
+  <T extends Toxic>(self: T, stream: Stream): T
+} = dual(
+  2,
+  <T extends Toxic>(self: T, stream: Stream): T =>
+    rebuild(self, self.name === `${self.type}_${self.stream}` ? { stream, name: `${self.type}_${stream}` } : { stream })
+)
+
+/**
+ * Renames the toxic.
+ *
+ * @example
+ * ```ts
+ * import { Toxic } from "@24h/chaos"
+ * const t = Toxic.latency({ latency: 50 }).pipe(Toxic.named("slow-db"))
+ * ```
+ *
+ * @category combinators
+ * @since 0.1.0
+ */
+export const named: {
+  (name: string): <T extends Toxic>(self: T) => T
+  <T extends Toxic>(self: T, name: string): T
+} = dual(2, <T extends Toxic>(self: T, name: string): T => rebuild(self, { name }))
+
+/**
+ * A partial update of a toxic: attributes are merged into the current ones, toxicity is kept when absent.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Patch {
+  readonly attributes?: Readonly<Record<string, unknown>>
+  readonly toxicity?: number
+}
+
+/**
+ * Applies a {@link Patch} (Toxiproxy's update semantics), validating the result.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Toxic } from "@24h/chaos"
+ * const t = Effect.runSync(Toxic.update(Toxic.latency({ latency: 100, jitter: 10 }), { attributes: { latency: 5 } }))
+ * // { latency: 5, jitter: 10 }
+ * ```
+ *
+ * @category combinators
+ * @since 0.1.0
+ */
+export const update = (self: Toxic, patch: Patch): Effect.Effect<Toxic, ChaosError> =>
+  Effect.suspend(() => {
+    const attributes: Record<string, unknown> = { ...self.attributes }
+    for (const key of attributeNames(self.type)) {
+      const v = patch.attributes?.[key]
+      if (v !== undefined) attributes[key] = v
+    }
+    const next = { ...self, attributes, toxicity: patch.toxicity ?? self.toxicity }
+    const problem = problemOf(next)
+    return problem === undefined ? Effect.succeed(next as Toxic) : Effect.fail(chaosError("InvalidToxic", problem))
+  })
+
+/**
+ * The body of `POST /proxies/{proxy}/toxics` (after JSON decoding): only `type` is required.
+ *
+ * @category schemas
+ * @since 0.1.0
+ */
+export const CreateBody = z.object({
+  type: z.string({ error: "type must be a string" }),
+  name: z.string({ error: "name must be a string" }).optional(),
+  stream: z.string({ error: "stream must be a string" }).optional(),
+  toxicity: z.number({ error: "toxicity must be a number" }).optional(),
+  attributes: z.record(z.string(), z.unknown(), { error: "attributes must be an object" }).nullish()
+})
+/**
+ * @category schemas
+ * @since 0.1.0
+ */
+export type CreateBody = z.infer<typeof CreateBody>
+
+/**
+ * The body of `POST`/`PATCH /proxies/{proxy}/toxics/{toxic}`: partial attributes and toxicity; `name`, `type` and
+ * `stream` are ignored as in Toxiproxy.
+ *
+ * @category schemas
+ * @since 0.1.0
+ */
+export const PatchBody = z.object({
+  toxicity: z.number({ error: "toxicity must be a number" }).optional(),
+  attributes: z.record(z.string(), z.unknown(), { error: "attributes must be an object" }).nullish()
+})
+/**
+ * @category schemas
+ * @since 0.1.0
+ */
+export type PatchBody = z.infer<typeof PatchBody>
+
+/**
+ * Decodes an unknown value (e.g. parsed JSON) into a validated toxic, with Toxiproxy's defaults for name, stream and
+ * toxicity and zero-filled attributes.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Toxic } from "@24h/chaos"
+ * const t = Effect.runSync(Toxic.decode({ type: "latency", attributes: { latency: 100 } }))
+ * ```
+ *
+ * @category decoding
+ * @since 0.1.0
+ */
+export const decode = (input: unknown): Effect.Effect<Toxic, ChaosError> =>
+  Effect.suspend(() => {
+    const parsed = CreateBody.safeParse(input)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]
+      return Effect.fail(chaosError("InvalidToxic", `Toxic: ${issue?.message ?? "invalid toxic"}`))
+    }
+    const body = parsed.data
+    if (!isType(body.type))
+      return Effect.fail(chaosError("InvalidToxic", `Toxic: invalid toxic type ${show(body.type)}`))
+    try {
+      return Effect.succeed(
+        build(body.type, (body.attributes ?? {}) as Partial<Attributes[Type]>, {
+          ...(body.name !== undefined && body.name !== "" ? { name: body.name } : {}),
+          ...(body.stream !== undefined && body.stream !== "" ? { stream: body.stream as Stream } : {}),
+          ...(body.toxicity !== undefined ? { toxicity: body.toxicity } : {})
+        }) as Toxic
+      )
+    } catch (e) {
+      return Effect.fail(e as ChaosError)
+    }
+  })
+
+/**
+ * The toxic as Toxiproxy's API prints it: `{"attributes","name","type","stream","toxicity"}`. `bandwidth.shared`
+ * is printed only when `true`, so Toxiproxy's shape is unchanged for its own toxics.
+ *
+ * @example
+ * ```ts
+ * import { Toxic } from "@24h/chaos"
+ * JSON.stringify(Toxic.toJson(Toxic.latency({ latency: 100, jitter: 10 })))
+ * // {"attributes":{"latency":100,"jitter":10},"name":"latency_downstream","type":"latency","stream":"downstream","toxicity":1}
+ * ```
+ *
+ * @category encoding
+ * @since 0.1.0
+ */
+export const toJson = (
+  self: Toxic
+): {
+  attributes: Record<string, unknown>
+  name: string
+  type: Type
+  stream: Stream
+  toxicity: number
+} => {
+  const attributes: Record<string, unknown> = {}
+  for (const key of attributeNames(self.type)) {
+    const v = (self.attributes as unknown as Record<string, unknown>)[key]
+    if (self.type === "bandwidth" && key === "shared" && v !== true) continue
+    attributes[key] = v
+  }
+  return { attributes, name: self.name, type: self.type, stream: self.stream, toxicity: self.toxicity }
+}
