@@ -1,6 +1,10 @@
 /**
- * `@24h/mocks`.
+ * `@24h/mocks`: seeded datasets in four tiers and simulated upstream services with failure switches and
+ * client-resilience verdicts.
  *
  * @since 0.1.0
  */
-export {}
+export * as Adversarial from "./Adversarial.ts"
+export * as Dataset from "./Dataset.ts"
+export { MocksError, type MocksErrorReason } from "./MocksError.ts"
+export * as Packs from "./Packs.ts"

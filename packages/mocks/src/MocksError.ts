@@ -1,0 +1,87 @@
+/**
+ * The one error type of `@24h/mocks`: a tag, a `reason` users can match on, and a message that says what was wrong
+ * and where.
+ *
+ * @since 0.1.0
+ */
+import { Data } from "effect"
+
+/**
+ * Why a mocks operation failed.
+ *
+ * - `InvalidSchema` — a zod schema uses a type the dataset generator cannot produce.
+ * - `InvalidPack` — an unknown dataset pack name.
+ * - `InvalidTier` — an unknown dataset tier.
+ * - `InvalidOptions` — options failed validation (the message names the field and the value).
+ * - `InvalidRoute` — an `HttpMock` route definition failed validation.
+ * - `InvalidSwitch` — a failure switch failed validation (Effect API or admin endpoint).
+ * - `InvalidAdminRequest` — a request to the admin endpoint could not be understood.
+ * - `VerificationFailed` — an `HttpMock` verification (call counts, pending routes, unmatched requests) failed.
+ * - `Server` — the HTTP server could not listen or close.
+ * - `Io` — a dataset file could not be written.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type MocksErrorReason =
+  | "InvalidSchema"
+  | "InvalidPack"
+  | "InvalidTier"
+  | "InvalidOptions"
+  | "InvalidRoute"
+  | "InvalidSwitch"
+  | "InvalidAdminRequest"
+  | "VerificationFailed"
+  | "Server"
+  | "Io"
+
+/**
+ * A failure of `@24h/mocks`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Packs } from "@24h/mocks"
+ *
+ * Packs.get("nope").pipe(Effect.catchTag("MocksError", (e) => Effect.succeed(`${e.reason}: ${e.message}`)))
+ * ```
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class MocksError extends Data.TaggedError("MocksError")<{
+  readonly reason: MocksErrorReason
+  readonly message: string
+  readonly cause?: unknown
+}> {}
+
+/** @internal */
+export const mocksError = (reason: MocksErrorReason, message: string, cause?: unknown): MocksError =>
+  cause === undefined ? new MocksError({ reason, message }) : new MocksError({ reason, message, cause })
+
+/** @internal */
+export const formatZodIssues = (
+  where: string,
+  issues: ReadonlyArray<{
+    readonly path: ReadonlyArray<PropertyKey>
+    readonly message: string
+    readonly input?: unknown
+  }>
+): string =>
+  issues
+    .map((i) => {
+      const field = i.path.length > 0 ? `${where}.${i.path.map(String).join(".")}` : where
+      const got = i.input === undefined ? "" : ` (got ${safeJson(i.input)})`
+      return `${field}: ${i.message}${got}`
+    })
+    .join("; ")
+
+const safeJson = (v: unknown): string => {
+  try {
+    const s = JSON.stringify(v)
+    if (s === undefined) return String(v)
+    return s.length > 80 ? `${s.slice(0, 77)}...` : s
+  } catch {
+    return String(v)
+  }
+}
