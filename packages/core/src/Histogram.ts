@@ -82,7 +82,7 @@ export const make = (options: HistogramOptions = {}): Histogram => {
 export const record = (self: Histogram, ms: number): void => {
   if (!(ms >= 0) || ms === Number.POSITIVE_INFINITY) return
   const us = Math.round(ms * US_PER_MS)
-  self.hdr.recordValue(us < 1 ? 1 : us)
+  self.hdr.recordValue(Math.max(us, 1))
 }
 
 /**
@@ -94,7 +94,7 @@ export const record = (self: Histogram, ms: number): void => {
 export const recordMany = (self: Histogram, ms: number, count: number): void => {
   if (!(ms >= 0) || ms === Number.POSITIVE_INFINITY || !(count > 0)) return
   const us = Math.round(ms * US_PER_MS)
-  self.hdr.recordValueWithCount(us < 1 ? 1 : us, Math.floor(count))
+  self.hdr.recordValueWithCount(Math.max(us, 1), Math.floor(count))
 }
 
 /**

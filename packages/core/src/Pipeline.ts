@@ -282,7 +282,7 @@ export const run = <E, R>(
   body: (recorder: Recorder) => Effect.Effect<unknown, E, R>
 ): Effect.Effect<Result, CoreError, R> =>
   Effect.gen(function* () {
-    const parsedKind = Kind.safeParse(options.kind)
+    const parsedKind = Kind.safeParse(options.kind, { reportInput: true })
     if (!parsedKind.success)
       return yield* Effect.fail(
         coreError("InvalidInput", `Pipeline.run: kind: ${formatIssues(parsedKind.error.issues)}`)
@@ -393,7 +393,7 @@ export const readAll = (dir: string): Effect.Effect<Array<Result>, CoreError> =>
         catch: (cause) =>
           coreError("InvalidInput", `Pipeline.readAll: ${path} is not valid JSON (${String(cause)})`, cause)
       })
-      const parsed = Result.safeParse(raw)
+      const parsed = Result.safeParse(raw, { reportInput: true })
       if (!parsed.success)
         return yield* Effect.fail(
           coreError("InvalidInput", `Pipeline.readAll: ${path}: ${formatIssues(parsed.error.issues)}`)

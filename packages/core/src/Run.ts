@@ -32,7 +32,7 @@
  * @since 0.1.0
  */
 
-import { mkdir, readdir, readFile, readlink, rename, stat, symlink, unlink } from "node:fs/promises"
+import { mkdir, readdir, readFile, readlink, rename, stat, symlink } from "node:fs/promises"
 import { basename, dirname, join, resolve } from "node:path"
 import { Context, Effect, Layer } from "effect"
 import { z } from "zod"
@@ -186,7 +186,7 @@ const dayOf = (d: Date) => `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${
 const RUN_DIR = /^run-(\d{4}-\d{2}-\d{2})-(\d{2,})$/
 
 const validate = <A>(schema: z.ZodType<A>, value: unknown, where: string): Effect.Effect<A, CoreError> => {
-  const parsed = schema.safeParse(value)
+  const parsed = schema.safeParse(value, { reportInput: true })
   return parsed.success
     ? Effect.succeed(parsed.data)
     : Effect.fail(coreError("InvalidInput", `${where}: ${formatIssues(parsed.error.issues)}`))
@@ -428,20 +428,38 @@ export const phase = <A, E, R>(
       Effect.annotateLogs({ component: "core/Run", phase: name, runId: run.metadata.runId })
     )
     const result = yield* effect
-    const checkpoint: Checkpoint = {
-      phase: name,
-      completedAt: new Date().toISOString(),
-      durationMs: Date.now() - started,
-      ...(result === undefined ? {} : { result: JSON.parse(JSON.stringify(result)) as unknown })
-    }
-    yield* Effect.tryPromise({
-      try: () => writeFileAtomic(checkpointPath(run.dir, name), `${JSON.stringify(checkpoint, null, 2)}\n`),
-      catch: io(`Run.phase: cannot checkpoint ${name} in ${run.dir}`)
-    })
+    const checkpoint = yield* markCompleted(run, name, result, Date.now() - started)
     yield* Effect.logInfo(`phase ${name}: completed in ${checkpoint.durationMs} ms`).pipe(
       Effect.annotateLogs({ component: "core/Run", phase: name, runId: run.metadata.runId })
     )
     return result
+  })
+
+/**
+ * Records a phase as completed (what {@link phase} does after its effect succeeds; agents driving phases from
+ * outside Effect call it through `24h run checkpoint`). `result` must be JSON-serialisable.
+ *
+ * @category phases
+ * @since 0.1.0
+ */
+export const markCompleted = (
+  run: Run,
+  name: Phase,
+  result?: unknown,
+  durationMs = 0
+): Effect.Effect<Checkpoint, CoreError> =>
+  Effect.gen(function* () {
+    const checkpoint: Checkpoint = {
+      phase: name,
+      completedAt: new Date().toISOString(),
+      durationMs,
+      ...(result === undefined ? {} : { result: JSON.parse(JSON.stringify(result)) as unknown })
+    }
+    yield* Effect.tryPromise({
+      try: () => writeFileAtomic(checkpointPath(run.dir, name), `${JSON.stringify(checkpoint, null, 2)}\n`),
+      catch: io(`Run: cannot checkpoint ${name} in ${run.dir}`)
+    })
+    return checkpoint
   })
 
 /**

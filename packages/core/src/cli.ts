@@ -8,8 +8,11 @@
  *
  * @since 0.1.0
  */
-import { Console, Data, Effect } from "effect"
-import { CliError, Command, Flag } from "effect/cli"
+import { Console, Data, Effect, Option } from "effect"
+import { Argument, CliError, Command, Flag } from "effect/cli"
+import { coreError, preview } from "./CoreError.ts"
+import * as Run from "./Run.ts"
+import * as Seed from "./Seed.ts"
 
 /**
  * Exit codes of the `24h` binary.
@@ -93,10 +96,120 @@ export const exitOnError =
       )
     })
 
+const str = (name: string, description: string) => Flag.String(name).pipe(Flag.withDescription(description))
+const optStr = (name: string, description: string) => Flag.optional(str(name, description))
+
+const optionalFields = (o: Record<string, Option.Option<string>>): Record<string, string> => {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(o)) if (Option.isSome(v)) out[k] = v.value
+  return out
+}
+
+const describeStatus = (s: Run.Status): string =>
+  [
+    `${s.dir}`,
+    `  entry ${s.entryId}, ${s.runId}, seed ${JSON.stringify(s.seed)}`,
+    ...Run.PHASES.map((p) => {
+      const c = s.completed.find((x) => x.phase === p)
+      return `  ${c ? "✓" : p === s.next ? "→" : " "} ${p}${c ? ` (completed ${c.completedAt})` : ""}`
+    }),
+    s.next === null ? "  all phases completed" : `  next: ${s.next}`
+  ].join("\n")
+
+const init = Command.make(
+  "init",
+  {
+    entryId: str("entry-id", "ENTRY_ID: letters, digits, '.', '_' or '-'"),
+    title: str("title", "ENTRY_TITLE"),
+    priority: optStr("priority", "PRIORITY"),
+    riskClass: optStr("risk-class", "RISK_CLASS"),
+    industry: optStr("industry", "INDUSTRY"),
+    deploymentMode: optStr("deployment-mode", "DEPLOYMENT_MODE"),
+    checklistFile: optStr("checklist-file", "CHECKLIST_FILE"),
+    missionBrief: optStr("mission-brief", "MISSION_BRIEF"),
+    seed: optStr("seed", "Root seed (default: $H24_SEED, else fresh; recorded in run.json)"),
+    root: str("root", "Folder holding <entry>/run-*").pipe(Flag.withDefault("runs")),
+    resume: Flag.Boolean("resume").pipe(
+      Flag.withDefault(false),
+      Flag.withDescription("Reopen the entry's latest run if it has phases left")
+    ),
+    json
+  },
+  (o) =>
+    Effect.gen(function* () {
+      const seed = Option.isSome(o.seed) ? yield* Seed.parse(o.seed.value) : undefined
+      const run = yield* Run.make({
+        root: o.root,
+        metadata: {
+          ENTRY_ID: o.entryId,
+          ENTRY_TITLE: o.title,
+          ...optionalFields({
+            PRIORITY: o.priority,
+            RISK_CLASS: o.riskClass,
+            INDUSTRY: o.industry,
+            DEPLOYMENT_MODE: o.deploymentMode,
+            CHECKLIST_FILE: o.checklistFile,
+            MISSION_BRIEF: o.missionBrief
+          })
+        },
+        ...(seed === undefined ? {} : { seed }),
+        ...(o.resume ? { resume: "latest" } : {})
+      })
+      const s = yield* Run.status(run)
+      yield* emit(
+        { ok: true, resumed: run.resumed, replay: run.metadata.replay, ...s },
+        o.json,
+        (v) => `${v.resumed ? "resumed" : "created"} ${describeStatus(s)}\nreplay with ${v.replay}`
+      )
+    }).pipe(exitOnError(o.json))
+).pipe(Command.withDescription("Create a run directory runs/<entry>/run-YYYY-MM-DD-NN (or resume the latest)"))
+
+const status = Command.make(
+  "status",
+  { dir: Argument.String("run-dir").pipe(Argument.withDescription("A run directory, or runs/<entry>/latest")), json },
+  (o) =>
+    Effect.gen(function* () {
+      const s = yield* Run.status(o.dir)
+      yield* emit({ ok: true, ...s }, o.json, () => describeStatus(s))
+    }).pipe(exitOnError(o.json))
+).pipe(Command.withDescription("Show which phases of a run completed and which comes next"))
+
+const checkpoint = Command.make(
+  "checkpoint",
+  {
+    dir: Argument.String("run-dir").pipe(Argument.withDescription("A run directory, or runs/<entry>/latest")),
+    phase: Argument.Literals("phase", Run.PHASES).pipe(Argument.withDescription("The phase that completed")),
+    result: optStr("result", "JSON to record with the checkpoint (returned to a resumed Run.phase)"),
+    json
+  },
+  (o) =>
+    Effect.gen(function* () {
+      const run = yield* Run.open(o.dir)
+      const text = Option.getOrUndefined(o.result)
+      const result =
+        text === undefined
+          ? undefined
+          : yield* Effect.try({
+              try: () => JSON.parse(text) as unknown,
+              catch: () => coreError("InvalidInput", `--result: not valid JSON (got ${preview(text)})`)
+            })
+      const c = yield* Run.markCompleted(run, o.phase, result)
+      const s = yield* Run.status(run)
+      yield* emit(
+        { ok: true, checkpoint: c, next: s.next },
+        o.json,
+        () => `✓ ${o.phase} checkpointed; next: ${s.next ?? "none"}`
+      )
+    }).pipe(exitOnError(o.json))
+).pipe(Command.withDescription("Mark a phase of a run as completed"))
+
 /**
- * The `run` command group (filled in by the Run module).
+ * `24h run init|status|checkpoint` — run directories for agents.
  *
  * @category commands
  * @since 0.1.0
  */
-export const command = Command.make("run").pipe(Command.withDescription("Create and inspect run directories"))
+export const command = Command.make("run").pipe(
+  Command.withDescription("Create and inspect run directories (runs/<entry>/run-YYYY-MM-DD-NN) and their phases"),
+  Command.withSubcommands([init, status, checkpoint])
+)

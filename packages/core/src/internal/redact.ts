@@ -31,7 +31,7 @@ const TEXT_PATTERNS: ReadonlyArray<RegExp> = [
 export const redactText = (text: string): string => {
   let out = text
   for (const p of TEXT_PATTERNS) {
-    out = out.replace(p, (match, g1: string | undefined) =>
+    out = out.replace(p, (_match, g1: string | undefined) =>
       g1 !== undefined && /=$/.test(g1)
         ? `${g1}${REDACTED}`
         : g1 !== undefined && /^(Bearer|Basic)$/i.test(g1)
