@@ -13,8 +13,14 @@ describe("Histogram", () => {
         const a = Histogram.make()
         const b = Histogram.make()
         const both = Histogram.make()
-        for (const x of xs) Histogram.record(a, x), Histogram.record(both, x)
-        for (const y of ys) Histogram.record(b, y), Histogram.record(both, y)
+        for (const x of xs) {
+          Histogram.record(a, x)
+          Histogram.record(both, x)
+        }
+        for (const y of ys) {
+          Histogram.record(b, y)
+          Histogram.record(both, y)
+        }
         expect(Histogram.summary(Histogram.merge(a, b))).toEqual(Histogram.summary(both))
         const into = Histogram.make()
         Histogram.addInto(into, a)

@@ -7,7 +7,12 @@ import { describe, expect, it } from "vitest"
 
 const fakeClock = () => {
   let t = Date.parse("2026-01-01T00:00:00.000Z")
-  return { now: () => t, advance: (ms: number) => void (t += ms) }
+  return {
+    now: () => t,
+    advance: (ms: number) => {
+      t += ms
+    }
+  }
 }
 
 describe("Pipeline", () => {

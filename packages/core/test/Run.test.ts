@@ -55,7 +55,10 @@ describe("Run", () => {
       const timer = setTimeout(() => reject(new Error(`no "entered pipelines" within 30 s:\n${out}`)), 30_000)
       child.stdout.on("data", (d) => {
         out += d
-        if (out.includes("entered pipelines")) clearTimeout(timer), resolve()
+        if (out.includes("entered pipelines")) {
+          clearTimeout(timer)
+          resolve()
+        }
       })
     })
     child.kill("SIGKILL")
