@@ -92,16 +92,26 @@ export const issuesOf = (
   }>
 ): Array<{ field: string; message: string }> =>
   issues.map((i) => {
-    const base = i.path.map(String).join(".")
+    const base = i.path.map(segment).join(".")
+    const keys = i.keys !== undefined && i.keys.length > 0 ? i.keys : undefined
     const field =
-      i.keys !== undefined && i.keys.length > 0
-        ? i.keys.map((k) => (base === "" ? k : `${base}.${k}`)).join(", ")
+      keys !== undefined
+        ? keys.map((k) => (base === "" ? segment(k) : `${base}.${segment(k)}`)).join(", ")
         : base === ""
           ? "(payload)"
           : base
-    const got = i.input === undefined || i.keys !== undefined ? "" : ` (got ${preview(i.input)})`
-    return { field, message: `${i.message}${got}` }
+    const got = i.input === undefined || keys !== undefined ? "" : ` (got ${preview(i.input)})`
+    const message = i.input === undefined && /received undefined$/.test(i.message) ? "is required" : i.message
+    return { field, message: `${message}${got}` }
   })
+
+/** A path segment as written in a message: plain names as they are, anything else quoted. */
+const segment = (k: PropertyKey): string =>
+  typeof k === "number"
+    ? String(k)
+    : typeof k === "string" && /^[A-Za-z_][\w-]*$/.test(k)
+      ? k
+      : JSON.stringify(String(k))
 
 /**
  * A short, safe preview of a value for an error message.
