@@ -15,10 +15,10 @@ afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true })
 })
 
-const runWith = <A>(layer: Layer.Layer<Ledger.Ledger>, f: (l: Ledger.Service) => Effect.Effect<A, FindingsError>) =>
+const runWith = <A, E>(layer: Layer.Layer<Ledger.Ledger>, f: (l: Ledger.Service) => Effect.Effect<A, E>) =>
   Effect.runPromise(Effect.flatMap(Ledger.Ledger, f).pipe(Effect.provide(layer)))
 
-const fail = <A>(e: Effect.Effect<A, FindingsError>) => Effect.flip(e)
+const fail = <A>(e: Effect.Effect<A, FindingsError>): Effect.Effect<FindingsError, A> => Effect.flip(e)
 
 const add = (l: Ledger.Service, over: Record<string, unknown> = {}, type = "bug", force = false) =>
   l.add({ type, entryId: "entry-1", agent: "agent-1", payload: payload(over), force })
