@@ -1,0 +1,465 @@
+/**
+ * `FINAL_REPORT.md`, rendered from a run directory: summary, run metadata, research link, each pipeline with its
+ * thresholds and verdicts, invariants (violated, never hit), silent-failure probes, telemetry pack links, the DX
+ * scorecard, findings by severity, recommendations in two sets (each citing finding ids or evidence paths), and the
+ * seed's success checklist evaluated from the artifacts actually present.
+ *
+ * The report holds no wall-clock time: rendering the same run twice gives the same bytes.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { FinalReport } from "@24h/reporting"
+ *
+ * const program = FinalReport.write("runs/payments-01/latest").pipe(
+ *   Effect.map(({ path, checklist }) => `${path}: ${checklist.filter((c) => c.done).length}/8`)
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { readFile } from "node:fs/promises"
+import { join, resolve } from "node:path"
+import { Finding as F } from "@24h/findings"
+import { Effect } from "effect"
+import { md, mdCode, mdInlineCode, mdLink } from "./internal/escape.ts"
+import * as fmt from "./internal/format.ts"
+import { write as writeFile } from "./internal/fs.ts"
+import { type Inputs as LoadedInputs, type LoadOptions, load as loadRun } from "./internal/load.ts"
+import * as Recommendations from "./Recommendations.ts"
+import type { ReportingError } from "./ReportingError.ts"
+import * as Scorecard from "./Scorecard.ts"
+import * as SilentFailures from "./SilentFailures.ts"
+
+/**
+ * Everything a report renders, loaded from a run directory.
+ *
+ * @example
+ * ```ts
+ * import type { FinalReport } from "@24h/reporting"
+ * declare const inputs: FinalReport.Inputs
+ * inputs.pipelines.map((p) => p.result.verdict)
+ * ```
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type Inputs = LoadedInputs
+
+/**
+ * Options for loading a run.
+ *
+ * @example
+ * ```ts
+ * import type { FinalReport } from "@24h/reporting"
+ * const options: FinalReport.Options = { findings: "." }
+ * ```
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Options extends LoadOptions {
+  /** Where to write the report. Default `<run>/FINAL_REPORT.md`. */
+  readonly out?: string
+}
+
+/**
+ * Loads a run directory: `run.json`, phase checkpoints, research summaries, pipeline results, logs and telemetry
+ * packs, the scorecard, the findings ledger, recommendations and silent-failure probes. Input files are validated
+ * (`InvalidInput` names the file and fields); citations are not checked here (see {@link make}).
+ *
+ * @example
+ * ```ts
+ * import { FinalReport } from "@24h/reporting"
+ * const inputs = FinalReport.load("runs/payments-01/latest")
+ * ```
+ *
+ * @category loading
+ * @since 0.1.0
+ */
+export const load = (dir: string, options: LoadOptions = {}): Effect.Effect<Inputs, ReportingError> =>
+  loadRun(dir, options)
+
+/**
+ * One item of the seed's success checklist, with the artifacts it was judged from.
+ *
+ * @example
+ * ```ts
+ * import type { FinalReport } from "@24h/reporting"
+ * declare const item: FinalReport.ChecklistItem
+ * item.done ? item.evidence : item.missing
+ * ```
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface ChecklistItem {
+  readonly item: string
+  readonly done: boolean
+  /** What was found (paths, counts). */
+  readonly evidence: string
+  /** What is missing, when not done. */
+  readonly missing: string
+}
+
+const KINDS = ["baseline", "stress", "chaos", "adversarial", "recovery"] as const
+
+/**
+ * Evaluates the seed's success checklist from the artifacts present in the run (the report itself counts as
+ * delivered when recommendations exist in both sets).
+ *
+ * @example
+ * ```ts
+ * import { FinalReport } from "@24h/reporting"
+ * declare const inputs: FinalReport.Inputs
+ * FinalReport.checklist(inputs).filter((c) => !c.done).map((c) => c.missing)
+ * ```
+ *
+ * @category checklist
+ * @since 0.1.0
+ */
+export const checklist = (
+  inputs: Inputs,
+  research: ReadonlyArray<{ path: string; text: string }> = []
+): Array<ChecklistItem> => {
+  const items: Array<ChecklistItem> = []
+  const withHypotheses = research.filter((r) => /hypothes/i.test(r.text) && /risk/i.test(r.text))
+  items.push({
+    item: "Research summary with hypotheses and risks",
+    done: withHypotheses.length > 0,
+    evidence: withHypotheses.map((r) => r.path).join(", ") || inputs.research.join(", "),
+    missing:
+      inputs.research.length === 0
+        ? "no research/<entry>-summary.md"
+        : `${inputs.research.join(", ")} does not mention both hypotheses and risks`
+  })
+  items.push({
+    item: "Mocks + datasets representing happy/edge/adversarial/scale cases",
+    done: inputs.mockFiles > 0,
+    evidence: `${fmt.plural(inputs.mockFiles, "file")} under mocks/ and tests/fixtures/`,
+    missing: "mocks/ and tests/fixtures/ are empty"
+  })
+  const kinds = new Set(inputs.pipelines.map((p) => p.result.kind))
+  const absent = KINDS.filter((k) => !kinds.has(k))
+  items.push({
+    item: "Full pipeline suite (baseline, stress, chaos, adversarial, recovery)",
+    done: absent.length === 0,
+    evidence: KINDS.filter((k) => kinds.has(k)).join(", "),
+    missing: `no ${absent.join(", ")} result in results/pipelines/`
+  })
+  const probed = inputs.probes.filter((p) => p.evidence.length > 0)
+  items.push({
+    item: "Silent failure probes with evidence",
+    done: probed.length > 0,
+    evidence: `${fmt.plural(probed.length, "probe")} with evidence (${probed.filter((p) => p.outcome === "detected").length} detected)`,
+    missing:
+      inputs.probes.length === 0 ? `no ${SilentFailures.PATH} and no silent-failure: notes` : "no probe cites evidence"
+  })
+  const packed = new Set(inputs.packs.map((p) => p.stats.file))
+  const unpacked = inputs.logs.filter((l) => !packed.has(l))
+  items.push({
+    item: "Complete telemetry packs (logs, metrics, traces) per run",
+    done: inputs.logs.length > 0 && unpacked.length === 0,
+    evidence: `${fmt.plural(inputs.logs.length, "log")}, ${fmt.plural(inputs.packs.length, "pack")}`,
+    missing:
+      inputs.logs.length === 0
+        ? "no results/logs/*.log"
+        : `no pack for ${unpacked.join(", ")} (run \`24h report logs\`)`
+  })
+  items.push({
+    item: "DX evaluation + documentation feedback",
+    done: inputs.scorecard !== undefined,
+    evidence:
+      inputs.scorecard === undefined
+        ? ""
+        : `${inputs.scorecard.path} (average ${Scorecard.average(inputs.scorecard.scorecard)}, ${fmt.plural(inputs.scorecard.scorecard.documentationGaps.length, "documentation gap")})`,
+    missing: `no ${Scorecard.PATHS.join(" or ")}`
+  })
+  items.push({
+    item: "Findings captured in the ledger",
+    done: inputs.findings.length > 0,
+    evidence: fmt.plural(inputs.findings.length, "finding"),
+    missing: "the findings ledger is empty"
+  })
+  const recs = inputs.recommendations
+  items.push({
+    item: "Final report + recommendations delivered",
+    done: recs !== undefined && recs.framework.length > 0 && recs.persona.length > 0,
+    evidence:
+      recs === undefined
+        ? ""
+        : `FINAL_REPORT.md, ${recs.framework.length} framework and ${recs.persona.length} persona recommendations`,
+    missing:
+      recs === undefined
+        ? `no ${Recommendations.PATH}`
+        : recs.framework.length === 0
+          ? "no framework/SUT recommendation"
+          : "no industry persona recommendation"
+  })
+  return items
+}
+
+const overall = (inputs: Inputs): string => {
+  const v = inputs.pipelines.map((p) => p.result.verdict)
+  if (v.length === 0) return "no pipelines"
+  return v.includes("error") ? "ERROR" : v.includes("fail") ? "FAIL" : "PASS"
+}
+
+const verdictMark = (v: string): string =>
+  v === "pass" ? "✅ pass" : v === "fail" ? "❌ fail" : v === "error" ? "⚠️ error" : v
+
+/**
+ * Renders `FINAL_REPORT.md` from loaded inputs (pure; citations are not checked here).
+ *
+ * @example
+ * ```ts
+ * import { FinalReport } from "@24h/reporting"
+ * declare const inputs: FinalReport.Inputs
+ * const markdown = FinalReport.render(inputs)
+ * ```
+ *
+ * @category rendering
+ * @since 0.1.0
+ */
+export const render = (inputs: Inputs, research: ReadonlyArray<{ path: string; text: string }> = []): string => {
+  const m = inputs.metadata
+  const out: Array<string> = []
+  const list = checklist(inputs, research)
+  const bySeverity = F.Severity.options.map((s) => [s, inputs.findings.filter((f) => f.severity === s)] as const)
+  const invariants = inputs.pipelines.flatMap((p) => p.result.invariants.entries.map((e) => ({ p: p.result, e })))
+  out.push(`# Final report: ${md(m.ENTRY_TITLE)}`, "")
+  out.push("## Summary", "")
+  const counts = { pass: 0, fail: 0, error: 0 }
+  for (const p of inputs.pipelines) counts[p.result.verdict]++
+  out.push(
+    `- **Overall verdict: ${overall(inputs)}** — ${fmt.plural(inputs.pipelines.length, "pipeline")}: ${counts.pass} pass, ${counts.fail} fail, ${counts.error} error.`
+  )
+  out.push(
+    `- Findings: ${inputs.findings.length}${
+      inputs.findings.length === 0
+        ? ""
+        : ` (${bySeverity
+            .filter(([, fs]) => fs.length > 0)
+            .map(([s, fs]) => `${fs.length} ${s}`)
+            .join(", ")})`
+    }.`
+  )
+  out.push(
+    `- Invariants: ${invariants.length} checked, ${invariants.filter((i) => i.e.verdict === "violated").length} violated, ${invariants.filter((i) => i.e.verdict === "never-hit").length} never hit.`
+  )
+  const errorLines = inputs.packs.reduce((s, p) => s + p.stats.errors.lines, 0)
+  out.push(
+    `- Telemetry: ${fmt.plural(inputs.logs.length, "log")}, ${fmt.plural(errorLines, "error line")} across ${fmt.plural(inputs.packs.length, "pack")}.`
+  )
+  out.push(`- Success checklist: ${list.filter((c) => c.done).length}/${list.length} complete.`, "")
+
+  out.push("## Run metadata", "", "| field | value |", "|---|---|")
+  const fields: Array<[string, unknown]> = [
+    ["ENTRY_ID", m.ENTRY_ID],
+    ["ENTRY_TITLE", m.ENTRY_TITLE],
+    ["PRIORITY", m.PRIORITY],
+    ["RISK_CLASS", m.RISK_CLASS],
+    ["INDUSTRY", m.INDUSTRY],
+    ["DEPLOYMENT_MODE", m.DEPLOYMENT_MODE],
+    ["CHECKLIST_FILE", m.CHECKLIST_FILE],
+    ["Run", m.runId],
+    ["Seed", m.seed],
+    ["Started", m.startedAt],
+    ["Replay", m.replay]
+  ]
+  for (const [k, v] of fields)
+    if (v !== undefined) out.push(`| ${k} | ${k === "Replay" ? mdInlineCode(String(v)) : md(v)} |`)
+  for (const [k, v] of Object.entries(m.versions)) out.push(`| version: ${md(k)} | ${md(v)} |`)
+  out.push("")
+  if (inputs.phases.length > 0)
+    out.push(`Phases completed: ${inputs.phases.map((c) => `${c.phase} (${c.completedAt})`).join(", ")}.`, "")
+  if (m.MISSION_BRIEF !== undefined) out.push(`Mission brief: ${md(m.MISSION_BRIEF)}`, "")
+
+  out.push("## Research", "")
+  if (inputs.research.length === 0) out.push("No research summary (`research/<entry>-summary.md`).")
+  for (const r of inputs.research) out.push(`- ${mdLink(r, r)}`)
+  out.push("")
+
+  out.push("## Pipelines", "")
+  if (inputs.pipelines.length === 0) out.push("No pipeline results in `results/pipelines/`.", "")
+  for (const { result: r, path } of inputs.pipelines) {
+    out.push(`### ${r.kind}: ${md(r.name)} — ${verdictMark(r.verdict)}`, "")
+    const rate = r.requests === 0 ? "-" : fmt.pct(r.errors / r.requests)
+    out.push(
+      `${r.startedAt} → ${r.endedAt} (${fmt.duration(r.durationMs)}); ${fmt.int(r.requests)} requests, ${fmt.int(r.errors)} errors (${rate}); latency p50 ${fmt.ms(r.latency.p50)}, p95 ${fmt.ms(r.latency.p95)}, p99 ${fmt.ms(r.latency.p99)}, max ${fmt.ms(r.latency.max)}. Result: ${mdLink(path, path)}.`,
+      ""
+    )
+    if (r.thresholds.length > 0) {
+      out.push("| threshold | actual | verdict |", "|---|---|---|")
+      for (const t of r.thresholds)
+        out.push(
+          `| ${mdInlineCode(t.expression)} | ${md(t.message.replace(/^.*?: /, ""))} | ${verdictMark(t.verdict)} |`
+        )
+      out.push("")
+    }
+    if (r.faultWindows.length > 0)
+      out.push(
+        `Faults: ${r.faultWindows.map((f) => `${md(f.name)}${f.target === undefined ? "" : ` on ${md(f.target)}`} ${f.start} → ${f.end ?? "end of run"}`).join("; ")}.`,
+        ""
+      )
+    const counters = Object.entries(r.counts)
+    if (counters.length > 0) out.push(`Counters: ${counters.map(([k, v]) => `${md(k)} ${v}`).join(", ")}.`, "")
+    if (r.error !== undefined) out.push("The pipeline body failed:", "", mdCode(r.error), "")
+    const notes = r.notes.filter((n) => !n.toLowerCase().startsWith(SilentFailures.NOTE_PREFIX))
+    for (const n of notes) out.push(`> ${md(n)}`)
+    if (notes.length > 0) out.push("")
+  }
+
+  out.push("## Invariants", "")
+  const violated = invariants.filter((i) => i.e.verdict === "violated")
+  const neverHit = invariants.filter((i) => i.e.verdict === "never-hit")
+  if (invariants.length === 0) out.push("No invariants were declared.", "")
+  else {
+    out.push(`${invariants.length - violated.length - neverHit.length} of ${invariants.length} held.`, "")
+    for (const [title, rows] of [
+      ["Violated", violated],
+      ["Never hit", neverHit]
+    ] as const) {
+      out.push(`${title}:`, "")
+      if (rows.length === 0) out.push("- None.", "")
+      else {
+        out.push("| pipeline | invariant | kind | what happened |", "|---|---|---|---|")
+        for (const { p, e } of rows)
+          out.push(`| ${p.kind}/${md(p.name)} | ${md(e.name)} | ${e.kind} | ${md(e.message)} |`)
+        out.push("")
+      }
+    }
+  }
+
+  out.push("## Silent-failure probes", "", SilentFailures.renderMarkdown(inputs.probes), "")
+
+  out.push("## Telemetry packs", "")
+  if (inputs.packs.length === 0) out.push("No telemetry packs (run `24h report logs <run-dir>`).", "")
+  else {
+    out.push(
+      "| log | lines | errors | fingerprints | bursts | gaps | slow | torn | pack |",
+      "|---|---:|---:|---:|---:|---:|---:|---:|---|"
+    )
+    for (const p of inputs.packs) {
+      const s = p.stats
+      out.push(
+        `| ${md(s.file)} | ${fmt.int(s.lines)} | ${fmt.int(s.errors.lines)} | ${s.errors.fingerprints} | ${s.anomalies.errorBursts.total} | ${s.anomalies.silentGaps.total} | ${s.anomalies.slowOperations.total} | ${s.torn.count} | ${mdLink("analysis", p.files.analysis)}, ${mdLink("stats", p.files.stats)}, ${mdLink("errors", p.files.errors)} |`
+      )
+    }
+    out.push("")
+  }
+
+  out.push("## Developer experience", "")
+  out.push(
+    inputs.scorecard === undefined
+      ? `No scorecard (\`${Scorecard.PATHS[0]}\`).`
+      : `From ${mdLink(inputs.scorecard.path, inputs.scorecard.path)}:\n\n${Scorecard.renderMarkdown(inputs.scorecard.scorecard)}`,
+    ""
+  )
+
+  out.push("## Findings by severity", "")
+  if (inputs.findings.length === 0) out.push("No findings.", "")
+  for (const [severity, fs] of bySeverity) {
+    if (fs.length === 0) continue
+    out.push(`### ${severity} (${fs.length})`, "", "| id | type | component | title |", "|---|---|---|---|")
+    for (const f of fs)
+      out.push(`| <a id="${f.id.toLowerCase()}"></a>${f.id} | ${f.type} | ${md(f.component)} | ${md(f.title)} |`)
+    out.push("")
+  }
+
+  out.push("## Recommendations", "")
+  const recs = inputs.recommendations
+  if (recs === undefined) out.push(`No recommendations (\`${Recommendations.PATH}\`).`, "")
+  else {
+    out.push("### Framework / SUT", "", Recommendations.renderMarkdown(recs.framework), "")
+    out.push(
+      `### Industry persona${m.INDUSTRY === undefined ? "" : ` (${md(m.INDUSTRY)})`}`,
+      "",
+      Recommendations.renderMarkdown(recs.persona),
+      ""
+    )
+  }
+
+  out.push("## Success checklist", "")
+  for (const c of list) out.push(`- [${c.done ? "x" : " "}] ${c.item} — ${md(c.done ? c.evidence : c.missing)}`)
+  out.push("")
+  return out.join("\n")
+}
+
+/**
+ * What {@link make} returns: the Markdown, the inputs it came from and the evaluated checklist.
+ *
+ * @example
+ * ```ts
+ * import type { FinalReport } from "@24h/reporting"
+ * declare const report: FinalReport.Report
+ * report.markdown.length
+ * ```
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Report {
+  readonly markdown: string
+  readonly inputs: Inputs
+  readonly checklist: ReadonlyArray<ChecklistItem>
+}
+
+const readResearch = (inputs: Inputs) =>
+  Effect.promise(() =>
+    Promise.all(
+      inputs.research.map(async (path) => ({
+        path,
+        text: await readFile(join(inputs.dir, path), "utf8").catch(() => "")
+      }))
+    )
+  )
+
+/**
+ * Loads a run, checks every citation (an uncited recommendation is `UncitedRecommendation`; an unknown finding id
+ * or a missing path is `UnknownCitation`, for recommendations and silent-failure evidence alike) and renders the
+ * report.
+ *
+ * @example
+ * ```ts
+ * import { FinalReport } from "@24h/reporting"
+ * const report = FinalReport.make("runs/payments-01/latest")
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const make = (dir: string, options: LoadOptions = {}): Effect.Effect<Report, ReportingError> =>
+  Effect.gen(function* () {
+    const inputs = yield* load(dir, options)
+    const findingIds = new Set(inputs.findings.map((f) => f.id))
+    if (inputs.recommendations !== undefined)
+      yield* Recommendations.check(inputs.recommendations, { dir: inputs.dir, findingIds })
+    yield* SilentFailures.check(inputs.probes, { dir: inputs.dir, findingIds })
+    const research = yield* readResearch(inputs)
+    return { markdown: render(inputs, research), inputs, checklist: checklist(inputs, research) }
+  })
+
+/**
+ * {@link make}, then writes `FINAL_REPORT.md` (into the run directory unless `out` is given). Nothing is written
+ * when a citation fails.
+ *
+ * @example
+ * ```ts
+ * import { FinalReport } from "@24h/reporting"
+ * const written = FinalReport.write("runs/payments-01/latest")
+ * ```
+ *
+ * @category persistence
+ * @since 0.1.0
+ */
+export const write = (
+  dir: string,
+  options: Options = {}
+): Effect.Effect<Report & { readonly path: string }, ReportingError> =>
+  Effect.gen(function* () {
+    const report = yield* make(dir, options)
+    const path = options.out === undefined ? join(report.inputs.dir, "FINAL_REPORT.md") : resolve(options.out)
+    yield* writeFile(path, report.markdown, "FinalReport.write")
+    return { ...report, path }
+  })

@@ -1,0 +1,477 @@
+/**
+ * The log analyzer's hot path: plain, allocation-light, constant memory. Text goes in as chunks; lines are cut
+ * with `indexOf("\n")`, parsed with `JSON.parse`, and folded into fixed-size accumulators:
+ *
+ * ```
+ * chunk ─▶ lines ─▶ JSON.parse ─┬─▶ levels / components (capped map) / first+last time
+ *                 (torn: counted, ├─▶ gaps (previous time)      bursts (current window, open burst)
+ *                  10 examples)  ├─▶ slow operations (top N)
+ *                                └─▶ errors ─▶ fingerprint map (capped) ─▶ first example + before/after lines
+ * ```
+ *
+ * Every string kept beyond the current line is copied (`Buffer.from(...).toString()`), so no kept value pins a
+ * whole chunk in memory.
+ */
+import { createHash } from "node:crypto"
+
+export type Level = "trace" | "debug" | "info" | "warn" | "error" | "fatal"
+export const LEVELS: ReadonlyArray<Level> = ["trace", "debug", "info", "warn", "error", "fatal"]
+
+export interface AnalyzerOptions {
+  readonly gapMs: number
+  readonly burstWindowMs: number
+  readonly burstThreshold: number
+  readonly slowMs: number
+  readonly contextLines: number
+  readonly maxFingerprints: number
+  readonly maxAnomalies: number
+  readonly maxComponents: number
+  readonly maxLineChars: number
+}
+
+export interface TornExample {
+  readonly line: number
+  readonly preview: string
+}
+export interface Burst {
+  start: string
+  end: string
+  errors: number
+  windows: number
+}
+export interface Gap {
+  readonly from: string
+  readonly to: string
+  readonly gapMs: number
+  readonly line: number
+}
+export interface SlowOperation {
+  readonly line: number
+  readonly time: string | null
+  readonly durationMs: number
+  readonly field: string
+  readonly component: string | null
+  readonly correlationId: string | null
+  readonly msg: string
+}
+export interface ContextLine {
+  readonly line: number
+  readonly text: string
+}
+export interface ErrorGroup {
+  readonly fingerprint: string
+  count: number
+  firstSeen: string | null
+  lastSeen: string | null
+  readonly level: string
+  readonly component: string | null
+  readonly type: string
+  readonly message: string
+  readonly stack: string | null
+  readonly correlationIds: Array<string>
+  readonly example: {
+    readonly line: number
+    readonly time: string | null
+    readonly correlationId: string | null
+    readonly msg: string
+    readonly before: Array<ContextLine>
+    readonly after: Array<ContextLine>
+  }
+}
+
+export interface Raw {
+  lines: number
+  blank: number
+  parsed: number
+  torn: number
+  tornExamples: Array<TornExample>
+  oversized: number
+  levels: Record<Level | "other", number>
+  components: Map<string, number>
+  componentsOther: number
+  untimed: number
+  firstMs: number | null
+  lastMs: number | null
+  errorLines: number
+  groups: Map<string, ErrorGroup>
+  groupsOther: number
+  bursts: Array<Burst>
+  burstsTotal: number
+  gaps: Array<Gap>
+  gapsTotal: number
+  slow: Array<SlowOperation>
+  slowTotal: number
+}
+
+const NUMERIC_LEVEL: Record<number, Level> = {
+  10: "trace",
+  20: "debug",
+  30: "info",
+  40: "warn",
+  50: "error",
+  60: "fatal"
+}
+const RANK: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 }
+const DURATION_FIELDS = [
+  "durationMs",
+  "duration_ms",
+  "latencyMs",
+  "latency_ms",
+  "elapsedMs",
+  "elapsed_ms",
+  "responseTime",
+  "duration"
+] as const
+const MAX_CORRELATION_IDS = 10
+const MAX_TORN_EXAMPLES = 10
+const MAX_TEXT = 2000
+
+/** Copies a string so that it does not share memory with the chunk it was cut from. */
+const own = (s: string, max = MAX_TEXT): string => {
+  const cut = s.length > max ? `${s.slice(0, max - 1)}…` : s
+  return Buffer.from(cut, "utf8").toString("utf8")
+}
+
+const levelOf = (value: unknown): Level | "other" => {
+  if (typeof value === "string") {
+    const l = value.toLowerCase()
+    return l in RANK ? (l as Level) : "other"
+  }
+  if (typeof value === "number") return NUMERIC_LEVEL[Math.floor(value / 10) * 10] ?? (value > 60 ? "fatal" : "other")
+  return "other"
+}
+
+const timeOf = (value: unknown): number | undefined => {
+  if (typeof value === "number") return Number.isFinite(value) ? value : undefined
+  if (typeof value === "string") {
+    const t = Date.parse(value)
+    return Number.isNaN(t) ? undefined : t
+  }
+  return undefined
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
+
+/** Replaces the parts of a message that vary between occurrences of the same error. */
+export const normalizeMessage = (message: string): string =>
+  message
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, "<uuid>")
+    .replace(/\b0x[0-9a-f]+\b|\b[0-9a-f]{12,}\b/gi, "<hex>")
+    .replace(/\d+(\.\d+)?/g, "<n>")
+    .slice(0, 300)
+
+/** The first `at …` frame of a stack, without line and column. */
+export const topFrame = (stack: string | null): string => {
+  if (stack === null) return ""
+  const m = /^\s*at\s+(.+)$/m.exec(stack)
+  return m === null ? "" : m[1]!.replace(/:\d+:\d+\)?$/, "").replace(/\(?(?:file:\/\/)?[^()\s]*[/\\]/, "")
+}
+
+interface ErrInfo {
+  type: string
+  message: string
+  stack: string | null
+}
+
+const errInfo = (err: unknown, msg: string): ErrInfo => {
+  if (typeof err === "string") {
+    const first = err.split("\n", 1)[0]!.trim()
+    const m = /^([A-Za-z_$][\w$.]*(?:Error|Exception|Defect)?):\s*(.*)$/.exec(first)
+    return m === null
+      ? { type: "Error", message: first || msg, stack: err.includes("\n") ? err : null }
+      : { type: m[1]!, message: m[2]!, stack: err.includes("\n") ? err : null }
+  }
+  if (err !== null && typeof err === "object") {
+    const e = err as Record<string, unknown>
+    const type = typeof e.type === "string" ? e.type : typeof e.name === "string" ? e.name : "Error"
+    const message = typeof e.message === "string" ? e.message : msg
+    const stack = typeof e.stack === "string" ? e.stack : null
+    return { type, message, stack }
+  }
+  return { type: "(log)", message: msg, stack: null }
+}
+
+const str = (value: unknown): string | null => (typeof value === "string" ? value : null)
+
+/** A streaming analyzer: feed text with `push`, finish with `end`. */
+export const make = (options: AnalyzerOptions) => {
+  const raw: Raw = {
+    lines: 0,
+    blank: 0,
+    parsed: 0,
+    torn: 0,
+    tornExamples: [],
+    oversized: 0,
+    levels: { trace: 0, debug: 0, info: 0, warn: 0, error: 0, fatal: 0, other: 0 },
+    components: new Map(),
+    componentsOther: 0,
+    untimed: 0,
+    firstMs: null,
+    lastMs: null,
+    errorLines: 0,
+    groups: new Map(),
+    groupsOther: 0,
+    bursts: [],
+    burstsTotal: 0,
+    gaps: [],
+    gapsTotal: 0,
+    slow: [],
+    slowTotal: 0
+  }
+  const k = options.contextLines
+  // Ring buffer of the last k raw lines (as cut: slices of a chunk, copied only when kept).
+  const ring: Array<string> = new Array(k)
+  const ringLine: Array<number> = new Array(k)
+  let ringSize = 0
+  let ringHead = 0
+  // Examples still collecting their `after` lines.
+  let pending: Array<ContextLine[]> = []
+  let prevMs: number | null = null
+  let burstWindow = Number.NaN
+  let burstCount = 0
+  let openBurst: Burst | null = null
+  let openBurstLastWindow = Number.NaN
+  let rest = ""
+  let skipping = false
+  let minSlow = 0
+
+  const flushBurstWindow = () => {
+    if (burstCount >= options.burstThreshold) {
+      const start = burstWindow * options.burstWindowMs
+      const end = start + options.burstWindowMs
+      if (openBurst !== null && openBurstLastWindow === burstWindow - 1) {
+        openBurst.end = new Date(end).toISOString()
+        openBurst.errors += burstCount
+        openBurst.windows++
+      } else {
+        raw.burstsTotal++
+        const b: Burst = {
+          start: new Date(start).toISOString(),
+          end: new Date(end).toISOString(),
+          errors: burstCount,
+          windows: 1
+        }
+        if (raw.bursts.length < options.maxAnomalies) raw.bursts.push(b)
+        openBurst = b
+      }
+      openBurstLastWindow = burstWindow
+    }
+  }
+
+  const torn = (line: string, lineNo: number) => {
+    raw.torn++
+    if (raw.tornExamples.length < MAX_TORN_EXAMPLES) raw.tornExamples.push({ line: lineNo, preview: own(line, 120) })
+  }
+
+  const remember = (line: string, lineNo: number) => {
+    if (pending.length > 0) {
+      const text = own(line)
+      for (const p of pending) p.push({ line: lineNo, text })
+      if (pending[0]!.length >= k) pending = pending.filter((p) => p.length < k)
+    }
+    if (k === 0) return
+    ring[ringHead] = line
+    ringLine[ringHead] = lineNo
+    ringHead = (ringHead + 1) % k
+    if (ringSize < k) ringSize++
+  }
+
+  const before = (): Array<ContextLine> => {
+    const out: Array<ContextLine> = []
+    for (let i = 0; i < ringSize; i++) {
+      const at = (ringHead - ringSize + i + k) % k
+      out.push({ line: ringLine[at]!, text: own(ring[at]!) })
+    }
+    return out
+  }
+
+  const onError = (obj: Record<string, unknown>, level: string, ms: number | undefined, lineNo: number) => {
+    raw.errorLines++
+    const msg = str(obj.msg) ?? str(obj.message) ?? ""
+    const info = errInfo(obj.err ?? obj.error, msg)
+    const component = str(obj.component)
+    const key = `${info.type}\u0000${normalizeMessage(info.message)}\u0000${topFrame(info.stack)}\u0000${component ?? ""}`
+    const time = ms === undefined ? null : new Date(ms).toISOString()
+    const correlationId = str(obj.correlationId)
+    let g = raw.groups.get(key)
+    if (g === undefined) {
+      if (raw.groups.size >= options.maxFingerprints) {
+        raw.groupsOther++
+        return
+      }
+      const after: Array<ContextLine> = []
+      g = {
+        fingerprint: createHash("sha1").update(key).digest("hex").slice(0, 12),
+        count: 0,
+        firstSeen: time,
+        lastSeen: time,
+        level,
+        component: component === null ? null : own(component, 200),
+        type: own(info.type, 200),
+        message: own(info.message),
+        stack: info.stack === null ? null : own(info.stack, 8000),
+        correlationIds: [],
+        example: {
+          line: lineNo,
+          time,
+          correlationId: correlationId === null ? null : own(correlationId, 200),
+          msg: own(msg),
+          before: before(),
+          after
+        }
+      }
+      raw.groups.set(key, g)
+      if (k > 0) pending.push(after)
+    }
+    g.count++
+    if (time !== null) {
+      if (g.firstSeen === null || time < g.firstSeen) g.firstSeen = time
+      if (g.lastSeen === null || time > g.lastSeen) g.lastSeen = time
+    }
+    if (
+      correlationId !== null &&
+      g.correlationIds.length < MAX_CORRELATION_IDS &&
+      !g.correlationIds.includes(correlationId)
+    )
+      g.correlationIds.push(own(correlationId, 200))
+  }
+
+  const line = (text: string, lineNo: number) => {
+    raw.lines++
+    if (text.length === 0) {
+      raw.blank++
+      return
+    }
+    let obj: Record<string, unknown>
+    if (text.charCodeAt(0) !== 123 /* { */) {
+      torn(text, lineNo)
+      remember(text, lineNo)
+      return
+    }
+    try {
+      obj = JSON.parse(text)
+    } catch {
+      torn(text, lineNo)
+      remember(text, lineNo)
+      return
+    }
+    if (obj === null || typeof obj !== "object" || Array.isArray(obj)) {
+      torn(text, lineNo)
+      remember(text, lineNo)
+      return
+    }
+    raw.parsed++
+    const level = levelOf(obj.level)
+    raw.levels[level]++
+    const component = obj.component
+    if (typeof component === "string") {
+      const n = raw.components.get(component)
+      if (n !== undefined) raw.components.set(component, n + 1)
+      else if (raw.components.size < options.maxComponents) raw.components.set(own(component, 200), 1)
+      else raw.componentsOther++
+    }
+    const ms = timeOf(obj.time)
+    if (ms === undefined) raw.untimed++
+    else {
+      if (raw.firstMs === null || ms < raw.firstMs) raw.firstMs = ms
+      if (raw.lastMs === null || ms > raw.lastMs) raw.lastMs = ms
+      if (prevMs !== null && ms - prevMs > options.gapMs) {
+        raw.gapsTotal++
+        const gap: Gap = {
+          from: new Date(prevMs).toISOString(),
+          to: new Date(ms).toISOString(),
+          gapMs: ms - prevMs,
+          line: lineNo
+        }
+        if (raw.gaps.length < options.maxAnomalies) raw.gaps.push(gap)
+        else {
+          // keep the longest gaps
+          let min = 0
+          for (let i = 1; i < raw.gaps.length; i++) if (raw.gaps[i]!.gapMs < raw.gaps[min]!.gapMs) min = i
+          if (raw.gaps[min]!.gapMs < gap.gapMs) raw.gaps[min] = gap
+        }
+      }
+      if (prevMs === null || ms > prevMs) prevMs = ms
+    }
+    for (const field of DURATION_FIELDS) {
+      const d = obj[field]
+      if (typeof d === "number" && d > options.slowMs) {
+        raw.slowTotal++
+        if (raw.slow.length < options.maxAnomalies || d > minSlow) {
+          const op: SlowOperation = {
+            line: lineNo,
+            time: ms === undefined ? null : new Date(ms).toISOString(),
+            durationMs: d,
+            field,
+            component: typeof component === "string" ? own(component, 200) : null,
+            correlationId: typeof obj.correlationId === "string" ? own(obj.correlationId, 200) : null,
+            msg: own(str(obj.msg) ?? "", 500)
+          }
+          raw.slow.push(op)
+          raw.slow.sort((a, b) => b.durationMs - a.durationMs || a.line - b.line)
+          if (raw.slow.length > options.maxAnomalies) raw.slow.length = options.maxAnomalies
+          minSlow = raw.slow.length < options.maxAnomalies ? 0 : raw.slow[raw.slow.length - 1]!.durationMs
+        }
+        break
+      }
+    }
+    const rank = RANK[level] ?? 0
+    if (rank >= 50 || obj.err !== undefined) {
+      onError(obj, level, ms, lineNo)
+      if (rank >= 50 && ms !== undefined) {
+        const w = Math.floor(ms / options.burstWindowMs)
+        if (w === burstWindow) burstCount++
+        else {
+          if (!Number.isNaN(burstWindow)) flushBurstWindow()
+          burstWindow = w
+          burstCount = 1
+        }
+      }
+    }
+    remember(text, lineNo)
+  }
+
+  let lineNo = 0
+  const push = (chunk: string) => {
+    let start = 0
+    let text = chunk
+    if (rest.length > 0) {
+      text = rest + chunk
+      rest = ""
+    }
+    for (;;) {
+      const nl = text.indexOf("\n", start)
+      if (nl === -1) break
+      if (skipping) {
+        skipping = false
+      } else {
+        const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl
+        line(text.slice(start, end), ++lineNo)
+      }
+      start = nl + 1
+    }
+    if (start < text.length) {
+      if (skipping) return
+      const tail = text.slice(start)
+      if (tail.length > options.maxLineChars) {
+        // A line longer than the cap: count it as torn and drop it up to the next newline (constant memory).
+        raw.oversized++
+        torn(tail.slice(0, 120), ++lineNo)
+        raw.lines++
+        skipping = true
+      } else rest = tail
+    }
+  }
+
+  const end = (): Raw => {
+    if (rest.length > 0 && !skipping) line(rest.endsWith("\r") ? rest.slice(0, -1) : rest, ++lineNo)
+    rest = ""
+    if (!Number.isNaN(burstWindow)) flushBurstWindow()
+    burstWindow = Number.NaN
+    return raw
+  }
+
+  return { push, end }
+}
+
+export const isoOf = iso
