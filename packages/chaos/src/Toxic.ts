@@ -12,10 +12,11 @@
  *
  * @example
  * ```ts
+ * import { pipe } from "effect"
  * import { Toxic } from "@24h/chaos"
  *
  * const slow = Toxic.latency({ latency: 100, jitter: 10 })
- * const flaky = Toxic.resetPeer({ timeout: 50 }).pipe(Toxic.withToxicity(0.1), Toxic.onStream("upstream"))
+ * const flaky = pipe(Toxic.resetPeer({ timeout: 50 }), Toxic.withToxicity(0.1), Toxic.onStream("upstream"))
  * ```
  *
  * @since 0.1.0
@@ -265,6 +266,8 @@ export const problemOf = (t: {
 }
 
 const build = <T extends Type>(type: T, attributes: Partial<Attributes[T]>, options: CommonOptions): ToxicOf<T> => {
+  if (!isType(type))
+    throw chaosError("InvalidToxic", `Toxic: type must be one of ${types.join(", ")} (got ${show(type)})`)
   const stream = options.stream ?? "downstream"
   const attrs: Record<string, unknown> = defaultsOf(type)
   for (const key of attributeNames(type)) {
@@ -469,8 +472,9 @@ const rebuild = <T extends Toxic>(self: T, patch: Partial<Pick<Toxic, "name" | "
  *
  * @example
  * ```ts
+ * import { pipe } from "effect"
  * import { Toxic } from "@24h/chaos"
- * const t = Toxic.latency({ latency: 50 }).pipe(Toxic.withToxicity(0.5))
+ * const t = pipe(Toxic.latency({ latency: 50 }), Toxic.withToxicity(0.5))
  * ```
  *
  * @category combinators
@@ -487,7 +491,7 @@ export const withToxicity: {
  * @example
  * ```ts
  * import { Toxic } from "@24h/chaos"
- * const t = Toxic.latency({ latency: 50 }).pipe(Toxic.onStream("upstream")) // name "latency_upstream"
+ * const t = Toxic.onStream(Toxic.latency({ latency: 50 }), "upstream") // name "latency_upstream"
  * ```
  *
  * @category combinators
@@ -508,7 +512,7 @@ export const onStream: {
  * @example
  * ```ts
  * import { Toxic } from "@24h/chaos"
- * const t = Toxic.latency({ latency: 50 }).pipe(Toxic.named("slow-db"))
+ * const t = Toxic.named(Toxic.latency({ latency: 50 }), "slow-db")
  * ```
  *
  * @category combinators

@@ -49,7 +49,9 @@ describe("TcpProxy: bytes pass unmodified", () => {
     const c = await track(connect(proxy.port))
     c.write("hello world")
     expect((await readExactly(c, 11)).toString()).toBe("hello world")
-    const big = Buffer.from(Array.from({ length: 32 * 1024 }, (_, i) => (i % 256).toString(16).padStart(2, "0")).join(""))
+    const big = Buffer.from(
+      Array.from({ length: 32 * 1024 }, (_, i) => (i % 256).toString(16).padStart(2, "0")).join("")
+    )
     c.write(big)
     expect((await readExactly(c, big.length)).equals(big)).toBe(true)
     c.write("hello ")
@@ -161,21 +163,65 @@ const latencyCase = async (k: LatencyCase) => {
 
 describe("TcpProxy: latency", () => {
   it("delays by latency ± (jitter + 10 ms) per direction, and two toxics in series add up", async () => {
-    const cases: Array<LatencyCase & { readonly upExpect: number; readonly upTol: number; readonly downExpect: number; readonly downTol: number }> = [
+    const cases: Array<
+      LatencyCase & {
+        readonly upExpect: number
+        readonly upTol: number
+        readonly downExpect: number
+        readonly downTol: number
+      }
+    > = [
       { up: { latency: 100, jitter: 0 }, upExpect: 100, upTol: 10, downExpect: 0, downTol: 10 },
       { down: { latency: 100, jitter: 0 }, upExpect: 0, upTol: 10, downExpect: 100, downTol: 10 },
-      { up: { latency: 100, jitter: 0 }, down: { latency: 100, jitter: 0 }, upExpect: 100, upTol: 10, downExpect: 100, downTol: 10 },
-      { up: { latency: 1000, jitter: 0 }, down: { latency: 100, jitter: 0 }, upExpect: 1000, upTol: 10, downExpect: 100, downTol: 10 },
-      { up: { latency: 100, jitter: 0 }, down: { latency: 1000, jitter: 0 }, upExpect: 100, upTol: 10, downExpect: 1000, downTol: 10 },
-      { up: { latency: 0, jitter: 0 }, down: { latency: 0, jitter: 0 }, upExpect: 0, upTol: 10, downExpect: 0, downTol: 10 },
-      { up: { latency: 100, jitter: 30 }, down: { latency: 200, jitter: 50 }, upExpect: 100, upTol: 40, downExpect: 200, downTol: 60 },
+      {
+        up: { latency: 100, jitter: 0 },
+        down: { latency: 100, jitter: 0 },
+        upExpect: 100,
+        upTol: 10,
+        downExpect: 100,
+        downTol: 10
+      },
+      {
+        up: { latency: 1000, jitter: 0 },
+        down: { latency: 100, jitter: 0 },
+        upExpect: 1000,
+        upTol: 10,
+        downExpect: 100,
+        downTol: 10
+      },
+      {
+        up: { latency: 100, jitter: 0 },
+        down: { latency: 1000, jitter: 0 },
+        upExpect: 100,
+        upTol: 10,
+        downExpect: 1000,
+        downTol: 10
+      },
+      {
+        up: { latency: 0, jitter: 0 },
+        down: { latency: 0, jitter: 0 },
+        upExpect: 0,
+        upTol: 10,
+        downExpect: 0,
+        downTol: 10
+      },
+      {
+        up: { latency: 100, jitter: 30 },
+        down: { latency: 200, jitter: 50 },
+        upExpect: 100,
+        upTol: 40,
+        downExpect: 200,
+        downTol: 60
+      },
       { upSeries: 500, upExpect: 1000, upTol: 10, downExpect: 0, downTol: 10 }
     ]
     const results = await Promise.all(cases.map(latencyCase))
     results.forEach((r, i) => {
       const k = cases[i]!
       expect(Math.abs(r.serverDelay - k.upExpect), `case ${i} upstream ${r.serverDelay}`).toBeLessThanOrEqual(k.upTol)
-      expect(Math.abs(r.clientDelay - k.downExpect), `case ${i} downstream ${r.clientDelay}`).toBeLessThanOrEqual(k.downTol)
+      expect(Math.abs(r.clientDelay - k.downExpect), `case ${i} downstream ${r.clientDelay}`).toBeLessThanOrEqual(
+        k.downTol
+      )
     })
   })
 
@@ -261,17 +307,22 @@ describe("TcpProxy: reset_peer", () => {
     expect(o.code).toBe("ECONNRESET")
   })
 
-  it.each(["upstream", "downstream"] as const)("timeout 100 on %s: the reset comes at 100 ms (+110 ms)", async (stream) => {
-    const proxy = await proxyTo(await upstreamServer(echoServer()), { toxics: [Toxic.resetPeer({ timeout: 100, stream })] })
-    const c = await track(connect(proxy.port))
-    const t0 = performance.now()
-    const out = collect(c, t0)
-    c.write("x")
-    const o = await out
-    expect(o.code).toBe("ECONNRESET")
-    expect(o.at).toBeGreaterThanOrEqual(99)
-    expect(o.at).toBeLessThanOrEqual(210)
-  })
+  it.each(["upstream", "downstream"] as const)(
+    "timeout 100 on %s: the reset comes at 100 ms (+110 ms)",
+    async (stream) => {
+      const proxy = await proxyTo(await upstreamServer(echoServer()), {
+        toxics: [Toxic.resetPeer({ timeout: 100, stream })]
+      })
+      const c = await track(connect(proxy.port))
+      const t0 = performance.now()
+      const out = collect(c, t0)
+      c.write("x")
+      const o = await out
+      expect(o.code).toBe("ECONNRESET")
+      expect(o.at).toBeGreaterThanOrEqual(99)
+      expect(o.at).toBeLessThanOrEqual(210)
+    }
+  )
 
   it("leaves an idle connection open, and added to a live connection it sends an RST", async () => {
     const proxy = await proxyTo(await upstreamServer(echoServer()))
@@ -527,7 +578,11 @@ describe("TcpProxy: live changes and robustness", () => {
     const racer = (async () => {
       let i = 0
       while (!stop && i < 1_000_000) {
-        await run(proxy.addToxic(Toxic.latency({ latency: i % 3, stream: i % 2 === 0 ? "upstream" : "downstream", name: "race" })))
+        await run(
+          proxy.addToxic(
+            Toxic.latency({ latency: i % 3, stream: i % 2 === 0 ? "upstream" : "downstream", name: "race" })
+          )
+        )
         await new Promise((r) => setImmediate(r))
         await run(proxy.removeToxic("race"))
         i++
@@ -580,7 +635,9 @@ describe("TcpProxy: live changes and robustness", () => {
 describe("TcpProxy: Effect API", () => {
   it("rejects invalid options and toxics with a ChaosError", async () => {
     const proxy = await proxyTo(await upstreamServer(echoServer()))
-    const dup = await Effect.runPromiseExit(proxy.addToxic(Toxic.noop()).pipe(Effect.andThen(proxy.addToxic(Toxic.noop()))))
+    const dup = await Effect.runPromiseExit(
+      proxy.addToxic(Toxic.noop()).pipe(Effect.andThen(proxy.addToxic(Toxic.noop())))
+    )
     expect(JSON.stringify(dup)).toContain("Conflict")
     const missing = await Effect.runPromise(Effect.flip(proxy.removeToxic("nope")))
     expect(missing.reason).toBe("NotFound")

@@ -23,10 +23,16 @@ afterAll(async () => {
 interface Res {
   readonly status: number
   readonly text: string
+  // biome-ignore lint/suspicious/noExplicitAny: response bodies are arbitrary JSON, asserted field by field
   readonly json: any
   readonly headers: Headers
 }
-const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Res> => {
+const call = async (
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {}
+): Promise<Res> => {
   const res = await fetch(`${api.url}${path}`, {
     method,
     headers,
@@ -66,7 +72,12 @@ describe("ToxiproxyApi: proxies", () => {
     const port = Number(created.json.listen.split(":")[1])
     expect(await refused(port)).toBe(false)
 
-    const off = await call("POST", "/proxies", { name: "p2", listen: "localhost:0", upstream: echo.address, enabled: false })
+    const off = await call("POST", "/proxies", {
+      name: "p2",
+      listen: "localhost:0",
+      upstream: echo.address,
+      enabled: false
+    })
     expect(off.status).toBe(201)
     expect(off.json.listen).toBe("localhost:0")
     expect(off.json.enabled).toBe(false)
@@ -85,13 +96,19 @@ describe("ToxiproxyApi: proxies", () => {
     const missingName = await call("POST", "/proxies", { name: "", upstream: "x" })
     expect(missingName.status).toBe(400)
     expect(missingName.json).toEqual({ error: "missing required field: name", status: 400 })
-    expect((await call("POST", "/proxies", { name: "p2" })).json).toEqual({ error: "missing required field: upstream", status: 400 })
+    expect((await call("POST", "/proxies", { name: "p2" })).json).toEqual({
+      error: "missing required field: upstream",
+      status: 400
+    })
     const bad = await call("POST", "/proxies", '{"name":"p2",')
     expect(bad.status).toBe(400)
     expect(bad.json.error).toMatch(/^bad request body: /)
 
     const first = await call("POST", "/proxies", { name: "a", listen: "127.0.0.1:0", upstream: echo.address })
-    expect((await call("POST", "/proxies", { name: "a", upstream: echo.address })).json).toEqual({ error: "proxy already exists", status: 409 })
+    expect((await call("POST", "/proxies", { name: "a", upstream: echo.address })).json).toEqual({
+      error: "proxy already exists",
+      status: 409
+    })
     const clash = await call("POST", "/proxies", { name: "b", listen: first.json.listen, upstream: echo.address })
     expect(clash.status).toBe(500)
     expect(clash.json.error).toBe(`listen tcp ${first.json.listen}: bind: address already in use`)
@@ -135,7 +152,12 @@ describe("ToxiproxyApi: proxies", () => {
 
   it("a failed start can be retried once the conflict clears", async () => {
     const holder = await server()
-    const p = await call("POST", "/proxies", { name: "r", listen: holder.address, upstream: echo.address, enabled: false })
+    const p = await call("POST", "/proxies", {
+      name: "r",
+      listen: holder.address,
+      upstream: echo.address,
+      enabled: false
+    })
     expect(p.status).toBe(201)
     expect((await call("PATCH", "/proxies/r", { enabled: true })).status).toBe(500)
     await holder.close()
@@ -154,8 +176,14 @@ describe("ToxiproxyApi: toxics", () => {
     expect(t.text).toBe(
       '{"attributes":{"latency":0,"jitter":0},"name":"latency_downstream","type":"latency","stream":"downstream","toxicity":1}'
     )
-    expect((await call("POST", "/proxies/t/toxics", { type: "latency", name: "second", attributes: { latency: 5 } })).status).toBe(200)
-    const clash = await call("POST", "/proxies/t/toxics", { type: "latency", name: "latency_downstream", stream: "upstream" })
+    expect(
+      (await call("POST", "/proxies/t/toxics", { type: "latency", name: "second", attributes: { latency: 5 } })).status
+    ).toBe(200)
+    const clash = await call("POST", "/proxies/t/toxics", {
+      type: "latency",
+      name: "latency_downstream",
+      stream: "upstream"
+    })
     expect(clash.json).toEqual({ error: "toxic already exists", status: 409 })
     expect((await call("POST", "/proxies/t/toxics", { type: "latency" })).status).toBe(409)
     const up = await call("POST", "/proxies/t/toxics", { type: "latency", stream: "upstream", toxicity: 0.2 })
@@ -168,18 +196,33 @@ describe("ToxiproxyApi: toxics", () => {
       toxicity: 1
     })
     const list = await call("GET", "/proxies/t/toxics")
-    expect(list.json.map((x: { name: string }) => x.name)).toEqual(["latency_upstream", "latency_downstream", "second", "np"])
+    expect(list.json.map((x: { name: string }) => x.name)).toEqual([
+      "latency_upstream",
+      "latency_downstream",
+      "second",
+      "np"
+    ])
     expect((await call("GET", "/proxies/t")).json.toxics).toEqual(list.json)
   })
 
   it("unknown keys are ignored, keys match case-insensitively, every toxic type is creatable", async () => {
-    const bw = await call("POST", "/proxies/t/toxics", { Name: "bw", TYPE: "bandwidth", attributes: { Rate: 100, unknown: 1 } })
-    expect(bw.text).toBe('{"attributes":{"rate":100},"name":"bw","type":"bandwidth","stream":"downstream","toxicity":1}')
+    const bw = await call("POST", "/proxies/t/toxics", {
+      Name: "bw",
+      TYPE: "bandwidth",
+      attributes: { Rate: 100, unknown: 1 }
+    })
+    expect(bw.text).toBe(
+      '{"attributes":{"rate":100},"name":"bw","type":"bandwidth","stream":"downstream","toxicity":1}'
+    )
     const bodies: Array<[string, Record<string, unknown>, Record<string, unknown>]> = [
       ["slow_close", { delay: 10 }, { delay: 10 }],
       ["timeout", { timeout: 0 }, { timeout: 0 }],
       ["reset_peer", {}, { timeout: 0 }],
-      ["slicer", { average_size: 64, size_variation: 32, delay: 10 }, { average_size: 64, size_variation: 32, delay: 10 }],
+      [
+        "slicer",
+        { average_size: 64, size_variation: 32, delay: 10 },
+        { average_size: 64, size_variation: 32, delay: 10 }
+      ],
       ["limit_data", { bytes: 10 }, { bytes: 10 }],
       ["slow_open", { delay: 5 }, { delay: 5 }],
       ["limit_time", { time: 1000 }, { time: 1000 }]
@@ -189,7 +232,11 @@ describe("ToxiproxyApi: toxics", () => {
       expect(r.status, type).toBe(200)
       expect(r.json.attributes).toEqual(expected)
     }
-    const shared = await call("POST", "/proxies/t/toxics", { type: "bandwidth", name: "sh", attributes: { rate: 5, shared: true } })
+    const shared = await call("POST", "/proxies/t/toxics", {
+      type: "bandwidth",
+      name: "sh",
+      attributes: { rate: 5, shared: true }
+    })
     expect(shared.json.attributes).toEqual({ rate: 5, shared: true })
   })
 
@@ -197,19 +244,40 @@ describe("ToxiproxyApi: toxics", () => {
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ type: "bogus", name: "x" }, "invalid toxic type"],
       [{ type: "latency", name: "y", stream: "sideways" }, "stream was invalid, can be either upstream or downstream"],
-      [{ type: "bandwidth", name: "b0", attributes: { rate: 0 } }, "Toxic.bandwidth: rate must be an integer >= 1 KB/s (got 0)"],
-      [{ type: "bandwidth", name: "b1", attributes: { rate: -1 } }, "Toxic.bandwidth: rate must be an integer >= 1 KB/s (got -1)"],
+      [
+        { type: "bandwidth", name: "b0", attributes: { rate: 0 } },
+        "Toxic.bandwidth: rate must be an integer >= 1 KB/s (got 0)"
+      ],
+      [
+        { type: "bandwidth", name: "b1", attributes: { rate: -1 } },
+        "Toxic.bandwidth: rate must be an integer >= 1 KB/s (got -1)"
+      ],
       [{ type: "bandwidth", name: "b2" }, "Toxic.bandwidth: rate must be an integer >= 1 KB/s (got 0)"],
-      [{ type: "slicer", name: "s0", attributes: { average_size: 0 } }, "Toxic.slicer: average_size must be an integer number of bytes >= 1 (got 0)"],
+      [
+        { type: "slicer", name: "s0", attributes: { average_size: 0 } },
+        "Toxic.slicer: average_size must be an integer number of bytes >= 1 (got 0)"
+      ],
       [
         { type: "slicer", name: "s1", attributes: { average_size: 10, size_variation: 10 } },
         "Toxic.slicer: size_variation must be < average_size (10) (got 10)"
       ],
-      [{ type: "latency", name: "l0", attributes: { latency: -5 } }, "Toxic.latency: latency must be an integer number of ms in [0, 2147483647] (got -5)"],
-      [{ type: "latency", name: "l1", attributes: { latency: 1.5 } }, "Toxic.latency: latency must be an integer number of ms in [0, 2147483647] (got 1.5)"],
-      [{ type: "latency", name: "l2", attributes: { latency: "100" } }, 'Toxic.latency: latency must be an integer number of ms in [0, 2147483647] (got "100")'],
+      [
+        { type: "latency", name: "l0", attributes: { latency: -5 } },
+        "Toxic.latency: latency must be an integer number of ms in [0, 2147483647] (got -5)"
+      ],
+      [
+        { type: "latency", name: "l1", attributes: { latency: 1.5 } },
+        "Toxic.latency: latency must be an integer number of ms in [0, 2147483647] (got 1.5)"
+      ],
+      [
+        { type: "latency", name: "l2", attributes: { latency: "100" } },
+        'Toxic.latency: latency must be an integer number of ms in [0, 2147483647] (got "100")'
+      ],
       [{ type: "latency", name: "l3", toxicity: -3 }, "Toxic.latency: toxicity must be a number in [0, 1] (got -3)"],
-      [{ type: "limit_data", name: "d0", attributes: { bytes: -1 } }, "Toxic.limit_data: bytes must be an integer number of bytes >= 0 (got -1)"],
+      [
+        { type: "limit_data", name: "d0", attributes: { bytes: -1 } },
+        "Toxic.limit_data: bytes must be an integer number of bytes >= 0 (got -1)"
+      ],
       [{ type: "latency", name: "l4", toxicity: "1" }, "bad request body: toxicity must be a number"]
     ]
     for (const [body, error] of cases) {
@@ -221,14 +289,34 @@ describe("ToxiproxyApi: toxics", () => {
   it("updates merge attributes and keep toxicity (POST and PATCH); name/type/stream are ignored", async () => {
     await call("POST", "/proxies/t/toxics", { type: "latency", name: "m", attributes: { latency: 100, jitter: 10 } })
     const a = await call("PATCH", "/proxies/t/toxics/m", { attributes: { latency: 1000 } })
-    expect(a.json).toEqual({ attributes: { latency: 1000, jitter: 10 }, name: "m", type: "latency", stream: "downstream", toxicity: 1 })
+    expect(a.json).toEqual({
+      attributes: { latency: 1000, jitter: 10 },
+      name: "m",
+      type: "latency",
+      stream: "downstream",
+      toxicity: 1
+    })
     const b = await call("POST", "/proxies/t/toxics/m", { toxicity: 0.25 })
     expect(b.json.toxicity).toBe(0.25)
     expect(b.json.attributes).toEqual({ latency: 1000, jitter: 10 })
-    const c = await call("PATCH", "/proxies/t/toxics/m", { name: "renamed", type: "timeout", stream: "upstream", attributes: { jitter: 1 } })
-    expect(c.json).toEqual({ attributes: { latency: 1000, jitter: 1 }, name: "m", type: "latency", stream: "downstream", toxicity: 0.25 })
+    const c = await call("PATCH", "/proxies/t/toxics/m", {
+      name: "renamed",
+      type: "timeout",
+      stream: "upstream",
+      attributes: { jitter: 1 }
+    })
+    expect(c.json).toEqual({
+      attributes: { latency: 1000, jitter: 1 },
+      name: "m",
+      type: "latency",
+      stream: "downstream",
+      toxicity: 0.25
+    })
     expect((await call("PATCH", "/proxies/t/toxics/m", { attributes: { jitter: -1 } })).status).toBe(400)
-    expect((await call("PATCH", "/proxies/t/toxics/nope", { toxicity: 0.25 })).json).toEqual({ error: "toxic not found", status: 404 })
+    expect((await call("PATCH", "/proxies/t/toxics/nope", { toxicity: 0.25 })).json).toEqual({
+      error: "toxic not found",
+      status: 404
+    })
     expect((await call("PATCH", "/proxies/t/toxics/m", "{bad")).status).toBe(400)
     expect((await call("GET", "/proxies/t/toxics/m")).json.attributes).toEqual({ latency: 1000, jitter: 1 })
   })
@@ -368,7 +456,12 @@ describe("ToxiproxyApi: the published toxiproxy-node-client drives it", () => {
     expect(await rtt()).toBeLessThan(50)
     const fetched = await client.get("node")
     expect(fetched.listen).toBe(proxy.listen)
-    const disabled = await fetched.update({ enabled: false, listen: proxy.listen, upstream: echo.address, name: "node" } as never)
+    const disabled = await fetched.update({
+      enabled: false,
+      listen: proxy.listen,
+      upstream: echo.address,
+      name: "node"
+    } as never)
     expect(disabled.enabled).toBe(false)
     expect(Object.keys(await client.getAll())).toEqual(["node"])
     await client.reset()
@@ -403,10 +496,39 @@ describe("ToxiproxyApi: robustness", () => {
       fc.array(fc.integer(), { maxLength: 3 }),
       fc.dictionary(fc.string({ maxLength: 4 }), fc.integer(), { maxKeys: 3 })
     )
-    const attrKey = fc.constantFrom("latency", "jitter", "rate", "shared", "delay", "timeout", "average_size", "size_variation", "bytes", "time", "LATENCY", "x")
+    const attrKey = fc.constantFrom(
+      "latency",
+      "jitter",
+      "rate",
+      "shared",
+      "delay",
+      "timeout",
+      "average_size",
+      "size_variation",
+      "bytes",
+      "time",
+      "LATENCY",
+      "x"
+    )
     const toxicBody = fc.record(
       {
-        type: fc.oneof(fc.constantFrom("latency", "bandwidth", "slow_close", "timeout", "reset_peer", "slicer", "limit_data", "noop", "slow_open", "limit_time", "bogus", ""), value),
+        type: fc.oneof(
+          fc.constantFrom(
+            "latency",
+            "bandwidth",
+            "slow_close",
+            "timeout",
+            "reset_peer",
+            "slicer",
+            "limit_data",
+            "noop",
+            "slow_open",
+            "limit_time",
+            "bogus",
+            ""
+          ),
+          value
+        ),
         name: fc.oneof(toxicName, value),
         stream: fc.oneof(fc.constantFrom("upstream", "downstream", "UpStream", "sideways", ""), value),
         toxicity: fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), value),
