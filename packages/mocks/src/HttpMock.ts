@@ -1,0 +1,558 @@
+/**
+ * A simulated upstream HTTP service: a real server on `127.0.0.1` with routes (method, path parameters, query,
+ * header and body matchers), responses (static JSON, from a dataset, or a function), stateful scenarios, a request
+ * journal, verification, and seeded failure switches that can be flipped at runtime through the Effect API or the
+ * admin endpoint (`/__admin`).
+ *
+ * `make` is a scoped resource: when its scope closes, pending timers are cleared, every socket is destroyed and
+ * the server is closed.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { HttpMock } from "@24h/mocks"
+ *
+ * const program = Effect.scoped(
+ *   Effect.gen(function* () {
+ *     const mock = yield* HttpMock.make({
+ *       seed: 42,
+ *       routes: [{ id: "user", method: "GET", path: "/users/:id", respond: { json: { id: 1, name: "Ana" } } }]
+ *     })
+ *     yield* mock.setSwitches([{ kind: "error", rate: 0.3, status: 503 }])
+ *     // ... drive your client against mock.url ...
+ *     yield* mock.verify({ route: "user", atLeast: 1 })
+ *   })
+ * )
+ * ```
+ *
+ * Admin endpoint (JSON in and out; a bad request gets a 400 with `{ error: { reason, message } }`):
+ *
+ * | method | path | |
+ * |---|---|---|
+ * | GET | `/__admin/switches` | the active switches |
+ * | POST / PUT | `/__admin/switches` | add (POST) or replace (PUT) switches: one object or an array |
+ * | DELETE | `/__admin/switches[/<id>]` | clear all, or one |
+ * | GET | `/__admin/journal` | `{ requests, events }` |
+ * | GET | `/__admin/unmatched` | unmatched requests with the nearest route |
+ * | POST | `/__admin/routes` | add a static route (`{ id, method, path, respond: { status, json } }`) |
+ * | GET / PUT | `/__admin/scenarios[/<name>]` | scenario states; PUT `{ "state": "..." }` |
+ * | POST | `/__admin/reset` | clear the journal, call counts and scenario states |
+ *
+ * @since 0.1.0
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
+import type { AddressInfo, Socket } from "node:net"
+import { Seed } from "@24h/core"
+import { Effect, type Scope } from "effect"
+import { z } from "zod"
+import * as FailureSwitch from "./FailureSwitch.ts"
+import {
+  DEFAULT_STATE,
+  Engine,
+  type DatasetResponse as EngineDatasetResponse,
+  type JournalEntry as EngineJournalEntry,
+  type ResponseSpec as EngineResponseSpec,
+  type RouteDef as EngineRouteDef,
+  type SwitchEvent as EngineSwitchEvent,
+  type Unmatched as EngineUnmatched
+} from "./internal/engine.ts"
+import type { Matcher as RouteMatcher, MockRequest as RouteMockRequest } from "./internal/route.ts"
+import { formatZodIssues, type MocksError, mocksError } from "./MocksError.ts"
+
+/**
+ * A request as seen by matchers and response functions.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type MockRequest = RouteMockRequest
+
+/**
+ * A query or header matcher: an exact string, a regular expression or a predicate.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type Matcher = RouteMatcher
+
+/**
+ * A response: `status` (default 200), `headers`, and `json` (serialised, with a JSON content type) or `body`.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type ResponseSpec = EngineResponseSpec
+
+/**
+ * A response drawn from a dataset: one record per call (or an array of `count`), seeded by the mock's seed.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type DatasetResponse = EngineDatasetResponse
+
+/**
+ * A route: `method` (default any), `path` with `:params` and a trailing `*`, optional `query` / `headers` /
+ * `body` matchers (a JSON body matches when it contains `body`), `times` (match at most N calls), `scenario`
+ * (match only in a state, then move to `next`), and what to `respond`.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type RouteDef = EngineRouteDef
+
+/**
+ * One journalled request and what the mock did with it.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type JournalEntry = EngineJournalEntry
+
+/**
+ * A change of the active switches, with its time (used by recovery verdicts).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type SwitchEvent = EngineSwitchEvent
+
+/**
+ * A request that matched no route, with the nearest route and why it did not match.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type Unmatched = EngineUnmatched
+
+/**
+ * The journal: every request (bounded by `journalLimit`) and every switch change.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Journal {
+  readonly requests: ReadonlyArray<JournalEntry>
+  readonly events: ReadonlyArray<SwitchEvent>
+}
+
+/**
+ * Options of {@link make}.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Options {
+  /** Root seed of every fault decision and dataset response. Default `0`. */
+  readonly seed?: Seed.Root | Seed.Seed
+  readonly routes?: ReadonlyArray<RouteDef>
+  readonly switches?: ReadonlyArray<FailureSwitch.Input>
+  /** Path prefix of the admin endpoint, or `false` to disable it. Default `"/__admin"`. */
+  readonly admin?: string | false
+  /** Journal entries kept (the oldest half is dropped when full). Default 100 000. */
+  readonly journalLimit?: number
+  /** Port on 127.0.0.1. Default 0 (any free port). */
+  readonly port?: number
+}
+
+/**
+ * A running mock.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface HttpMock {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string
+  readonly port: number
+  readonly seed: Seed.Seed
+  /** Adds a route (validated: `InvalidRoute`). Returns its id. */
+  readonly route: (def: RouteDef) => Effect.Effect<string, MocksError>
+  /** Replaces the active switches (validated: `InvalidSwitch`). Returns them with their ids. */
+  readonly setSwitches: (
+    switches: ReadonlyArray<FailureSwitch.Input>
+  ) => Effect.Effect<ReadonlyArray<FailureSwitch.FailureSwitch>, MocksError>
+  /** Adds switches to the active ones. */
+  readonly addSwitches: (
+    switches: ReadonlyArray<FailureSwitch.Input>
+  ) => Effect.Effect<ReadonlyArray<FailureSwitch.FailureSwitch>, MocksError>
+  /** Removes one switch by id, or all of them. */
+  readonly clearSwitches: (id?: string) => Effect.Effect<void>
+  readonly switches: Effect.Effect<ReadonlyArray<FailureSwitch.FailureSwitch>>
+  readonly journal: Effect.Effect<Journal>
+  readonly unmatched: Effect.Effect<ReadonlyArray<Unmatched>>
+  /** Calls matched by a route so far. */
+  readonly calls: (route: string) => Effect.Effect<number, MocksError>
+  /** Routes never called (or, with `times`, not called that many times). */
+  readonly pending: Effect.Effect<ReadonlyArray<string>>
+  /** Fails with `VerificationFailed` when a route's call count is off. */
+  readonly verify: (expect: Expectation) => Effect.Effect<void, MocksError>
+  /** Fails with `VerificationFailed` listing pending routes. */
+  readonly verifyNoPending: Effect.Effect<void, MocksError>
+  /** Fails with `VerificationFailed` explaining each unmatched request. */
+  readonly verifyNoUnmatched: Effect.Effect<void, MocksError>
+  readonly state: (scenario: string) => Effect.Effect<string>
+  readonly setState: (scenario: string, state: string) => Effect.Effect<void>
+  /** Clears the journal, call counts and scenario states (routes and switches stay). */
+  readonly reset: Effect.Effect<void>
+}
+
+/**
+ * A call-count expectation for {@link HttpMock.verify}.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type Expectation =
+  | { readonly route: string; readonly times: number }
+  | { readonly route: string; readonly atLeast: number }
+  | { readonly route: string; readonly atMost: number }
+
+const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "*"] as const
+const isFn = (v: unknown): boolean => typeof v === "function"
+const MatcherSchema = z.union([z.string(), z.instanceof(RegExp), z.custom<(v: string | undefined) => boolean>(isFn)], {
+  error: "expected a string, a RegExp or a predicate"
+})
+const StaticRespond = z
+  .object({
+    status: z.int().min(100).max(599).optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+    json: z.unknown().optional(),
+    body: z.union([z.string(), z.instanceof(Uint8Array)]).optional()
+  })
+  .strict()
+  .refine((r) => !(r.json !== undefined && r.body !== undefined), "give json or body, not both")
+const DatasetRespond = z
+  .object({
+    dataset: z.custom<DatasetResponse["dataset"]>(
+      (v) => typeof v === "object" && v !== null && (v as { _tag?: unknown })._tag === "Dataset",
+      "expected a Dataset (Packs.customer, Dataset.fromZod …)"
+    ),
+    tier: z.enum(["happy", "edge", "adversarial", "scale"]).optional(),
+    count: z.int().min(0).optional(),
+    status: z.int().min(100).max(599).optional(),
+    headers: z.record(z.string(), z.string()).optional()
+  })
+  .strict()
+const RouteSchema = z
+  .object({
+    id: z.string().min(1).optional(),
+    method: z
+      .string()
+      .transform((m) => m.toUpperCase())
+      .pipe(z.enum(METHODS))
+      .optional(),
+    path: z.string().regex(/^\//, 'must start with "/"'),
+    query: z.record(z.string(), MatcherSchema).optional(),
+    headers: z.record(z.string(), MatcherSchema).optional(),
+    body: z.unknown().optional(),
+    times: z.int().min(1).optional(),
+    scenario: z
+      .object({ name: z.string().min(1), state: z.string().min(1).optional(), next: z.string().min(1).optional() })
+      .strict()
+      .optional(),
+    respond: z.unknown().optional()
+  })
+  .strict()
+
+const validateRoute = (def: unknown, existing: ReadonlyArray<string>): RouteDef | string => {
+  const where = `HttpMock.route(${JSON.stringify((def as { id?: unknown } | null)?.id ?? (def as { path?: unknown } | null)?.path ?? "?")})`
+  const r = RouteSchema.safeParse(def, { reportInput: true })
+  if (!r.success) return formatZodIssues(where, r.error.issues)
+  const respond = r.data.respond
+  if (respond === undefined) return `${where}.respond: required (a response object, a dataset response or a function)`
+  if (typeof respond !== "function") {
+    const schema =
+      typeof respond === "object" && respond !== null && "dataset" in respond ? DatasetRespond : StaticRespond
+    const rr = schema.safeParse(respond, { reportInput: true })
+    if (!rr.success) return formatZodIssues(`${where}.respond`, rr.error.issues)
+  }
+  if (r.data.id !== undefined && existing.includes(r.data.id)) return `${where}.id: a route with this id already exists`
+  return { ...(def as RouteDef), ...(r.data.method === undefined ? {} : { method: r.data.method }) }
+}
+
+const parseSwitches = (list: unknown): Array<FailureSwitch.FailureSwitch> | string => {
+  const items = Array.isArray(list) ? list : [list]
+  const out: Array<FailureSwitch.FailureSwitch> = []
+  for (const [i, s] of items.entries()) {
+    const r = FailureSwitch.parseUnsafe(s)
+    if (typeof r === "string") return items.length > 1 ? `switches[${i}]: ${r}` : r
+    out.push(r)
+  }
+  return out
+}
+
+const listen = (server: Server, port: number) =>
+  Effect.callback<void, MocksError>((resume) => {
+    const onError = (e: Error) =>
+      resume(Effect.fail(mocksError("Server", `HttpMock.make: cannot listen on 127.0.0.1:${port}: ${e.message}`, e)))
+    server.once("error", onError)
+    server.listen(port, "127.0.0.1", () => {
+      server.off("error", onError)
+      resume(Effect.void)
+    })
+  })
+
+/**
+ * Starts a mock on `127.0.0.1` (port 0 by default) in the current scope. Invalid routes or switches fail with
+ * `InvalidRoute` / `InvalidSwitch` before anything listens.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { HttpMock, Packs } from "@24h/mocks"
+ * const mock = HttpMock.make({
+ *   seed: 7,
+ *   routes: [{ method: "GET", path: "/customers", respond: { dataset: Packs.customer, count: 20 } }],
+ *   switches: [{ kind: "throttle", limit: 100, windowMs: 1000 }]
+ * })
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const make = (options: Options = {}): Effect.Effect<HttpMock, MocksError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const seedIn = options.seed ?? 0
+    const seed =
+      typeof seedIn === "object"
+        ? seedIn
+        : yield* Effect.try({
+            try: () => Seed.make(seedIn),
+            catch: (e) => mocksError("InvalidOptions", `HttpMock.make: seed: ${(e as Error).message}`)
+          })
+    const admin = options.admin === undefined ? "/__admin" : options.admin === false ? undefined : options.admin
+    if (admin !== undefined && !/^\/[^?#]*[^/]$/.test(admin)) {
+      return yield* mocksError(
+        "InvalidOptions",
+        `HttpMock.make: admin must be a path like "/__admin" (got ${JSON.stringify(admin)})`
+      )
+    }
+    const journalLimit = options.journalLimit ?? 100_000
+    if (!Number.isSafeInteger(journalLimit) || journalLimit < 1) {
+      return yield* mocksError(
+        "InvalidOptions",
+        `HttpMock.make: journalLimit must be a positive integer (got ${journalLimit})`
+      )
+    }
+    const engine = new Engine(seed, admin, journalLimit)
+    for (const def of options.routes ?? []) {
+      const v = validateRoute(
+        def,
+        engine.routes.map((r) => r.id)
+      )
+      if (typeof v === "string") return yield* mocksError("InvalidRoute", v)
+      engine.addRoute(v)
+    }
+    if (options.switches !== undefined && options.switches.length > 0) {
+      const s = parseSwitches(options.switches)
+      if (typeof s === "string") return yield* mocksError("InvalidSwitch", s)
+      engine.setSwitches(s, "set")
+    }
+    const sockets = new Set<Socket>()
+    const adminHandler = makeAdmin(engine)
+    const server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
+      try {
+        engine.handle(req, res, adminHandler)
+      } catch (e) {
+        // A bug in a matcher must not take the server down: answer 500 and keep serving.
+        if (!res.headersSent) {
+          res.writeHead(500, { "content-type": "application/json" })
+          res.end(JSON.stringify({ error: `HttpMock: ${e instanceof Error ? e.message : String(e)}` }))
+        }
+      }
+    })
+    server.on("connection", (s) => {
+      sockets.add(s)
+      s.on("close", () => sockets.delete(s))
+    })
+    server.on("clientError", (_e, socket) => socket.destroy())
+    yield* Effect.acquireRelease(listen(server, options.port ?? 0), () =>
+      Effect.callback<void>((resume) => {
+        for (const t of engine.timers) clearTimeout(t)
+        engine.timers.clear()
+        server.close(() => resume(Effect.void))
+        for (const s of sockets) s.destroy()
+        server.closeAllConnections()
+      })
+    )
+    const port = (server.address() as AddressInfo).port
+    const countOf = (route: string) =>
+      Effect.suspend(() => {
+        const r = engine.routes.find((x) => x.id === route)
+        return r === undefined
+          ? Effect.fail(
+              mocksError(
+                "VerificationFailed",
+                `HttpMock.verify: no route "${route}" (routes: ${engine.routes.map((x) => x.id).join(", ")})`
+              )
+            )
+          : Effect.succeed(r.calls)
+      })
+    const pending = Effect.sync(() =>
+      engine.routes.filter((r) => (r.times === undefined ? r.calls === 0 : r.calls < r.times)).map((r) => r.id)
+    )
+    const mock: HttpMock = {
+      url: `http://127.0.0.1:${port}`,
+      port,
+      seed,
+      route: (def) =>
+        Effect.suspend(() => {
+          const v = validateRoute(
+            def,
+            engine.routes.map((r) => r.id)
+          )
+          return typeof v === "string"
+            ? Effect.fail(mocksError("InvalidRoute", v))
+            : Effect.sync(() => engine.addRoute(v))
+        }),
+      setSwitches: (list) =>
+        Effect.suspend(() => {
+          const s = parseSwitches(list)
+          return typeof s === "string"
+            ? Effect.fail(mocksError("InvalidSwitch", s))
+            : Effect.sync(() => engine.setSwitches(s, "set"))
+        }),
+      addSwitches: (list) =>
+        Effect.suspend(() => {
+          const s = parseSwitches(list)
+          return typeof s === "string"
+            ? Effect.fail(mocksError("InvalidSwitch", s))
+            : Effect.sync(() => engine.setSwitches(s, "add"))
+        }),
+      clearSwitches: (id) =>
+        Effect.sync(() => {
+          if (id === undefined) engine.setSwitches([], "clear")
+          else engine.removeSwitch(id)
+        }),
+      switches: Effect.sync(() => engine.switches),
+      journal: Effect.sync(() => ({ requests: engine.journal.slice(), events: engine.events.slice() })),
+      unmatched: Effect.sync(() => engine.unmatched.slice()),
+      calls: countOf,
+      pending,
+      verify: (e) =>
+        Effect.flatMap(countOf(e.route), (n) => {
+          const [ok, want] =
+            "times" in e
+              ? [n === e.times, `exactly ${e.times}`]
+              : "atLeast" in e
+                ? [n >= e.atLeast, `at least ${e.atLeast}`]
+                : [n <= e.atMost, `at most ${e.atMost}`]
+          return ok
+            ? Effect.void
+            : Effect.fail(
+                mocksError(
+                  "VerificationFailed",
+                  `HttpMock.verify: route "${e.route}" expected ${want} call(s), got ${n}`
+                )
+              )
+        }),
+      verifyNoPending: Effect.flatMap(pending, (p) =>
+        p.length === 0
+          ? Effect.void
+          : Effect.fail(mocksError("VerificationFailed", `HttpMock: pending routes (never called): ${p.join(", ")}`))
+      ),
+      verifyNoUnmatched: Effect.suspend(() =>
+        engine.unmatched.length === 0
+          ? Effect.void
+          : Effect.fail(
+              mocksError(
+                "VerificationFailed",
+                `HttpMock: ${engine.unmatched.length} unmatched request(s):\n${engine.unmatched.map((u) => `  - ${u.explanation}`).join("\n")}`
+              )
+            )
+      ),
+      state: (name) => Effect.sync(() => engine.scenarios.get(name) ?? DEFAULT_STATE),
+      setState: (name, state) => Effect.sync(() => void engine.scenarios.set(name, state)),
+      reset: Effect.sync(() => engine.reset())
+    }
+    return mock
+  })
+
+// -- admin endpoint -------------------------------------------------------------------------------------------
+
+const makeAdmin =
+  (engine: Engine) =>
+  (req: IncomingMessage, res: ServerResponse, path: string, body: string): void => {
+    const reply = (status: number, value: unknown) => {
+      const buf = Buffer.from(JSON.stringify(value))
+      res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": buf.length })
+      res.end(buf)
+    }
+    const bad = (reason: "InvalidSwitch" | "InvalidRoute" | "InvalidAdminRequest", message: string, status = 400) =>
+      reply(status, { error: { reason, message } })
+    let json: unknown
+    if (body !== "") {
+      try {
+        json = JSON.parse(body)
+      } catch (e) {
+        bad("InvalidAdminRequest", `admin ${req.method} ${path}: body is not JSON: ${(e as Error).message}`)
+        return
+      }
+    }
+    const method = req.method ?? "GET"
+    const parts = path.split("/").filter((p) => p !== "")
+    const [resource, id] = [parts[0], parts[1] === undefined ? undefined : decodeURIComponent(parts[1])]
+    switch (`${method} ${resource ?? ""}${id === undefined ? "" : "/:id"}`) {
+      case "GET switches":
+        return reply(200, { switches: engine.switches })
+      case "POST switches":
+      case "PUT switches": {
+        if (json === undefined)
+          return bad("InvalidAdminRequest", `admin ${method} /switches: expected a JSON body (a switch or an array)`)
+        const s = parseSwitches(json)
+        if (typeof s === "string") return bad("InvalidSwitch", s)
+        const added = engine.setSwitches(s, method === "POST" ? "add" : "set")
+        return reply(method === "POST" ? 201 : 200, { switches: added })
+      }
+      case "DELETE switches":
+        engine.setSwitches([], "clear")
+        return reply(200, { switches: [] })
+      case "DELETE switches/:id":
+        return engine.removeSwitch(id!)
+          ? reply(200, { switches: engine.switches })
+          : bad("InvalidAdminRequest", `admin DELETE /switches/${id}: no switch with this id`, 404)
+      case "GET journal":
+        return reply(200, { requests: engine.journal, events: engine.events })
+      case "GET unmatched":
+        return reply(200, { unmatched: engine.unmatched })
+      case "POST routes": {
+        const v = validateRoute(
+          json,
+          engine.routes.map((r) => r.id)
+        )
+        if (typeof v === "string") return bad("InvalidRoute", v)
+        if (typeof v.respond === "function" || "dataset" in v.respond) {
+          return bad(
+            "InvalidRoute",
+            "admin POST /routes: only static responses ({ status, headers, json | body }) can be sent as JSON"
+          )
+        }
+        return reply(201, { id: engine.addRoute(v) })
+      }
+      case "GET scenarios":
+        return reply(200, { scenarios: Object.fromEntries(engine.scenarios) })
+      case "GET scenarios/:id":
+        return reply(200, { name: id, state: engine.scenarios.get(id!) ?? DEFAULT_STATE })
+      case "PUT scenarios/:id": {
+        const state = (json as { state?: unknown } | undefined)?.state
+        if (typeof state !== "string" || state === "") {
+          return bad(
+            "InvalidAdminRequest",
+            `admin PUT /scenarios/${id}: expected {"state": "<non-empty string>"} (got ${body || "no body"})`
+          )
+        }
+        engine.scenarios.set(id!, state)
+        return reply(200, { name: id, state })
+      }
+      case "POST reset":
+        engine.reset()
+        return reply(200, { ok: true })
+      default:
+        return bad(
+          "InvalidAdminRequest",
+          `admin: no endpoint ${method} ${path} (known: GET|POST|PUT|DELETE /switches, DELETE /switches/<id>, GET /journal, GET /unmatched, POST /routes, GET|PUT /scenarios/<name>, POST /reset)`,
+          404
+        )
+    }
+  }
