@@ -29,6 +29,28 @@ export const bundleAppender = async (dir: string): Promise<string> => {
   return outfile
 }
 
+/**
+ * Bundles the real `24h` binary (`packages/cli/src/bin.ts`, every package from source) into one `.mjs`: the same
+ * program as `tsx bin.ts`, starting in ~0.4 s instead of several seconds, for the CLI tests beyond the first.
+ */
+export const bundleCli = async (dir: string): Promise<string> => {
+  const outfile = path.join(dir, "24h.mjs")
+  await build({
+    entryPoints: [path.join(repo, "packages/cli/src/bin.ts")],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    conditions: ["@24h/source"],
+    outfile,
+    logLevel: "error",
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
+    }
+  })
+  return outfile
+}
+
 /** Every child spawned by a test, killed in cleanup. */
 export const children = new Set<ChildProcess>()
 
