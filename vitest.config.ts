@@ -7,6 +7,9 @@ export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions } },
   test: {
+    // A JSON report beside the console output, so CI can print "N passed, N failed" for every leg.
+    reporters: ["default", "json"],
+    outputFile: { json: process.env.VITEST_JSON ?? "test-results/vitest.json" },
     // Real sockets, child processes and files: give them room, but never wait forever.
     testTimeout: 60_000,
     hookTimeout: 60_000,

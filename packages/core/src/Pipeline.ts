@@ -210,7 +210,7 @@ export const recorder = (options: { readonly windowMs?: number; readonly now?: (
       const index = Math.floor((now() - startedAt) / windowMs)
       let w = windows.get(index)
       if (w === undefined) {
-        w = { requests: 0, errors: 0, latency: Histogram.make() }
+        w = { requests: 0, errors: 0, latency: Histogram.make({ storage: "compact" }) }
         windows.set(index, w)
       }
       w.requests++

@@ -56,13 +56,17 @@ describe("Histogram", () => {
     expect(s.count).toBe(100_000)
   })
 
-  it("keeps memory bounded: 1.1 million values take tens of KB", () => {
+  it("keeps memory bounded: 1.1 million values fit in under 128 KB", () => {
     const rng = Seed.stream(Seed.make(1))
     const h = Histogram.make()
     for (let i = 0; i < 100_000; i++) Histogram.record(h, rng.nextRange(0, 1000))
     for (let i = 0; i < 1_000_000; i++) Histogram.record(h, rng.nextRange(0, 1000))
-    // 1.1 million doubles would take 8.8 MB; the packed histogram stays in tens of KB.
+    // 1.1 million doubles would take 8.8 MB; the histogram stays under 128 KB, and a compact one far smaller.
     expect(h.hdr.estimatedFootprintInBytes).toBeLessThan(128 * 1024)
+    const compact = Histogram.make({ storage: "compact" })
+    for (let i = 0; i < 100_000; i++) Histogram.record(compact, rng.nextRange(0, 1000))
+    expect(compact.hdr.estimatedFootprintInBytes).toBeLessThan(64 * 1024)
+    expect(Histogram.percentile(compact, 50)).toBeCloseTo(Histogram.percentile(h, 50), -1)
   })
 
   it("round-trips through its serialised form and merges decoded windows", () => {
