@@ -285,7 +285,13 @@ export const make = (options: AnalyzerOptions) => {
     return out
   }
 
-  const onError = (obj: Record<string, unknown>, level: string, ms: number | undefined, lineNo: number) => {
+  /** Folds an error line into its group; returns the `after` list of a new group's example, to be filled. */
+  const onError = (
+    obj: Record<string, unknown>,
+    level: string,
+    ms: number | undefined,
+    lineNo: number
+  ): Array<ContextLine> | undefined => {
     raw.errorLines++
     const msg = str(obj.msg) ?? str(obj.message) ?? ""
     const info = errInfo(obj.err ?? obj.error, msg)
@@ -293,11 +299,12 @@ export const make = (options: AnalyzerOptions) => {
     const key = `${info.type}\u0000${normalizeMessage(info.message)}\u0000${topFrame(info.stack)}\u0000${component ?? ""}`
     const time = ms === undefined ? null : new Date(ms).toISOString()
     const correlationId = str(obj.correlationId)
+    let fresh: Array<ContextLine> | undefined
     let g = raw.groups.get(key)
     if (g === undefined) {
       if (raw.groups.size >= options.maxFingerprints) {
         raw.groupsOther++
-        return
+        return undefined
       }
       const after: Array<ContextLine> = []
       g = {
@@ -321,7 +328,7 @@ export const make = (options: AnalyzerOptions) => {
         }
       }
       raw.groups.set(key, g)
-      if (k > 0) pending.push(after)
+      fresh = k > 0 ? after : undefined
     }
     g.count++
     if (time !== null) {
@@ -334,6 +341,7 @@ export const make = (options: AnalyzerOptions) => {
       !g.correlationIds.includes(correlationId)
     )
       g.correlationIds.push(own(correlationId, 200))
+    return fresh
   }
 
   const line = (text: string, lineNo: number) => {
@@ -416,8 +424,9 @@ export const make = (options: AnalyzerOptions) => {
       }
     }
     const rank = RANK[level] ?? 0
+    let after: Array<ContextLine> | undefined
     if (rank >= 50 || obj.err !== undefined) {
-      onError(obj, level, ms, lineNo)
+      after = onError(obj, level, ms, lineNo)
       if (rank >= 50 && ms !== undefined) {
         const w = Math.floor(ms / options.burstWindowMs)
         if (w === burstWindow) burstCount++
@@ -429,6 +438,7 @@ export const make = (options: AnalyzerOptions) => {
       }
     }
     remember(text, lineNo)
+    if (after !== undefined) pending.push(after)
   }
 
   let lineNo = 0
