@@ -1,0 +1,227 @@
+/**
+ * TcpProxy data-plane benchmark, all cases in one run, ratios against a naive Node proxy measured in the same run.
+ *
+ *   npx tsx --conditions=@24h/source packages/chaos/benchmark/TcpProxy.ts            # 1 GiB, 3 rounds
+ *   npx tsx --conditions=@24h/source packages/chaos/benchmark/TcpProxy.ts --mib 128 --rounds 1   # quick
+ *
+ * Targets: direct socket · naive `a.pipe(b); b.pipe(a)` proxy · TcpProxy without toxics · TcpProxy with a
+ * `latency: 0` toxic on each direction. Workloads: one connection × N MiB, 32 connections × N/32 MiB each (aggregate
+ * MB/s), and 64-byte ping-pong round trips (p50 / p99, tinybench). The load generator and the servers run in a
+ * child process, the proxies in this process, as with an out-of-process proxy.
+ */
+import * as net from "node:net"
+import { performance } from "node:perf_hooks"
+import { fork } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { Effect, Exit, Scope } from "effect"
+import { Bench } from "tinybench"
+
+type Request =
+  | { readonly kind: "init" }
+  | { readonly kind: "throughput"; readonly port: number; readonly conns: number; readonly bytesEach: number }
+  | { readonly kind: "pingpong"; readonly port: number; readonly iterations: number }
+  | { readonly kind: "close" }
+
+const CHUNK = Buffer.alloc(64 * 1024, 0x5a)
+
+// ----------------------------------------------------------------------------------------- child process: the peers
+const peer = async () => {
+  const sink = net.createServer({ allowHalfOpen: true }, (s) => {
+    s.on("data", () => {})
+    s.on("end", () => s.end())
+    s.on("error", () => {})
+  })
+  const echo = net.createServer({ noDelay: true }, (s) => {
+    s.setNoDelay(true)
+    s.on("data", (d) => s.write(d))
+    s.on("error", () => {})
+  })
+  await Promise.all([sink, echo].map((srv) => new Promise<void>((r) => srv.listen(0, "127.0.0.1", r))))
+  const portOf = (srv: net.Server) => (srv.address() as net.AddressInfo).port
+
+  const oneStream = (port: number, bytes: number) =>
+    new Promise<void>((resolve, reject) => {
+      const c = net.connect({ port, host: "127.0.0.1", allowHalfOpen: true })
+      c.on("error", reject)
+      c.on("end", () => {
+        c.destroy()
+        resolve()
+      })
+      c.resume()
+      let left = bytes
+      const pump = () => {
+        while (left > 0) {
+          const n = Math.min(left, CHUNK.length)
+          left -= n
+          if (!c.write(n === CHUNK.length ? CHUNK : CHUNK.subarray(0, n))) {
+            c.once("drain", pump)
+            return
+          }
+        }
+        c.end()
+      }
+      c.on("connect", pump)
+    })
+
+  const pingpong = async (port: number, iterations: number) => {
+    const c = await new Promise<net.Socket>((resolve) => {
+      const s = net.connect({ port, host: "127.0.0.1", noDelay: true }, () => resolve(s))
+    })
+    const msg = Buffer.alloc(64, 1)
+    let waiting: (() => void) | undefined
+    let got = 0
+    c.on("data", (d: Buffer) => {
+      got += d.length
+      if (got >= 64 && waiting !== undefined) {
+        got -= 64
+        const w = waiting
+        waiting = undefined
+        w()
+      }
+    })
+    const bench = new Bench({ iterations, time: 0, warmupIterations: 500, warmupTime: 0 })
+    bench.add("rtt", () => {
+      const p = new Promise<void>((r) => {
+        waiting = r
+      })
+      c.write(msg)
+      return p
+    })
+    await bench.run()
+    c.destroy()
+    const r = bench.tasks[0]!.result as unknown as { latency: { p50: number; p99: number } }
+    return { p50: r.latency.p50 * 1000, p99: r.latency.p99 * 1000 }
+  }
+
+  const reply = (m: unknown) => process.send!(m)
+  process.on("message", async (m: Request) => {
+    switch (m.kind) {
+      case "init":
+        reply({ sink: portOf(sink), echo: portOf(echo) })
+        return
+      case "throughput": {
+        const t0 = performance.now()
+        await Promise.all(Array.from({ length: m.conns }, () => oneStream(m.port, m.bytesEach)))
+        reply({ ms: performance.now() - t0 })
+        return
+      }
+      case "pingpong":
+        reply(await pingpong(m.port, m.iterations))
+        return
+      case "close":
+        sink.close()
+        echo.close()
+        reply({})
+        process.disconnect()
+    }
+  })
+}
+
+// -------------------------------------------------------------------------------------------- main: the proxies
+const main = async () => {
+  const args = process.argv.slice(2)
+  const flag = (name: string, dflt: number) => {
+    const i = args.indexOf(`--${name}`)
+    return i >= 0 ? Number(args[i + 1]) : dflt
+  }
+  const mib = flag("mib", 1024)
+  const rounds = flag("rounds", 3)
+  const iterations = flag("pings", 5000)
+  const { TcpProxy, Toxic } = await import("../src/index.ts")
+
+  const worker = fork(fileURLToPath(import.meta.url), ["--peer"], {
+    execArgv: ["--import", "tsx", "--conditions=@24h/source"],
+    stdio: "inherit"
+  })
+  const ask = <A>(m: Request) =>
+    new Promise<A>((resolve) => {
+      worker.once("message", (a) => resolve(a as A))
+      worker.send(m)
+    })
+  const ports = await ask<{ sink: number; echo: number }>({ kind: "init" })
+
+  const naive = (upstreamPort: number) => {
+    const srv = net.createServer((c) => {
+      const u = net.connect({ port: upstreamPort, host: "127.0.0.1" })
+      c.setNoDelay(true)
+      u.setNoDelay(true)
+      c.on("error", () => u.destroy())
+      u.on("error", () => c.destroy())
+      c.pipe(u)
+      u.pipe(c)
+    })
+    return new Promise<net.Server>((r) => srv.listen(0, "127.0.0.1", () => r(srv)))
+  }
+  const scope = await Effect.runPromise(Scope.make())
+  const tcpProxy = (upstreamPort: number, withToxics: boolean) =>
+    Effect.runPromise(
+      Scope.provide(scope)(
+        TcpProxy.make({
+          upstream: `127.0.0.1:${upstreamPort}`,
+          seed: 1,
+          toxics: withToxics
+            ? [Toxic.latency({ latency: 0, stream: "upstream" }), Toxic.latency({ latency: 0, stream: "downstream" })]
+            : []
+        })
+      )
+    )
+
+  const targets: Array<{ name: string; sink: number; echo: number }> = [
+    { name: "direct socket", sink: ports.sink, echo: ports.echo }
+  ]
+  const naiveSink = await naive(ports.sink)
+  const naiveEcho = await naive(ports.echo)
+  const port = (s: net.Server) => (s.address() as net.AddressInfo).port
+  targets.push({ name: "naive pipe proxy", sink: port(naiveSink), echo: port(naiveEcho) })
+  const [p1, p2, p3, p4] = await Promise.all([
+    tcpProxy(ports.sink, false),
+    tcpProxy(ports.echo, false),
+    tcpProxy(ports.sink, true),
+    tcpProxy(ports.echo, true)
+  ])
+  targets.push({ name: "TcpProxy, no toxics", sink: p1!.port, echo: p2!.port })
+  targets.push({ name: "TcpProxy, latency 0 both ways", sink: p3!.port, echo: p4!.port })
+
+  const bytes = mib * 1024 * 1024
+  const samples = targets.map(() => ({ one: [] as Array<number>, many: [] as Array<number>, p50: [] as Array<number>, p99: [] as Array<number> }))
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, t] of targets.entries()) {
+      const one = await ask<{ ms: number }>({ kind: "throughput", port: t.sink, conns: 1, bytesEach: bytes })
+      samples[i]!.one.push(bytes / 1e6 / (one.ms / 1000))
+      const many = await ask<{ ms: number }>({ kind: "throughput", port: t.sink, conns: 32, bytesEach: bytes / 32 })
+      samples[i]!.many.push(bytes / 1e6 / (many.ms / 1000))
+      const pp = await ask<{ p50: number; p99: number }>({ kind: "pingpong", port: t.echo, iterations })
+      samples[i]!.p50.push(pp.p50)
+      samples[i]!.p99.push(pp.p99)
+    }
+  }
+  const median = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+  const rows = targets.map((t, i) => ({
+    name: t.name,
+    one: median(samples[i]!.one),
+    many: median(samples[i]!.many),
+    p50: median(samples[i]!.p50),
+    p99: median(samples[i]!.p99)
+  }))
+  const direct = rows[0]!
+  const pipe = rows[1]!
+  const addedPipe = pipe.p50 - direct.p50
+  console.log(`\nTcpProxy benchmark — ${mib} MiB per workload, ${rounds} round(s), ${iterations} ping-pongs, Node ${process.version}\n`)
+  console.log("| target | 1 conn MB/s | 32 conns MB/s | × naive (1 / 32) | ping-pong p50 / p99 µs | added p50 × naive |")
+  console.log("|---|---|---|---|---|---|")
+  for (const r of rows) {
+    const ratio = `${(r.one / pipe.one).toFixed(2)} / ${(r.many / pipe.many).toFixed(2)}`
+    const added = r === direct ? "–" : ((r.p50 - direct.p50) / addedPipe).toFixed(2)
+    console.log(
+      `| ${r.name} | ${r.one.toFixed(0)} | ${r.many.toFixed(0)} | ${ratio} | ${r.p50.toFixed(0)} / ${r.p99.toFixed(0)} | ${added} |`
+    )
+  }
+  await ask({ kind: "close" })
+  await Effect.runPromise(Scope.close(scope, Exit.void))
+  naiveSink.close()
+  naiveEcho.close()
+  await new Promise((r) => worker.once("exit", r))
+}
+
+if (process.argv.includes("--peer")) await peer()
+else await main()
