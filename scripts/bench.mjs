@@ -6,15 +6,21 @@ import { existsSync, readdirSync } from "node:fs"
 import { join, resolve } from "node:path"
 
 const given = process.argv.slice(2)
-const files = given.length > 0
-  ? given.map((f) => resolve(f))
-  : existsSync("benchmark")
-    ? readdirSync("benchmark").filter((f) => f.endsWith(".ts")).sort().map((f) => resolve(join("benchmark", f)))
-    : []
+const files =
+  given.length > 0
+    ? given.map((f) => resolve(f))
+    : existsSync("benchmark")
+      ? readdirSync("benchmark")
+          .filter((f) => f.endsWith(".ts"))
+          .sort()
+          .map((f) => resolve(join("benchmark", f)))
+      : []
 let failed = 0
 for (const file of files) {
   console.log(`\n▶ ${file}`)
-  const r = spawnSync(process.execPath, ["--import", "tsx", "--conditions=@24h/source", "--expose-gc", file], { stdio: "inherit" })
+  const r = spawnSync(process.execPath, ["--import", "tsx", "--conditions=@24h/source", "--expose-gc", file], {
+    stdio: "inherit"
+  })
   if (r.status !== 0) failed++
 }
 process.exit(failed === 0 ? 0 : 1)

@@ -23,14 +23,18 @@ const walk = (dir) =>
 // Doc comments hold usage examples that import the package itself: scan code only.
 const code = (text) => text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "")
 const importsOf = (text) =>
-  [...code(text).matchAll(/(?:import|export)[^'"]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1] ?? m[2])
+  [...code(text).matchAll(/(?:import|export)[^'"]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g)].map(
+    (m) => m[1] ?? m[2]
+  )
 
 const problems = []
 let edges = 0
 for (const [pkg, ok] of Object.entries(allowed)) {
   const dir = join(root, "packages", pkg)
   const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"))
-  const declared = new Set(Object.keys({ ...manifest.dependencies, ...manifest.devDependencies, ...manifest.peerDependencies }))
+  const declared = new Set(
+    Object.keys({ ...manifest.dependencies, ...manifest.devDependencies, ...manifest.peerDependencies })
+  )
   for (const sub of ["src", "test", "benchmark"]) {
     let files = []
     try {
@@ -49,8 +53,12 @@ for (const [pkg, ok] of Object.entries(allowed)) {
             if (sub === "src") problems.push(`${where}: imports its own package "${spec}" (use a relative .ts import)`)
             continue
           }
-          if (!ok.includes(target)) problems.push(`${where}: ${pkg} → ${target} is not an allowed edge (${pkg} may import: ${ok.join(", ") || "nothing"})`)
-          if (sub === "src" && !declared.has(`@24h/${target}`)) problems.push(`${where}: imports @24h/${target} but packages/${pkg}/package.json does not depend on it`)
+          if (!ok.includes(target))
+            problems.push(
+              `${where}: ${pkg} → ${target} is not an allowed edge (${pkg} may import: ${ok.join(", ") || "nothing"})`
+            )
+          if (sub === "src" && !declared.has(`@24h/${target}`))
+            problems.push(`${where}: imports @24h/${target} but packages/${pkg}/package.json does not depend on it`)
         } else if (spec.startsWith(".")) {
           const target = resolve(file, "..", spec)
           if (!target.startsWith(dir + sep)) problems.push(`${where}: relative import "${spec}" leaves packages/${pkg}`)
@@ -63,4 +71,6 @@ if (problems.length > 0) {
   console.error(`check:deps: ${problems.length} problem(s)\n${problems.map((p) => `  ✗ ${p}`).join("\n")}`)
   process.exit(1)
 }
-console.log(`check:deps: ok (${edges} cross-package imports, all along core ← {mocks, chaos, findings} ← reporting ← cli)`)
+console.log(
+  `check:deps: ok (${edges} cross-package imports, all along core ← {mocks, chaos, findings} ← reporting ← cli)`
+)

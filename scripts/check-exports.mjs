@@ -19,7 +19,10 @@ try {
       failed++
       continue
     }
-    const tarball = execFileSync("npm", ["pack", "--silent", "--pack-destination", out], { cwd: dir, encoding: "utf8" }).trim().split("\n").pop()
+    const tarball = execFileSync("npm", ["pack", "--silent", "--pack-destination", out], { cwd: dir, encoding: "utf8" })
+      .trim()
+      .split("\n")
+      .pop()
     const file = join(out, tarball)
     for (const [tool, args] of [
       ["publint", ["run", file, "--strict"]],

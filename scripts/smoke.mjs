@@ -25,7 +25,9 @@ try {
   check(resolved.includes("/dist/"), `@24h/core resolves to dist (${resolved.slice(resolved.indexOf("packages"))})`)
   const s = core.Seed.stream(core.Seed.make(42))
   check(s.nextUint32() === 1474411040, "Seed golden vector holds in the built package")
-  const run = await Effect.runPromise(core.Run.create({ root: work, seed: 42, metadata: { ENTRY_ID: "smoke", ENTRY_TITLE: "smoke" } }))
+  const run = await Effect.runPromise(
+    core.Run.create({ root: work, seed: 42, metadata: { ENTRY_ID: "smoke", ENTRY_TITLE: "smoke" } })
+  )
   const result = await Effect.runPromise(
     core.Pipeline.run({ kind: "baseline", name: "smoke", thresholds: ["p95 < 100ms"], dir: run.dir }, (rec) =>
       Effect.sync(() => {
@@ -37,7 +39,9 @@ try {
   const bin = join(root, "packages", "cli", "dist", "bin.js")
   const version = execFileSync(process.execPath, [bin, "--version"], { encoding: "utf8" }).trim()
   check(/0\.1\.0/.test(version), `24h --version from dist prints ${version}`)
-  const status = JSON.parse(execFileSync(process.execPath, [bin, "run", "status", run.dir, "--json"], { encoding: "utf8" }))
+  const status = JSON.parse(
+    execFileSync(process.execPath, [bin, "run", "status", run.dir, "--json"], { encoding: "utf8" })
+  )
   check(status.ok === true && status.next === "research", "24h run status --json reads the run")
   const meta = JSON.parse(readFileSync(join(run.dir, "run.json"), "utf8"))
   check(meta.seed === 42, "run.json records the seed")

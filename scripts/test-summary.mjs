@@ -16,7 +16,9 @@ for (const file of process.argv.slice(2)) {
   passed += r.numPassedTests ?? 0
   failed += (r.numFailedTests ?? 0) + (r.numFailedTestSuites ?? 0) - (r.numFailedTests > 0 ? 0 : 0)
   skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0)
-  console.log(`${file}: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numFailedTestSuites ?? 0} failed files`)
+  console.log(
+    `${file}: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numFailedTestSuites ?? 0} failed files`
+  )
 }
 console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ""}`)
 process.exit(failed === 0 ? 0 : 1)
