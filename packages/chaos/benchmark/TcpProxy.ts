@@ -9,9 +9,10 @@
  * MB/s), and 64-byte ping-pong round trips (p50 / p99, tinybench). The load generator and the servers run in a
  * child process, the proxies in this process, as with an out-of-process proxy.
  */
+
+import { fork } from "node:child_process"
 import * as net from "node:net"
 import { performance } from "node:perf_hooks"
-import { fork } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { Effect, Exit, Scope } from "effect"
 import { Bench } from "tinybench"
@@ -183,7 +184,12 @@ const main = async () => {
   targets.push({ name: "TcpProxy, latency 0 both ways", sink: p3!.port, echo: p4!.port })
 
   const bytes = mib * 1024 * 1024
-  const samples = targets.map(() => ({ one: [] as Array<number>, many: [] as Array<number>, p50: [] as Array<number>, p99: [] as Array<number> }))
+  const samples = targets.map(() => ({
+    one: [] as Array<number>,
+    many: [] as Array<number>,
+    p50: [] as Array<number>,
+    p99: [] as Array<number>
+  }))
   for (let r = 0; r < rounds; r++) {
     for (const [i, t] of targets.entries()) {
       const one = await ask<{ ms: number }>({ kind: "throughput", port: t.sink, conns: 1, bytesEach: bytes })
@@ -206,8 +212,12 @@ const main = async () => {
   const direct = rows[0]!
   const pipe = rows[1]!
   const addedPipe = pipe.p50 - direct.p50
-  console.log(`\nTcpProxy benchmark — ${mib} MiB per workload, ${rounds} round(s), ${iterations} ping-pongs, Node ${process.version}\n`)
-  console.log("| target | 1 conn MB/s | 32 conns MB/s | × naive (1 / 32) | ping-pong p50 / p99 µs | added p50 × naive |")
+  console.log(
+    `\nTcpProxy benchmark — ${mib} MiB per workload, ${rounds} round(s), ${iterations} ping-pongs, Node ${process.version}\n`
+  )
+  console.log(
+    "| target | 1 conn MB/s | 32 conns MB/s | × naive (1 / 32) | ping-pong p50 / p99 µs | added p50 × naive |"
+  )
   console.log("|---|---|---|---|---|---|")
   for (const r of rows) {
     const ratio = `${(r.one / pipe.one).toFixed(2)} / ${(r.many / pipe.many).toFixed(2)}`

@@ -27,6 +27,7 @@
 import { Seed } from "@24h/core"
 import { Effect, Option, type Scope } from "effect"
 import { type ChaosError, make as chaosError } from "./ChaosError.ts"
+import { splitHostPort } from "./internal/address.ts"
 import { ProxyCore } from "./internal/proxy.ts"
 import * as Toxic from "./Toxic.ts"
 
@@ -80,9 +81,9 @@ export interface TcpProxy {
   readonly seed: Seed.Seed
   /** The listen address: the bound `ip:port` once enabled. */
   readonly listen: string
-  /** The bound host (IP); throws when the proxy was never enabled. */
+  /** The bound host (IP), kept while disabled; throws a `ChaosError` (`Listen`) when the proxy never listened. */
   readonly host: string
-  /** The bound port; throws when the proxy was never enabled. */
+  /** The bound port, kept while disabled; throws a `ChaosError` (`Listen`) when the proxy never listened. */
   readonly port: number
   readonly upstream: string
   readonly enabled: boolean
@@ -109,8 +110,12 @@ export interface TcpProxy {
 const fromCore = (core: ProxyCore): TcpProxy => {
   const bound = () => {
     const a = core.address
-    if (a === undefined) throw chaosError("Listen", `TcpProxy ${core.name}: not listening`)
-    return a
+    if (a !== undefined) return a
+    // Disabled after a start: the address it was bound to (and will bind again on enable).
+    const hp = splitHostPort(core.listen)
+    if (typeof hp === "string" || hp.port === 0)
+      throw chaosError("Listen", `TcpProxy ${core.name}: never started, no bound address (listen ${core.listen})`)
+    return hp
   }
   const fail = (e: ChaosError | undefined) => (e === undefined ? Effect.void : Effect.fail(e))
   return {
