@@ -473,11 +473,12 @@ export const make = (options: Options = {}): Effect.Effect<HttpMock, MocksError,
 
 const makeAdmin =
   (engine: Engine) =>
-  (req: IncomingMessage, res: ServerResponse, path: string, body: string): void => {
-    const reply = (status: number, value: unknown) => {
+  (req: IncomingMessage, res: ServerResponse, path: string, body: string): boolean => {
+    const reply = (status: number, value: unknown): boolean => {
       const buf = Buffer.from(JSON.stringify(value))
       res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": buf.length })
       res.end(buf)
+      return true
     }
     const bad = (reason: "InvalidSwitch" | "InvalidRoute" | "InvalidAdminRequest", message: string, status = 400) =>
       reply(status, { error: { reason, message } })
@@ -486,8 +487,7 @@ const makeAdmin =
       try {
         json = JSON.parse(body)
       } catch (e) {
-        bad("InvalidAdminRequest", `admin ${req.method} ${path}: body is not JSON: ${(e as Error).message}`)
-        return
+        return bad("InvalidAdminRequest", `admin ${req.method} ${path}: body is not JSON: ${(e as Error).message}`)
       }
     }
     const method = req.method ?? "GET"

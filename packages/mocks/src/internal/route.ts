@@ -158,7 +158,7 @@ export const explain = (
       for (let i = 0; i < n; i++) {
         const rs = r.segments[i]
         const s = segs[i]
-        if (rs !== undefined && rs.startsWith(":") && s !== undefined) continue
+        if (rs?.startsWith(":") && s !== undefined) continue
         if (rs !== s) {
           score += rs === undefined || s === undefined ? 4 : Math.min(4, distance(rs, s))
           if (first === "") {
