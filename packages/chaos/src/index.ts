@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 export * as ChaosError from "./ChaosError.ts"
+export * as FaultSchedule from "./FaultSchedule.ts"
 export * as TcpProxy from "./TcpProxy.ts"
 export * as Toxic from "./Toxic.ts"
 export * as ToxiproxyApi from "./ToxiproxyApi.ts"
