@@ -350,6 +350,12 @@ export const make = (options: AnalyzerOptions) => {
       raw.blank++
       return
     }
+    if (text.length > options.maxLineChars) {
+      raw.oversized++
+      torn(text, lineNo)
+      remember(text.slice(0, 120), lineNo)
+      return
+    }
     let obj: Record<string, unknown>
     if (text.charCodeAt(0) !== 123 /* { */) {
       torn(text, lineNo)

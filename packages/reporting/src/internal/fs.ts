@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto"
 import { mkdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises"
 import { dirname } from "node:path"
-import { formatIssues } from "@24h/core"
+import { preview } from "@24h/core"
 import { Effect } from "effect"
 import type { z } from "zod"
 import { type ReportingError, reportingError } from "../ReportingError.ts"
@@ -77,9 +77,24 @@ export const validate = <S extends z.ZodType>(
 ): Effect.Effect<z.infer<S>, ReportingError> => {
   const parsed = schema.safeParse(value)
   if (parsed.success) return Effect.succeed(parsed.data)
-  const issues = parsed.error.issues.map((i) => ({
-    field: i.path.length === 0 ? "(root)" : i.path.map(String).join("."),
-    message: i.message
-  }))
-  return Effect.fail(reportingError("InvalidInput", `${where}: ${formatIssues(parsed.error.issues)}`, { issues }))
+  const issues = parsed.error.issues.map((i) => {
+    const got = valueAt(value, i.path)
+    return {
+      field: i.path.length === 0 ? "(root)" : i.path.map(String).join("."),
+      message: got === undefined ? i.message : `${i.message} (got ${preview(got)})`
+    }
+  })
+  return Effect.fail(
+    reportingError("InvalidInput", `${where}: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`, { issues })
+  )
+}
+
+/** The value at a zod issue path, or `undefined` when absent. */
+const valueAt = (value: unknown, path: ReadonlyArray<PropertyKey>): unknown => {
+  let v = value
+  for (const k of path) {
+    if (v === null || typeof v !== "object") return undefined
+    v = (v as Record<PropertyKey, unknown>)[k]
+  }
+  return v
 }
