@@ -41,6 +41,7 @@ export const SCRIPT = `
   "use strict";
   var data = JSON.parse(document.getElementById("report-data").textContent);
   var FAULT = "rgba(201, 42, 42, 0.13)";
+  var INTEGER_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
   function widthOf(el) { return Math.max(320, Math.floor(el.getBoundingClientRect().width) || 520); }
   function mount(el, opts, d) {
     opts.width = widthOf(el);
@@ -86,7 +87,7 @@ export const SCRIPT = `
       scales: { x: { time: false, range: [-0.6, Math.max(labels.length - 0.4, 0.4)] }, y: { range: [0, Math.max(1, Math.max.apply(null, values.concat([0])) * 1.15)] } },
       axes: [
         { splits: function () { return xs; }, values: function (u, splits) { return splits.map(function (v) { return labels[v] === undefined ? "" : labels[v]; }); }, grid: { show: false } },
-        { label: "count" }
+        { label: "count", incrs: INTEGER_STEPS }
       ],
       series: [{}, { label: "count", fill: color, stroke: color, paths: uPlot.paths.bars({ size: [0.6, 64] }), points: { show: false } }]
     }, [xs, values]);
@@ -110,7 +111,7 @@ export const SCRIPT = `
       scales: { x: { time: false, range: [-0.6, Math.max(labels.length - 0.4, 0.4)] }, y: { range: [0, Math.max(1, top * 1.15)] } },
       axes: [
         { splits: function () { return xs; }, values: function (u, splits) { return splits.map(function (v) { return labels[v] === undefined ? "" : labels[v]; }); }, grid: { show: false } },
-        { label: "invariants" }
+        { label: "invariants", incrs: INTEGER_STEPS }
       ],
       series: series
     }, cols);
