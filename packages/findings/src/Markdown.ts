@@ -28,7 +28,7 @@ const fence = (s: string): string => {
  */
 export const toMarkdown = (findings: ReadonlyArray<Finding>, title = "Findings"): string => {
   const out: Array<string> = [`# ${title}`, ""]
-  if (findings.length === 0) return `${out.join("\n")}No findings.\n`
+  if (findings.length === 0) return `${out.join("\n")}\nNo findings.\n`
   out.push(
     `| type | ${Severity.options.join(" | ")} | total |`,
     `|---|${Severity.options.map(() => "---:").join("|")}|---:|`
