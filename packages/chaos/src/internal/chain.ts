@@ -77,6 +77,8 @@ class Pass extends Stage {
 abstract class Timed extends Stage {
   private chunks: Array<Buffer | undefined> = []
   private dues: Array<number> = []
+  /** Receive timestamps, so a flushed chunk keeps its original time for the stages after this one. */
+  private times: Array<number> = []
   private head = 0
   private timer: NodeJS.Timeout | undefined = undefined
   private endHeld = false
@@ -86,11 +88,12 @@ abstract class Timed extends Stage {
     return this.head === this.chunks.length
   }
 
-  protected enqueue(chunk: Buffer, due: number): void {
+  protected enqueue(chunk: Buffer, due: number, t: number): void {
     const d = Math.max(due, this.lastDue)
     this.lastDue = d
     this.chunks.push(chunk)
     this.dues.push(d)
+    this.times.push(t)
     if (this.timer === undefined) this.schedule()
   }
 
@@ -113,6 +116,7 @@ abstract class Timed extends Stage {
     if (this.head === this.chunks.length) {
       this.chunks = []
       this.dues = []
+      this.times = []
       this.head = 0
       if (this.endHeld) {
         this.endHeld = false
@@ -134,9 +138,10 @@ abstract class Timed extends Stage {
     this.stopped = true
     while (this.head < this.chunks.length) {
       const chunk = this.chunks[this.head]!
+      const t = this.times[this.head]!
       this.chunks[this.head] = undefined
       this.head++
-      this.next.write(chunk, performance.now())
+      this.next.write(chunk, t)
     }
     if (this.endHeld) {
       this.endHeld = false
@@ -150,6 +155,7 @@ abstract class Timed extends Stage {
     this.stopped = true
     this.chunks = []
     this.dues = []
+    this.times = []
     this.head = 0
   }
 }
@@ -167,12 +173,12 @@ class Latency extends Timed {
     if (this.jitter > 0) delay += this.ctx.rng(this.toxic.name).nextInt(-this.jitter, this.jitter - 1)
     if (delay <= 0) {
       if (this.idle) this.next.write(chunk, t)
-      else this.enqueue(chunk, t)
+      else this.enqueue(chunk, t, t)
       return
     }
     const due = t + delay
     if (this.idle && due <= performance.now()) this.next.write(chunk, due)
-    else this.enqueue(chunk, due)
+    else this.enqueue(chunk, due, t)
   }
 }
 
@@ -186,13 +192,13 @@ class Bandwidth extends Timed {
     this.piece = toxic.attributes.rate * 100
     this.cursor = toxic.attributes.shared ? ctx.sharedCursor(toxic.name) : { at: 0 }
   }
-  write(chunk: Buffer, _t: number): void {
+  write(chunk: Buffer, t: number): void {
     const now = performance.now()
     let at = Math.max(this.cursor.at, now)
     for (let off = 0; off < chunk.length; off += this.piece) {
       const piece = off === 0 && chunk.length <= this.piece ? chunk : chunk.subarray(off, off + this.piece)
       at += piece.length / this.rate
-      this.enqueue(piece, at)
+      this.enqueue(piece, at, t)
     }
     this.cursor.at = at
   }
@@ -234,7 +240,7 @@ class Slicer extends Timed {
     const now = performance.now()
     let at = Math.max(this.lastDue, now)
     for (const end of this.ends) {
-      this.enqueue(chunk.subarray(start, end), at)
+      this.enqueue(chunk.subarray(start, end), at, t)
       start = end
       at += this.delayMs
     }
@@ -249,7 +255,7 @@ class SlowOpen extends Timed {
   }
   write(chunk: Buffer, t: number): void {
     if (this.idle && performance.now() >= this.openAt) this.next.write(chunk, t)
-    else this.enqueue(chunk, this.openAt)
+    else this.enqueue(chunk, this.openAt, t)
   }
 }
 
