@@ -1,14 +1,14 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
-import AjvModule from "ajv"
+import { Ajv } from "ajv"
 import addFormatsModule from "ajv-formats"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { type Finding, Fingerprint, Junit, Ledger, Markdown, Sarif } from "../src/index.ts"
 import { here, payload } from "./helpers.ts"
 
-const Ajv = (AjvModule as unknown as { default: typeof AjvModule }).default ?? AjvModule
-const addFormats = (addFormatsModule as unknown as { default: typeof addFormatsModule }).default ?? addFormatsModule
+// ajv-formats is CommonJS: under NodeNext its default import is the module object, whose `default` is the plugin.
+const addFormats = (addFormatsModule as unknown as { default: typeof addFormatsModule.default }).default
 
 const schema = JSON.parse(fs.readFileSync(path.join(here, "fixtures", "sarif-schema-2.1.0.json"), "utf8")) as object
 // strict: false — the official schema uses annotations (e.g. `default` inside `items`) that ajv's strict mode flags.
