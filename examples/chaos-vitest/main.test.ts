@@ -1,5 +1,5 @@
-import { TcpProxy, Toxic } from "@24h/chaos"
-import { Effect } from "effect"
+import { FaultSchedule, TcpProxy, Toxic } from "@24h/chaos"
+import { Effect, Fiber } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { get, startServer } from "./main.ts"
 
@@ -69,4 +69,26 @@ describe("the kv client under network faults", () => {
       })
     ))
   // [/guide:down]
+
+  // [guide:schedule]
+  it("records the fault windows of a schedule, for reports to shade", () =>
+    withProxy((proxy) =>
+      Effect.gen(function* () {
+        const schedule = FaultSchedule.make([
+          { at: "0 millis", duration: "300 millis", toxic: Toxic.latency({ latency: 200 }) }
+        ])
+        const running = yield* Effect.forkChild(FaultSchedule.run(proxy, schedule))
+        yield* Effect.repeat(proxy.toxics, { until: (toxics) => toxics.length === 1 }) // the window has opened
+        const slow = yield* Effect.promise(() =>
+          get(proxy.port, "greeting", { timeoutMs: 100 }).catch((e: Error) => e.message)
+        )
+        expect(slow).toBe("timeout")
+        const windows = yield* Fiber.join(running)
+        expect(windows).toHaveLength(1)
+        expect(windows[0]).toMatchObject({ name: "latency_downstream", proxy: "kv", type: "latency" })
+        expect(windows[0]!.end - windows[0]!.start).toBeGreaterThanOrEqual(300)
+        expect(yield* Effect.promise(() => get(proxy.port, "greeting", { timeoutMs: 100 }))).toBe("hello")
+      })
+    ))
+  // [/guide:schedule]
 })
