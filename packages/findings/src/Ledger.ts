@@ -123,7 +123,12 @@ export class Ledger extends Context.Service<Ledger, Service>()("@24h/findings/Le
 export interface FileOptions extends LockOptions {
   /** The directory holding `findings.json` and `findings/` (default: the current directory). */
   readonly dir?: string
-  /** fsync the `findings.json` views as well as the journal (default true). */
+  /**
+   * fsync the `findings.json` views as well as the journal (default false). The journal is always fsync'd before
+   * `add` returns, which is what makes an acknowledged finding durable; the views are derived from it, checked by
+   * every writer under the lock and rebuilt when a crash left them behind, so syncing them buys little and costs
+   * two more fsyncs per append.
+   */
   readonly syncViews?: boolean
 }
 

@@ -59,7 +59,7 @@ const freshState = (): State => ({
 })
 
 export interface StoreOptions extends LockOptions {
-  /** fsync the views too, not only the journal (default true). */
+  /** fsync the views too, not only the journal (default false: views are derived and rebuilt from the journal). */
   readonly syncViews?: boolean
 }
 
@@ -324,7 +324,7 @@ export class Store {
       try {
         if (v.count === 0) fs.writeSync(fd, "[]\n", 0)
         fs.writeSync(fd, chunk, at)
-        if (this.options.syncViews !== false) fs.fdatasyncSync(fd)
+        if (this.options.syncViews === true) fs.fdatasyncSync(fd)
       } finally {
         fs.closeSync(fd)
       }

@@ -1,0 +1,138 @@
+/**
+ * Ledger append benchmark: the cost of one `add` at ledger sizes 100, 1,000 and 10,000, against what
+ * `add_finding.py` does (load `findings.json`, append, rewrite the whole file atomically: temp file, fsync, rename),
+ * and against a bare fsync'd NDJSON append (the floor), all measured in the same run.
+ *
+ *   npx tsx --conditions=@24h/source packages/findings/benchmark/Ledger.ts
+ *   npx tsx --conditions=@24h/source packages/findings/benchmark/Ledger.ts --iterations 30   # quicker
+ *   npx tsx --conditions=@24h/source packages/findings/benchmark/Ledger.ts --sync-views     # fsync the views too
+ *
+ * Each task runs a fixed number of appends on a ledger prefilled to the size (so the ledger grows by at most that
+ * many entries during the measurement). Files live in a temporary directory on the same filesystem as os.tmpdir().
+ * Targets: ≤ 1.5× growth of the ledger's append latency from 100 to 10,000 entries, and ≥ 10× faster than the atomic
+ * rewrite at 10,000.
+ */
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { Effect } from "effect"
+import { Bench } from "tinybench"
+import { Finding, Ledger } from "../src/index.ts"
+
+const flag = (name: string, fallback: number): number => {
+  const i = process.argv.indexOf(`--${name}`)
+  return i === -1 ? fallback : Number(process.argv[i + 1])
+}
+const ITERATIONS = flag("iterations", 100)
+const SIZES = [100, 1_000, 10_000]
+
+const payloadOf = (i: number) => ({
+  title: `Retries hide upstream 503s (variant ${i})`,
+  severity: "high",
+  description: `The payments client retries 503 responses forever and reports success to the caller. ${"Evidence follows. ".repeat(12)}`,
+  component: "payments-client",
+  reproduction: "Start the mock with a 503 toxic, run the checkout scenario, watch the ledger.",
+  expected_behavior: "A failure surfaced to the caller after 3 attempts.",
+  actual_behavior: "HTTP 200 with an empty body.",
+  evidence: ["results/logs/run-01.log:120-180"],
+  impact: "Orders silently dropped.",
+  recommendation: "Cap retries and propagate the error.",
+  metadata: { persona: "sre", run: "run-2026-11-24-01" }
+})
+
+const findingOf = (i: number): Finding.Finding => ({
+  id: Finding.formatId(i),
+  entry_id: "bench",
+  type: "bug",
+  ...(payloadOf(i) as Omit<Finding.Payload, "type" | "entry_id">),
+  severity: "high",
+  created_at: new Date(1_764_000_000_000 + i).toISOString(),
+  agent: "benchmark"
+})
+
+const fsyncDir = (dir: string) => {
+  const fd = fs.openSync(dir, "r")
+  fs.fsyncSync(fd)
+  fs.closeSync(fd)
+}
+
+/** What add_finding.py does: load findings.json, append, write a temp file, fsync, rename over the original. */
+const rewriteAppend = (file: string, i: number) => {
+  const all = JSON.parse(fs.readFileSync(file, "utf8")) as Array<Finding.Finding>
+  all.push(findingOf(i))
+  const tmp = `${file}.tmp`
+  const fd = fs.openSync(tmp, "w")
+  fs.writeFileSync(fd, `${JSON.stringify(all, null, 2)}\n`)
+  fs.fsyncSync(fd)
+  fs.closeSync(fd)
+  fs.renameSync(tmp, file)
+  fsyncDir(path.dirname(file))
+}
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), "24h-ledger-bench-"))
+const rows: Array<{ size: number; ledger: number; ledgerP99: number; rewrite: number; floor: number }> = []
+try {
+  for (const size of SIZES) {
+    const ledgerDir = path.join(root, `ledger-${size}`)
+    const rewriteDir = path.join(root, `rewrite-${size}`)
+    fs.mkdirSync(ledgerDir, { recursive: true })
+    fs.mkdirSync(rewriteDir, { recursive: true })
+    const prefill = Array.from({ length: size }, (_, i) => findingOf(i + 1))
+    fs.writeFileSync(path.join(ledgerDir, "findings.ndjson"), prefill.map((f) => `${JSON.stringify(f)}\n`).join(""))
+    await Effect.runPromise(Ledger.repair(ledgerDir)) // builds findings.json and findings/*.json from the journal
+    fs.writeFileSync(path.join(rewriteDir, "findings.json"), `${JSON.stringify(prefill, null, 2)}\n`)
+    const floorFile = path.join(rewriteDir, "floor.ndjson")
+    fs.writeFileSync(floorFile, prefill.map((f) => `${JSON.stringify(f)}\n`).join(""))
+
+    const ledger = await Effect.runPromise(
+      Ledger.makeFile({ dir: ledgerDir, syncViews: process.argv.includes("--sync-views") })
+    )
+    let n = size
+    const addOne = () =>
+      Effect.runPromise(ledger.add({ type: "bug", entryId: "bench", agent: "benchmark", payload: payloadOf(++n) }))
+    await addOne() // the process's first add reads the journal once; later adds read only what others appended
+    let m = size
+    let k = size
+    const bench = new Bench({ iterations: ITERATIONS, time: 0, warmupIterations: 3, warmupTime: 0 })
+    bench
+      .add(`Ledger.add @${size}`, addOne)
+      .add(`rewrite findings.json @${size}`, () => rewriteAppend(path.join(rewriteDir, "findings.json"), ++m))
+      .add(`fsync'd NDJSON append @${size}`, () => {
+        const fd = fs.openSync(floorFile, "a")
+        fs.writeSync(fd, `${JSON.stringify(findingOf(++k))}\n`)
+        fs.fdatasyncSync(fd)
+        fs.closeSync(fd)
+      })
+    await bench.run()
+    const stat = (i: number) =>
+      (bench.tasks[i]?.result as unknown as { latency: { mean: number; p99: number } }).latency
+    rows.push({ size, ledger: stat(0).mean, ledgerP99: stat(0).p99, rewrite: stat(1).mean, floor: stat(2).mean })
+    // Sanity: the ledger is still whole and plain JSON.
+    const view = JSON.parse(fs.readFileSync(path.join(ledgerDir, "findings.json"), "utf8")) as Array<unknown>
+    if (view.length !== Ledger.readSync(ledgerDir).length) throw new Error(`findings.json out of step at ${size}`)
+  }
+} finally {
+  fs.rmSync(root, { recursive: true, force: true })
+}
+
+const ms = (x: number) => x.toFixed(2)
+console.log(
+  `\nLedger append benchmark — ${ITERATIONS} appends per task, views ${process.argv.includes("--sync-views") ? "" : "not "}fsync'd, Node ${process.version}, ${os.cpus().length} cores\n`
+)
+console.log(
+  "| ledger size | Ledger.add mean (p99) ms | atomic rewrite of findings.json ms | fsync'd NDJSON append ms | rewrite ÷ Ledger.add |"
+)
+console.log("|---:|---:|---:|---:|---:|")
+for (const r of rows) {
+  console.log(
+    `| ${r.size.toLocaleString("en")} | ${ms(r.ledger)} (${ms(r.ledgerP99)}) | ${ms(r.rewrite)} | ${ms(r.floor)} | ${(r.rewrite / r.ledger).toFixed(1)}× |`
+  )
+}
+const first = rows[0]
+const last = rows.at(-1)
+if (first !== undefined && last !== undefined) {
+  const growth = last.ledger / first.ledger
+  const speedup = last.rewrite / last.ledger
+  console.log(`\ngrowth 100 → 10,000: ${growth.toFixed(2)}× (target ≤ 1.5×) ${growth <= 1.5 ? "✓" : "✗"}`)
+  console.log(`speed-up over the rewrite at 10,000: ${speedup.toFixed(1)}× (target ≥ 10×) ${speedup >= 10 ? "✓" : "✗"}`)
+}
