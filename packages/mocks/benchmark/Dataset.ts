@@ -24,7 +24,13 @@ const BATCH = 10_000
 const FIRST = ["Ana", "Ben", "Chloé", "Dmitri", "Elif", "Farah", "Goran", "Hana", "Ibrahim", "Jia", "Kofi", "Lena"]
 const LAST = ["Silva", "Müller", "Nakamura", "Okafor", "Kowalski", "García", "Johansson", "Nguyen", "Haddad", "Rossi"]
 const DOMAINS = ["example.com", "example.org", "example.net"]
-const COUNTRIES = [["DE", "Berlin"], ["FR", "Lyon"], ["GB", "Leeds"], ["US", "Denver"], ["JP", "Osaka"]] as const
+const COUNTRIES = [
+  ["DE", "Berlin"],
+  ["FR", "Lyon"],
+  ["GB", "Leeds"],
+  ["US", "Denver"],
+  ["JP", "Osaka"]
+] as const
 const ZONES = ["Europe/Berlin", "Europe/Paris", "Europe/London", "America/Denver", "Asia/Tokyo"]
 const PLANS = ["free", "pro", "enterprise"] as const
 const BASE = Date.UTC(2019, 0, 1)
@@ -171,10 +177,14 @@ const main = async () => {
     return BATCH / ((r?.latency?.mean ?? Number.NaN) / 1000)
   }
   const ours = rate("24h Packs.customer (happy)")
-  console.log(`customer records/s (batches of ${BATCH.toLocaleString("en")}, generation only, Node ${process.version}):`)
+  console.log(
+    `customer records/s (batches of ${BATCH.toLocaleString("en")}, generation only, Node ${process.version}):`
+  )
   for (const t of bench.tasks) {
     const r = rate(t.name)
-    console.log(`  ${t.name.padEnd(36)} ${Math.round(r).toLocaleString("en").padStart(12)} records/s   24h = ${(ours / r).toFixed(2)}×`)
+    console.log(
+      `  ${t.name.padEnd(36)} ${Math.round(r).toLocaleString("en").padStart(12)} records/s   24h = ${(ours / r).toFixed(2)}×`
+    )
   }
   if (sink === 0) console.log("(nothing consumed)")
   await scale(scaleCount)

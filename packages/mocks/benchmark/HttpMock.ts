@@ -1,0 +1,141 @@
+/**
+ * HttpMock request-path benchmark, one run: requests/s and p99 latency under load against a bare `node:http` server
+ * returning the same JSON, and against `mockttp` with the same route. The load generator (`child/load.ts`: N
+ * concurrent undici clients, bounded by count and duration, loopback only) runs in a child process; the servers run
+ * here. Targets are measured in interleaved rounds and the best round of each is reported.
+ *
+ *   npx tsx --conditions=@24h/source packages/mocks/benchmark/HttpMock.ts                       # 3 rounds × 5 s
+ *   npx tsx --conditions=@24h/source packages/mocks/benchmark/HttpMock.ts --seconds 2 --rounds 1 # quick
+ *
+ * Target (issue): HttpMock ≥ 0.8× bare requests/s.
+ */
+import { spawn } from "node:child_process"
+import { createServer, type Server } from "node:http"
+import * as net from "node:net"
+import { fileURLToPath } from "node:url"
+import { Effect, Exit, Scope } from "effect"
+import * as mockttp from "mockttp"
+import { HttpMock } from "../src/index.ts"
+
+const args = process.argv.slice(2)
+const opt = (name: string, dflt: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : dflt)
+const SECONDS = opt("--seconds", 5)
+const ROUNDS = opt("--rounds", 3)
+const CONNECTIONS = opt("--connections", 16)
+const BODY = { id: 1, name: "Ana Silva", email: "ana.silva@example.com", plan: "pro", tags: ["a", "b"] }
+const PATH = "/users/1"
+
+interface Result {
+  readonly requests: number
+  readonly errors: number
+  readonly rps: number
+  readonly p50: number
+  readonly p99: number
+}
+
+const load = (url: string, seconds: number): Promise<Result> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        fileURLToPath(new URL("./child/load.ts", import.meta.url)),
+        url,
+        String(CONNECTIONS),
+        String(seconds * 1000),
+        "5000000"
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] }
+    )
+    let out = ""
+    child.stdout.on("data", (d) => (out += d))
+    child.on("error", reject)
+    child.on("close", (code) =>
+      code === 0 ? resolve(JSON.parse(out) as Result) : reject(new Error(`load exited ${code}`))
+    )
+  })
+
+const listen = (server: Server) =>
+  new Promise<number>((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port))
+  )
+
+const freePort = async () => {
+  const s = net.createServer()
+  const port = await new Promise<number>((r) =>
+    s.listen(0, "127.0.0.1", () => r((s.address() as net.AddressInfo).port))
+  )
+  await new Promise((r) => s.close(r))
+  return port
+}
+
+/** mockttp listens on every interface; force loopback while it starts (the benchmark never leaves 127.0.0.1). */
+const startMockttp = async () => {
+  const server = mockttp.getLocal()
+  const original = net.Server.prototype.listen
+  net.Server.prototype.listen = function (this: net.Server, ...a: Array<unknown>) {
+    if (typeof a[0] === "number" && typeof a[1] !== "string") a.splice(1, 0, "127.0.0.1")
+    return (original as (...x: Array<unknown>) => net.Server).apply(this, a)
+  } as typeof original
+  try {
+    await server.start(await freePort())
+  } finally {
+    net.Server.prototype.listen = original
+  }
+  await server.forGet(PATH).thenJson(200, BODY)
+  return server
+}
+
+const main = async () => {
+  const json = Buffer.from(JSON.stringify(BODY))
+  const bare = createServer((_req, res) => {
+    res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": json.length })
+    res.end(json)
+  })
+  const barePort = await listen(bare)
+
+  const scope = Effect.runSync(Scope.make())
+  const mock = await Effect.runPromise(
+    HttpMock.make({ routes: [{ id: "user", method: "GET", path: "/users/:id", respond: { json: BODY } }] }).pipe(
+      Scope.provide(scope)
+    )
+  )
+  const mtt = await startMockttp()
+
+  const targets: Record<string, string> = {
+    "bare node:http": `http://127.0.0.1:${barePort}${PATH}`,
+    "24h HttpMock": `${mock.url}${PATH}`,
+    "mockttp 4.6.5": `http://127.0.0.1:${mtt.port}${PATH}`
+  }
+  const best: Record<string, Result> = {}
+  try {
+    for (const [name, url] of Object.entries(targets)) await load(url, 1) // warm-up
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [name, url] of Object.entries(targets)) {
+        const r = await load(url, SECONDS)
+        console.log(
+          `  round ${round + 1} ${name.padEnd(16)} ${Math.round(r.rps)} req/s, p99 ${r.p99.toFixed(2)} ms, errors ${r.errors}`
+        )
+        if (best[name] === undefined || r.rps > best[name].rps) best[name] = r
+      }
+    }
+  } finally {
+    await mtt.stop()
+    await Effect.runPromise(Scope.close(scope, Exit.void))
+    await new Promise((r) => bare.close(r))
+  }
+  const base = best["bare node:http"]!.rps
+  console.log(
+    `\nGET ${PATH} (${json.length}-byte JSON), ${CONNECTIONS} connections, best of ${ROUNDS} × ${SECONDS} s, Node ${process.version}:`
+  )
+  for (const [name, r] of Object.entries(best)) {
+    console.log(
+      `  ${name.padEnd(16)} ${Math.round(r.rps).toLocaleString("en").padStart(8)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  ${(r.rps / base).toFixed(2)}× bare`
+    )
+  }
+  const journal = await Effect.runPromise(mock.journal)
+  console.log(`  (HttpMock journalled ${journal.requests.length.toLocaleString("en")} requests, bounded at 50,000)`)
+}
+
+await main()
