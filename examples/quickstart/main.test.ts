@@ -1,8 +1,8 @@
-import { Pipeline, Run } from "@24h/core"
-import { Effect } from "effect"
 import { existsSync, mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { Pipeline, Run } from "@24h/core"
+import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { program } from "./main.ts"
 
@@ -17,7 +17,10 @@ describe("examples/quickstart", () => {
     expect(result).toMatchObject({ kind: "baseline", name: "orders", requests: 150, errors: 0, seed: 42 })
     expect(result.invariants.passed).toBe(true)
     expect(result.thresholds.every((t) => t.verdict === "pass")).toBe(true)
-    const lines = readFileSync(r.logPath, "utf8").trim().split("\n").map((l) => JSON.parse(l))
+    const lines = readFileSync(r.logPath, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
     expect(lines.some((l) => l.msg === "pipeline baseline/orders: pass")).toBe(true)
     expect(lines.every((l) => typeof l.correlationId === "string" && typeof l.component === "string")).toBe(true)
     expect(existsSync(join(r.dir, "run.json"))).toBe(true)

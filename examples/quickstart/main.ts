@@ -10,11 +10,12 @@
  *   npm start                       # from the repository root
  *   H24_SEED=7 npm start            # replay (or vary) the seed
  */
-import { Histogram, Invariant, Log, Pipeline, Run, Seed } from "@24h/core"
-import { Effect } from "effect"
+
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { pathToFileURL } from "node:url"
+import { Histogram, Invariant, Log, Pipeline, Run, Seed } from "@24h/core"
+import { Effect } from "effect"
 import { Agent, request } from "undici"
 
 export interface QuickstartOptions {
@@ -76,7 +77,13 @@ const baseline = (url: string, options: Required<Pick<QuickstartOptions, "reques
     const dispatcher = new Agent({ connections: options.concurrency })
     const ids = Log.correlationIds("req")
     const result = yield* Pipeline.run(
-      { kind: "baseline", name: "orders", thresholds: ["p95 < 100ms", "errorRate < 1%", "requests >= 100"], invariants, windowMs: 250 },
+      {
+        kind: "baseline",
+        name: "orders",
+        thresholds: ["p95 < 100ms", "errorRate < 1%", "requests >= 100"],
+        invariants,
+        windowMs: 250
+      },
       (rec) =>
         Effect.forEach(
           Array.from({ length: options.requests }, (_, i) => i + 1),
@@ -84,7 +91,10 @@ const baseline = (url: string, options: Required<Pick<QuickstartOptions, "reques
             const correlationId = ids()
             return Effect.tryPromise(async () => {
               const started = performance.now()
-              const res = await request(`${url}/orders/${id}`, { dispatcher, headers: { "x-correlation-id": correlationId } })
+              const res = await request(`${url}/orders/${id}`, {
+                dispatcher,
+                headers: { "x-correlation-id": correlationId }
+              })
               const body = (await res.body.json()) as { id?: number }
               const ms = performance.now() - started
               const ok = res.statusCode === 200 && body.id === id
@@ -125,8 +135,13 @@ export const program = (options: QuickstartOptions = {}) =>
       yield* Run.phase(run, "research", Effect.logInfo("research: the SUT is a single GET /orders/:id endpoint"))
       const service = yield* ordersService(run.seed)
       yield* Effect.logInfo(`orders service listening on ${service.url}`).pipe(Log.withComponent("sut"))
-      const result = yield* baseline(service.url, { requests: options.requests ?? 300, concurrency: options.concurrency ?? 4 })
-      yield* Effect.logInfo(`baseline verdict: ${result.verdict}`, { thresholds: result.thresholds.map((t) => t.message) })
+      const result = yield* baseline(service.url, {
+        requests: options.requests ?? 300,
+        concurrency: options.concurrency ?? 4
+      })
+      yield* Effect.logInfo(`baseline verdict: ${result.verdict}`, {
+        thresholds: result.thresholds.map((t) => t.message)
+      })
       return result
     }).pipe(
       Effect.scoped,
@@ -149,7 +164,9 @@ export const program = (options: QuickstartOptions = {}) =>
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const r = await Effect.runPromise(program())
   console.log(`24h quickstart — baseline ${r.verdict.toUpperCase()}`)
-  console.log(`  p50 ${r.summary.p50.toFixed(2)} ms · p95 ${r.summary.p95.toFixed(2)} ms · p99 ${r.summary.p99.toFixed(2)} ms · ${r.summary.count} requests`)
+  console.log(
+    `  p50 ${r.summary.p50.toFixed(2)} ms · p95 ${r.summary.p95.toFixed(2)} ms · p99 ${r.summary.p99.toFixed(2)} ms · ${r.summary.count} requests`
+  )
   console.log(`  run       ${r.dir}`)
   console.log(`  result    ${r.resultPath}`)
   console.log(`  logs      ${r.logPath}`)
