@@ -48,7 +48,12 @@ const opsPerSec = (name: string) => {
 }
 const rows = [
   ["Seed next()", "Math.random()", "Seed stream next() ×1000", "Math.random() ×1000 (baseline)"],
-  ["Seed nextInt()", "Math.floor(Math.random()*n)", "Seed stream nextInt(0, 999) ×1000", "Math.floor(Math.random()*1000) ×1000 (baseline)"],
+  [
+    "Seed nextInt()",
+    "Math.floor(Math.random()*n)",
+    "Seed stream nextInt(0, 999) ×1000",
+    "Math.floor(Math.random()*1000) ×1000 (baseline)"
+  ],
   ["Histogram.record", "array.push", "Histogram.record(ms) ×1000", "array.push(ms) ×1000 (baseline)"]
 ] as const
 console.log("| operation | ops/s | baseline | baseline ops/s | ratio |")
@@ -56,6 +61,8 @@ console.log("|---|---:|---|---:|---:|")
 for (const [label, baseLabel, task, base] of rows) {
   const a = opsPerSec(task)
   const b = opsPerSec(base)
-  console.log(`| ${label} | ${(a / 1e6).toFixed(1)} M | ${baseLabel} | ${(b / 1e6).toFixed(1)} M | ${(a / b).toFixed(2)}× |`)
+  console.log(
+    `| ${label} | ${(a / 1e6).toFixed(1)} M | ${baseLabel} | ${(b / 1e6).toFixed(1)} M | ${(a / b).toFixed(2)}× |`
+  )
 }
 if (sink === 42) console.log("")
