@@ -16,6 +16,12 @@ import { Data } from "effect"
  * - `Conflict` — a proxy or toxic with that name already exists.
  * - `Listen` — a listener could not be bound (address in use, permission denied).
  *
+ * @example
+ * ```ts
+ * import type { ChaosError } from "@24h/chaos"
+ * const retryable = (r: ChaosError.ChaosErrorReason) => r === "Listen"
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */

@@ -26,6 +26,12 @@ import type * as Toxic from "./Toxic.ts"
 /**
  * One planned window: `toxic` is active from `at` (after the schedule starts) for `duration`.
  *
+ * @example
+ * ```ts
+ * import { FaultSchedule, Toxic } from "@24h/chaos"
+ * const w: FaultSchedule.Window = { at: "5 seconds", duration: 500, toxic: Toxic.timeout() }
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -38,6 +44,12 @@ export interface Window {
 /**
  * A validated schedule: windows sorted by start, offsets in milliseconds.
  *
+ * @example
+ * ```ts
+ * import { FaultSchedule, Toxic } from "@24h/chaos"
+ * const s: FaultSchedule.FaultSchedule = FaultSchedule.make([{ at: 0, duration: 100, toxic: Toxic.noop() }])
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -48,6 +60,12 @@ export interface FaultSchedule {
 
 /**
  * A window as it happened: the toxic's name, the proxy, and `Clock` epoch milliseconds of its start and end.
+ *
+ * @example
+ * ```ts
+ * import type { FaultSchedule } from "@24h/chaos"
+ * const shade = (w: FaultSchedule.FaultWindow) => ({ x0: w.start, x1: w.end, label: w.name })
+ * ```
  *
  * @category models
  * @since 0.1.0

@@ -34,6 +34,12 @@ import * as Toxic from "./Toxic.ts"
 /**
  * Options of {@link make}.
  *
+ * @example
+ * ```ts
+ * import type { TcpProxy } from "@24h/chaos"
+ * const options: TcpProxy.Options = { upstream: "127.0.0.1:6379", name: "redis", seed: 42 }
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -59,6 +65,14 @@ export interface Options {
  * Byte and connection counters of a proxy. `received` counts bytes read from the direction's source, `sent` bytes
  * written to its destination (they differ while toxics hold or drop data).
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import type { TcpProxy } from "@24h/chaos"
+ * declare const proxy: TcpProxy.TcpProxy
+ * const dropped = Effect.map(proxy.stats, (s: TcpProxy.Stats) => s.upstream.received - s.upstream.sent)
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -71,6 +85,13 @@ export interface Stats {
 
 /**
  * A running proxy.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { TcpProxy, Toxic } from "@24h/chaos"
+ * const port = Effect.scoped(Effect.map(TcpProxy.make({ upstream: "127.0.0.1:9" }), (p: TcpProxy.TcpProxy) => p.port))
+ * ```
  *
  * @category models
  * @since 0.1.0

@@ -29,6 +29,13 @@ import { type ChaosError, make as chaosError } from "./ChaosError.ts"
 /**
  * The direction a toxic acts on: `upstream` = client → server, `downstream` = server → client.
  *
+ * @example
+ * ```ts
+ * import { Toxic } from "@24h/chaos"
+ * const stream: Toxic.Stream = "upstream"
+ * const t = Toxic.latency({ latency: 10, stream })
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -37,6 +44,12 @@ export type Stream = "upstream" | "downstream"
 /**
  * The attributes of each toxic type. Times are integer milliseconds except `slicer.delay` (microseconds, as in
  * Toxiproxy); `bandwidth.rate` is in KB/s with KB = 1000 bytes.
+ *
+ * @example
+ * ```ts
+ * import type { Toxic } from "@24h/chaos"
+ * const a: Toxic.Attributes["slicer"] = { average_size: 64, size_variation: 8, delay: 0 }
+ * ```
  *
  * @category models
  * @since 0.1.0
@@ -67,6 +80,13 @@ export interface Attributes {
 /**
  * The name of a toxic type, as in Toxiproxy's API (`"latency"`, `"reset_peer"`, …).
  *
+ * @example
+ * ```ts
+ * import { Toxic } from "@24h/chaos"
+ * const type: Toxic.Type = "reset_peer"
+ * const t = Toxic.make(type, { timeout: 10 })
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -74,6 +94,12 @@ export type Type = keyof Attributes
 
 /**
  * A toxic of one type.
+ *
+ * @example
+ * ```ts
+ * import { Toxic } from "@24h/chaos"
+ * const t: Toxic.ToxicOf<"latency"> = Toxic.latency({ latency: 5 })
+ * ```
  *
  * @category models
  * @since 0.1.0
@@ -89,6 +115,12 @@ export interface ToxicOf<T extends Type> {
 /**
  * Any toxic.
  *
+ * @example
+ * ```ts
+ * import { Toxic } from "@24h/chaos"
+ * const all: ReadonlyArray<Toxic.Toxic> = [Toxic.latency({ latency: 5 }), Toxic.bandwidth({ rate: 100 })]
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -97,6 +129,13 @@ export type Toxic = { [T in Type]: ToxicOf<T> }[Type]
 /**
  * Options every constructor accepts: `name` (default `<type>_<stream>`), `stream` (default `"downstream"`) and
  * `toxicity` (default 1, in [0, 1]).
+ *
+ * @example
+ * ```ts
+ * import { Toxic } from "@24h/chaos"
+ * const common: Toxic.CommonOptions = { name: "flaky", stream: "upstream", toxicity: 0.2 }
+ * const t = Toxic.resetPeer(common)
+ * ```
  *
  * @category models
  * @since 0.1.0
@@ -109,6 +148,12 @@ export interface CommonOptions {
 
 /**
  * Every toxic type, in Toxiproxy's order followed by 24h's additions.
+ *
+ * @example
+ * ```ts
+ * import { Toxic } from "@24h/chaos"
+ * Toxic.types.includes("slow_open") // true
+ * ```
  *
  * @category constants
  * @since 0.1.0
@@ -128,6 +173,12 @@ export const types: ReadonlyArray<Type> = [
 
 /**
  * The largest time in milliseconds a toxic accepts (Node's timer limit, about 24.8 days).
+ *
+ * @example
+ * ```ts
+ * import { Toxic } from "@24h/chaos"
+ * const longest = Toxic.latency({ latency: Toxic.MAX_MS })
+ * ```
  *
  * @category constants
  * @since 0.1.0
@@ -526,6 +577,12 @@ export const named: {
 /**
  * A partial update of a toxic: attributes are merged into the current ones, toxicity is kept when absent.
  *
+ * @example
+ * ```ts
+ * import type { Toxic } from "@24h/chaos"
+ * const patch: Toxic.Patch = { attributes: { latency: 500 }, toxicity: 0.5 }
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -563,6 +620,12 @@ export const update = (self: Toxic, patch: Patch): Effect.Effect<Toxic, ChaosErr
 /**
  * The body of `POST /proxies/{proxy}/toxics` (after JSON decoding): only `type` is required.
  *
+ * @example
+ * ```ts
+ * import { Toxic } from "@24h/chaos"
+ * Toxic.CreateBody.safeParse({ type: "latency", attributes: { latency: 100 } }).success // true
+ * ```
+ *
  * @category schemas
  * @since 0.1.0
  */
@@ -574,6 +637,14 @@ export const CreateBody = z.object({
   attributes: z.record(z.string(), z.unknown(), { error: "attributes must be an object" }).nullish()
 })
 /**
+ * The decoded type of {@link CreateBody}.
+ *
+ * @example
+ * ```ts
+ * import { Toxic } from "@24h/chaos"
+ * Toxic.CreateBody.safeParse({ type: "latency", attributes: { latency: 100 } }).success // true
+ * ```
+ *
  * @category schemas
  * @since 0.1.0
  */
@@ -583,6 +654,12 @@ export type CreateBody = z.infer<typeof CreateBody>
  * The body of `POST`/`PATCH /proxies/{proxy}/toxics/{toxic}`: partial attributes and toxicity; `name`, `type` and
  * `stream` are ignored as in Toxiproxy.
  *
+ * @example
+ * ```ts
+ * import { Toxic } from "@24h/chaos"
+ * Toxic.PatchBody.safeParse({ toxicity: 0.5 }).success // true
+ * ```
+ *
  * @category schemas
  * @since 0.1.0
  */
@@ -591,6 +668,14 @@ export const PatchBody = z.object({
   attributes: z.record(z.string(), z.unknown(), { error: "attributes must be an object" }).nullish()
 })
 /**
+ * The decoded type of {@link PatchBody}.
+ *
+ * @example
+ * ```ts
+ * import { Toxic } from "@24h/chaos"
+ * Toxic.PatchBody.safeParse({ toxicity: 0.5 }).success // true
+ * ```
+ *
  * @category schemas
  * @since 0.1.0
  */

@@ -35,6 +35,12 @@ import * as Toxic from "./Toxic.ts"
 /**
  * The version `/version` reports: Toxiproxy's current release, so clients pick PATCH (Ruby: ≥ 2.6).
  *
+ * @example
+ * ```ts
+ * import { ToxiproxyApi } from "@24h/chaos"
+ * ToxiproxyApi.TOXIPROXY_VERSION // "2.12.0"
+ * ```
+ *
  * @category constants
  * @since 0.1.0
  */
@@ -42,6 +48,12 @@ export const TOXIPROXY_VERSION = "2.12.0"
 
 /**
  * The body of `POST /proxies` and `PATCH /proxies/{proxy}`, and one entry of `/populate` and of a `--config` file.
+ *
+ * @example
+ * ```ts
+ * import { ToxiproxyApi } from "@24h/chaos"
+ * ToxiproxyApi.ProxyBody.safeParse({ name: "db", upstream: "127.0.0.1:5432" }).success // true
+ * ```
  *
  * @category schemas
  * @since 0.1.0
@@ -53,6 +65,14 @@ export const ProxyBody = z.object({
   enabled: z.boolean({ error: "enabled must be a boolean" }).optional()
 })
 /**
+ * The decoded type of {@link ProxyBody}.
+ *
+ * @example
+ * ```ts
+ * import { ToxiproxyApi } from "@24h/chaos"
+ * ToxiproxyApi.ProxyBody.safeParse({ name: "db", upstream: "127.0.0.1:5432" }).success // true
+ * ```
+ *
  * @category schemas
  * @since 0.1.0
  */
@@ -61,6 +81,12 @@ export type ProxyBody = z.infer<typeof ProxyBody>
 /**
  * A `/populate` body or `--config` file: an array of proxies.
  *
+ * @example
+ * ```ts
+ * import { ToxiproxyApi } from "@24h/chaos"
+ * ToxiproxyApi.PopulateBody.safeParse([{ name: "db", upstream: "127.0.0.1:5432" }]).success // true
+ * ```
+ *
  * @category schemas
  * @since 0.1.0
  */
@@ -68,6 +94,12 @@ export const PopulateBody = z.array(z.unknown(), { error: "expected a JSON array
 
 /**
  * Options of {@link make}.
+ *
+ * @example
+ * ```ts
+ * import type { ToxiproxyApi } from "@24h/chaos"
+ * const options: ToxiproxyApi.Options = { host: "127.0.0.1", port: 0, seed: 42 }
+ * ```
  *
  * @category models
  * @since 0.1.0
@@ -85,6 +117,13 @@ export interface Options {
 
 /**
  * A running API server.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ToxiproxyApi } from "@24h/chaos"
+ * const url = Effect.scoped(Effect.map(ToxiproxyApi.make({ port: 0 }), (api: ToxiproxyApi.ToxiproxyApi) => api.url))
+ * ```
  *
  * @category models
  * @since 0.1.0
