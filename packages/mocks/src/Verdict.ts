@@ -176,9 +176,10 @@ export const honouredRetryAfter = (
 }
 
 /**
- * Passes when retry delays vary more than a deterministic schedule would: comparing the k-th retry delay across
- * operations, and successive delay ratios within an operation, some group spreads by more than `tolerance`
- * (default 0.15, relative to its mean). Inconclusive with fewer than two comparable delays.
+ * Passes when retry delays vary more than a deterministic schedule would: the k-th retry delays of different
+ * operations, or the successive delay ratios within one operation, spread by more than `tolerance` (default 0.15,
+ * relative to their mean) and by more than `noiseMs` (default 10 ms, timer and scheduling noise). Ratios are only
+ * compared when every delay of the operation is at least 4 × `noiseMs`. Inconclusive with nothing to compare.
  *
  * @example
  * ```ts
@@ -189,9 +190,13 @@ export const honouredRetryAfter = (
  * @category verdicts
  * @since 0.1.0
  */
-export const backoffHadJitter = (journal: Journal, options: Filter & { readonly tolerance?: number } = {}): Verdict => {
+export const backoffHadJitter = (
+  journal: Journal,
+  options: Filter & { readonly tolerance?: number; readonly noiseMs?: number } = {}
+): Verdict => {
   const name = "backoff had jitter"
   const tol = options.tolerance ?? 0.15
+  const noise = options.noiseMs ?? 10
   const byIndex: Array<Array<number>> = []
   const ratios: Array<Array<number>> = []
   for (const g of groups(select(journal, options)).values()) {
@@ -205,38 +210,46 @@ export const backoffHadJitter = (journal: Journal, options: Filter & { readonly 
       byIndex[i] ??= []
       byIndex[i]!.push(d)
     })
-    const rs: Array<number> = []
-    for (let i = 1; i < gaps.length; i++) if (gaps[i - 1]! > 0) rs.push(gaps[i]! / gaps[i - 1]!)
-    if (rs.length >= 2) ratios.push(rs)
+    if (gaps.length >= 3 && gaps.every((d) => d >= 4 * noise)) {
+      const rs: Array<number> = []
+      for (let i = 1; i < gaps.length; i++) rs.push(gaps[i]! / gaps[i - 1]!)
+      ratios.push(rs)
+    }
   }
-  const spread = (xs: ReadonlyArray<number>): number => {
-    const mean = xs.reduce((a, b) => a + b, 0) / xs.length
-    return mean <= 0 ? 0 : (Math.max(...xs) - Math.min(...xs)) / mean
-  }
+  const mean = (xs: ReadonlyArray<number>) => xs.reduce((a, b) => a + b, 0) / xs.length
   const evidence: Array<string> = []
+  let jittered = false
   let best = 0
   let comparable = 0
   byIndex.forEach((xs, i) => {
     if (xs.length < 2) return
     comparable++
-    const s = spread(xs)
-    best = Math.max(best, s)
+    const abs = Math.max(...xs) - Math.min(...xs)
+    const rel = abs / Math.max(mean(xs), 1e-9)
+    best = Math.max(best, rel)
+    if (rel > tol && abs > noise) jittered = true
     evidence.push(
-      `retry ${i + 1} delays across operations: ${xs.map((x) => Math.round(x)).join(", ")} ms (spread ${s.toFixed(2)})`
+      `retry ${i + 1} delays across operations: ${xs.map((x) => Math.round(x)).join(", ")} ms (spread ${rel.toFixed(2)})`
     )
   })
   for (const rs of ratios) {
     comparable++
-    const s = spread(rs)
-    best = Math.max(best, s)
+    const rel = (Math.max(...rs) - Math.min(...rs)) / mean(rs)
+    best = Math.max(best, rel)
+    if (rel > tol) jittered = true
     evidence.push(
-      `delay ratios within an operation: ${rs.map((x) => x.toFixed(2)).join(", ")} (spread ${s.toFixed(2)})`
+      `delay ratios within an operation: ${rs.map((x) => x.toFixed(2)).join(", ")} (spread ${rel.toFixed(2)})`
     )
   }
   if (comparable === 0) return make(name, false, "too few retries to compare delays", [], true)
-  return best > tol
-    ? make(name, true, `retry delays spread by ${best.toFixed(2)} (> ${tol})`, evidence)
-    : make(name, false, `retry delays are deterministic: largest spread ${best.toFixed(2)} (<= ${tol})`, evidence)
+  return jittered
+    ? make(name, true, `retry delays spread by up to ${best.toFixed(2)} (> ${tol})`, evidence)
+    : make(
+        name,
+        false,
+        `retry delays are deterministic: largest spread ${best.toFixed(2)} (within ${tol} or ${noise} ms)`,
+        evidence
+      )
 }
 
 const NON_IDEMPOTENT = new Set(["POST", "PATCH"])

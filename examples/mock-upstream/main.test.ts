@@ -1,0 +1,27 @@
+import { Effect } from "effect"
+import { describe, expect, it } from "vitest"
+import { naive, program, wellBehaved } from "./main.ts"
+
+describe("examples/mock-upstream", () => {
+  it("a well-behaved payments client passes every resilience verdict", async () => {
+    const r = await Effect.runPromise(program({ seed: 42, payments: 12, policy: wellBehaved }))
+    expect(r.recovered.status).toBe(201)
+    expect(r.verdict.verdicts.map((v) => [v.name, v.pass])).toEqual([
+      ["retried at most 5 times", true],
+      ["honoured Retry-After", true],
+      ["backoff had jitter", true],
+      ["no duplicate non-idempotent POST", true],
+      ["recovered within 1500 ms", true]
+    ])
+    expect(r.verdict.pass).toBe(true)
+  })
+
+  it("a naive client (no idempotency keys, ignores Retry-After, no jitter) is caught", async () => {
+    const r = await Effect.runPromise(program({ seed: 42, payments: 12, policy: naive }))
+    const byName = Object.fromEntries(r.verdict.verdicts.map((v) => [v.name, v]))
+    expect(byName["no duplicate non-idempotent POST"]!.pass).toBe(false)
+    expect(byName["honoured Retry-After"]!.pass).toBe(false)
+    expect(byName["backoff had jitter"]!.pass).toBe(false)
+    expect(r.verdict.pass).toBe(false)
+  })
+})
