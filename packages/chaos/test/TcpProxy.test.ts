@@ -276,6 +276,27 @@ describe("TcpProxy: bandwidth", () => {
     expect(Math.abs((await got) - 480)).toBeLessThanOrEqual(10)
   })
 
+  it("rate 1: 300 B arrive as 100 B about every 100 ms", async () => {
+    const srv = await upstreamServer(server())
+    const proxy = await proxyTo(srv, { toxics: [Toxic.bandwidth({ rate: 1, stream: "upstream" })] })
+    const c = await track(connect(proxy.port))
+    const s = await srv.accepted()
+    const t0 = performance.now()
+    const arrivals: Array<[number, number]> = []
+    const done = new Promise<void>((resolve) => {
+      let got = 0
+      s.on("data", (d: Buffer) => {
+        got += d.length
+        arrivals.push([got, performance.now() - t0])
+        if (got >= 300) resolve()
+      })
+    })
+    c.write(Buffer.alloc(300, 1))
+    await done
+    expect(arrivals.map(([n]) => n)).toEqual([100, 200, 300])
+    arrivals.forEach(([, at], i) => expect(Math.abs(at - (i + 1) * 100)).toBeLessThanOrEqual(15))
+  })
+
   it("shared: one budget for every connection of the proxy", async () => {
     const srv = await upstreamServer(server())
     const proxy = await proxyTo(srv, { toxics: [Toxic.bandwidth({ rate: 1000, shared: true, stream: "upstream" })] })
@@ -324,7 +345,23 @@ describe("TcpProxy: reset_peer", () => {
     }
   )
 
-  it("leaves an idle connection open, and added to a live connection it sends an RST", async () => {
+  it("leaves an idle connection open until its first chunk", async () => {
+    const proxy = await proxyTo(await upstreamServer(echoServer()), {
+      toxics: [Toxic.resetPeer({ timeout: 0, stream: "upstream" })]
+    })
+    const c = await track(connect(proxy.port))
+    const out = collect(c)
+    let closedEarly = false
+    c.once("close", () => {
+      closedEarly = true
+    })
+    await new Promise((r) => setTimeout(r, 100))
+    expect(closedEarly).toBe(false)
+    c.write("x")
+    expect((await out).code).toBe("ECONNRESET")
+  })
+
+  it("added to a live connection it sends an RST (Toxiproxy sends FIN)", async () => {
     const proxy = await proxyTo(await upstreamServer(echoServer()))
     const c = await track(connect(proxy.port))
     c.write("a")
