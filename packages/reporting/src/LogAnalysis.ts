@@ -268,6 +268,7 @@ export const analyzer = (
   let bytes = 0
   return {
     push: (chunk) => {
+      // `end(bytes)` callers (analyzeFile) count bytes as they read; others get them counted here.
       bytes += Buffer.byteLength(chunk)
       core.push(chunk)
     },
@@ -290,7 +291,9 @@ const toAnalysis = (
       b.count - a.count || (a.firstSeen ?? "").localeCompare(b.firstSeen ?? "") || a.example.line - b.example.line
   )
   const components = Object.fromEntries(
-    [...raw.components.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    [...raw.components.entries()]
+      .map(([k, c]) => [k, c.n] as const)
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
   )
   const stats: Stats = {
     schemaVersion: 1,
@@ -346,7 +349,8 @@ export const analyzeFile = (
   Effect.gen(function* () {
     yield* validate(OptionsSchema, stripUndefined(options), "LogAnalysis.analyzeFile: options")
     const name = options.name ?? basename(path).replace(/\.(log|ndjson|jsonl)$/, "")
-    const a = analyzer({ ...options, name, file: options.file ?? path })
+    const settings = OptionsSchema.parse(stripUndefined(options))
+    const core = makeAnalyzer(settings)
     return yield* Effect.tryPromise({
       try: async (signal) => {
         const stream = createReadStream(path, { highWaterMark: 1 << 20, signal })
@@ -354,11 +358,11 @@ export const analyzeFile = (
         let bytes = 0
         for await (const chunk of stream as AsyncIterable<Buffer>) {
           bytes += chunk.length
-          a.push(decoder.write(chunk))
+          core.push(decoder.write(chunk))
         }
         const tail = decoder.end()
-        if (tail.length > 0) a.push(tail)
-        return a.end(bytes)
+        if (tail.length > 0) core.push(tail)
+        return toAnalysis(core.end(), name, options.file ?? path, bytes, settings)
       },
       catch: (cause) =>
         reportingError(

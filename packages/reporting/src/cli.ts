@@ -35,7 +35,7 @@ const findings = Flag.String("findings").pipe(
 const opt = <K extends string, A>(key: K, value: Option.Option<A>): { [P in K]?: A } =>
   (Option.isSome(value) ? { [key]: value.value } : {}) as { [P in K]?: A }
 
-/** Maps a ReportingError to an exit: 2 for bad input, 3 for I/O; prints it (as JSON with `--json`). */
+/** Maps a ReportingError to an exit: 2 for bad input, 3 for I/O; with `--json` prints it as the one JSON document. */
 const fail =
   (asJson: boolean) =>
   <A, R>(self: Effect.Effect<A, ReportingError, R>): Effect.Effect<A, CliExit, R> =>
@@ -47,9 +47,10 @@ const fail =
         ...(e.issues === undefined ? {} : { issues: e.issues })
       }
       const code = isInputReason(e.reason) ? ExitCode.Usage : ExitCode.Runtime
+      // Without --json, effect/cli prints the CliExit message (reason first) on stderr.
       return Effect.andThen(
-        asJson ? Console.log(JSON.stringify({ ok: false, error })) : Console.error(`${e.reason}: ${e.message}`),
-        Effect.fail(new CliExit({ code, message: e.message, details: error }))
+        asJson ? Console.log(JSON.stringify({ ok: false, error })) : Effect.void,
+        Effect.fail(new CliExit({ code, message: `${e.reason}: ${e.message}`, details: error }))
       )
     })
 

@@ -117,7 +117,14 @@ describe("HtmlReport in headless Chromium", () => {
       }
       // the fault window of the chaos pipeline is shaded (a translucent red band) on its latency chart
       const shaded = await page.$eval('[data-chart="latency-2"] canvas', (canvas) => {
-        const c = canvas as HTMLCanvasElement
+        // (the test's tsconfig has no DOM lib: describe the canvas structurally)
+        const c = canvas as unknown as {
+          width: number
+          height: number
+          getContext(kind: "2d"): {
+            getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray }
+          }
+        }
         const px = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data
         let n = 0
         for (let i = 0; i < px.length; i += 4)
