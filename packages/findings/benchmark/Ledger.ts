@@ -8,7 +8,8 @@
  *   npx tsx --conditions=@24h/source packages/findings/benchmark/Ledger.ts --sync-views     # fsync the views too
  *
  * Each task runs a fixed number of appends on a ledger prefilled to the size (so the ledger grows by at most that
- * many entries during the measurement). Files live in a temporary directory on the same filesystem as os.tmpdir().
+ * many entries during the measurement), in rounds that interleave the sizes; the table shows the median of the
+ * per-round means, which keeps load from other processes on a shared machine from landing on one size only. Files live in a temporary directory on the same filesystem as os.tmpdir().
  * Targets: ≤ 1.5× growth of the ledger's append latency from 100 to 10,000 entries, and ≥ 10× faster than the atomic
  * rewrite at 10,000.
  */
@@ -69,9 +70,17 @@ const rewriteAppend = (file: string, i: number) => {
   fsyncDir(path.dirname(file))
 }
 
+const ROUNDS = flag("rounds", 5)
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "24h-ledger-bench-"))
 const rows: Array<{ size: number; ledger: number; ledgerP99: number; rewrite: number; floor: number }> = []
+const median = (xs: ReadonlyArray<number>): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.floor(s.length / 2)] ?? Number.NaN
+}
 try {
+  // Prefill every size first; then measure in rounds that interleave the sizes, so that load from other processes
+  // on the machine falls on all sizes alike, and report the median of the per-round means.
+  const cases = []
   for (const size of SIZES) {
     const ledgerDir = path.join(root, `ledger-${size}`)
     const rewriteDir = path.join(root, `rewrite-${size}`)
@@ -83,7 +92,6 @@ try {
     fs.writeFileSync(path.join(rewriteDir, "findings.json"), `${JSON.stringify(prefill, null, 2)}\n`)
     const floorFile = path.join(rewriteDir, "floor.ndjson")
     fs.writeFileSync(floorFile, prefill.map((f) => `${JSON.stringify(f)}\n`).join(""))
-
     const ledger = await Effect.runPromise(
       Ledger.makeFile({ dir: ledgerDir, syncViews: process.argv.includes("--sync-views") })
     )
@@ -93,23 +101,51 @@ try {
     await addOne() // the process's first add reads the journal once; later adds read only what others appended
     let m = size
     let k = size
-    const bench = new Bench({ iterations: ITERATIONS, time: 0, warmupIterations: 3, warmupTime: 0 })
-    bench
-      .add(`Ledger.add @${size}`, addOne)
-      .add(`rewrite findings.json @${size}`, () => rewriteAppend(path.join(rewriteDir, "findings.json"), ++m))
-      .add(`fsync'd NDJSON append @${size}`, () => {
+    cases.push({
+      size,
+      ledgerDir,
+      addOne,
+      rewrite: () => rewriteAppend(path.join(rewriteDir, "findings.json"), ++m),
+      floor: () => {
         const fd = fs.openSync(floorFile, "a")
         fs.writeSync(fd, `${JSON.stringify(findingOf(++k))}\n`)
         fs.fdatasyncSync(fd)
         fs.closeSync(fd)
-      })
-    await bench.run()
-    const stat = (i: number) =>
-      (bench.tasks[i]?.result as unknown as { latency: { mean: number; p99: number } }).latency
-    rows.push({ size, ledger: stat(0).mean, ledgerP99: stat(0).p99, rewrite: stat(1).mean, floor: stat(2).mean })
+      },
+      samples: {
+        ledger: [] as Array<number>,
+        ledgerP99: [] as Array<number>,
+        rewrite: [] as Array<number>,
+        floor: [] as Array<number>
+      }
+    })
+  }
+  const perRound = Math.max(1, Math.ceil(ITERATIONS / ROUNDS))
+  const kinds = ["ledger", "floor", "rewrite"] as const
+  for (let r = 0; r < ROUNDS; r++) {
+    // The ledger's appends at every size run back to back, before the rewrites' large writes of the round.
+    for (const kind of kinds) {
+      for (const c of cases) {
+        const bench = new Bench({ iterations: perRound, time: 0, warmupIterations: 2, warmupTime: 0 })
+        bench.add(kind, kind === "ledger" ? c.addOne : kind === "floor" ? c.floor : c.rewrite)
+        await bench.run()
+        const latency = (bench.tasks[0]?.result as unknown as { latency: { mean: number; p99: number } }).latency
+        c.samples[kind].push(latency.mean)
+        if (kind === "ledger") c.samples.ledgerP99.push(latency.p99)
+      }
+    }
+  }
+  for (const c of cases) {
+    rows.push({
+      size: c.size,
+      ledger: median(c.samples.ledger),
+      ledgerP99: median(c.samples.ledgerP99),
+      rewrite: median(c.samples.rewrite),
+      floor: median(c.samples.floor)
+    })
     // Sanity: the ledger is still whole and plain JSON.
-    const view = JSON.parse(fs.readFileSync(path.join(ledgerDir, "findings.json"), "utf8")) as Array<unknown>
-    if (view.length !== Ledger.readSync(ledgerDir).length) throw new Error(`findings.json out of step at ${size}`)
+    const view = JSON.parse(fs.readFileSync(path.join(c.ledgerDir, "findings.json"), "utf8")) as Array<unknown>
+    if (view.length !== Ledger.readSync(c.ledgerDir).length) throw new Error(`findings.json out of step at ${c.size}`)
   }
 } finally {
   fs.rmSync(root, { recursive: true, force: true })
@@ -117,7 +153,7 @@ try {
 
 const ms = (x: number) => x.toFixed(2)
 console.log(
-  `\nLedger append benchmark — ${ITERATIONS} appends per task, views ${process.argv.includes("--sync-views") ? "" : "not "}fsync'd, Node ${process.version}, ${os.cpus().length} cores\n`
+  `\nLedger append benchmark — ${ITERATIONS} appends per task in ${ROUNDS} interleaved rounds (median of round means), views ${process.argv.includes("--sync-views") ? "" : "not "}fsync'd, Node ${process.version}, ${os.cpus().length} cores\n`
 )
 console.log(
   "| ledger size | Ledger.add mean (p99) ms | atomic rewrite of findings.json ms | fsync'd NDJSON append ms | rewrite ÷ Ledger.add |"
