@@ -129,7 +129,9 @@ try {
         const bench = new Bench({ iterations: perRound, time: 0, warmupIterations: 2, warmupTime: 0 })
         bench.add(kind, kind === "ledger" ? c.addOne : kind === "floor" ? c.floor : c.rewrite)
         await bench.run()
-        const latency = (bench.tasks[0]?.result as unknown as { latency: { mean: number; p99: number } }).latency
+        const result = bench.tasks[0]?.result as unknown as { latency: { mean: number; p99: number } } | undefined
+        if (result === undefined) throw new Error(`no result for ${kind} @${c.size}`)
+        const latency = result.latency
         c.samples[kind].push(latency.mean)
         if (kind === "ledger") c.samples.ledgerP99.push(latency.p99)
       }

@@ -52,6 +52,7 @@ import type { LockOptions } from "./internal/lock.ts"
 import { TYPE_LEDGER } from "./internal/paths.ts"
 import { readSync as readDirSync } from "./internal/read.ts"
 import { type RepairReport as RepairReportT, repair as repairDir } from "./internal/repair.ts"
+import { repositoryRoot } from "./internal/root.ts"
 import { Store } from "./internal/store.ts"
 
 /**
@@ -121,7 +122,10 @@ export class Ledger extends Context.Service<Ledger, Service>()("@24h/findings/Le
  * @since 0.1.0
  */
 export interface FileOptions extends LockOptions {
-  /** The directory holding `findings.json` and `findings/` (default: the current directory). */
+  /**
+   * The directory holding `findings.json` and `findings/`: a run directory, or by default the repository root (the
+   * nearest directory above the working directory that holds `.git`; the working directory when there is none).
+   */
   readonly dir?: string
   /**
    * fsync the `findings.json` views as well as the journal (default false). The journal is always fsync'd before
@@ -280,7 +284,7 @@ const fromSync = <A>(what: string, f: () => A): Effect.Effect<A, FindingsError> 
  * @since 0.1.0
  */
 export const makeFile = Effect.fnUntraced(function* (options: FileOptions = {}) {
-  const store = new Store(options.dir ?? ".", options)
+  const store = new Store(options.dir ?? repositoryRoot(), options)
   const lock = yield* Semaphore.make(1)
   const where = store.paths.journal
   const add = (input: AddInput): Effect.Effect<FindingT, FindingsError> =>

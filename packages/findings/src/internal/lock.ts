@@ -9,6 +9,7 @@
  */
 import * as fs from "node:fs"
 import * as os from "node:os"
+import * as path from "node:path"
 import { setTimeout as sleep } from "node:timers/promises"
 import { findingsError } from "../FindingsError.ts"
 
@@ -74,6 +75,24 @@ const isStale = (seen: { readonly holder?: Holder; readonly ageMs: number }, sta
     ? !alive(seen.holder.pid)
     : seen.ageMs > staleMs
 
+/**
+ * Removes temporary files (`<name>.<pid>.tmp`, `<name>.<pid>.<n>.tmp`) that processes now dead left in the ledger
+ * directory when they were killed mid-write. Runs only when a stale lock is broken, i.e. after a crash.
+ */
+const sweepTemporaries = (dir: string): void => {
+  let names: Array<string>
+  try {
+    names = fs.readdirSync(dir)
+  } catch {
+    return
+  }
+  for (const name of names) {
+    const m = /^findings[^/]*?\.(\d+)(?:\.\d+)?\.tmp$/.exec(name)
+    if (m !== null && Number(m[1]) !== process.pid && !alive(Number(m[1])))
+      fs.rmSync(path.join(dir, name), { force: true })
+  }
+}
+
 /** Removes an abandoned lock whose content is still `text`, under the break lock. */
 const breakStale = (lock: string, text: string, staleMs: number): void => {
   const brk = `${lock}.break`
@@ -90,7 +109,10 @@ const breakStale = (lock: string, text: string, staleMs: number): void => {
   }
   try {
     const now = readHolder(lock)
-    if (now !== undefined && now.text === text) fs.rmSync(lock, { force: true })
+    if (now !== undefined && now.text === text) {
+      fs.rmSync(lock, { force: true })
+      sweepTemporaries(path.dirname(lock))
+    }
   } finally {
     fs.rmSync(brk, { force: true })
   }

@@ -19,7 +19,7 @@ import { fingerprintOf } from "./fingerprint.ts"
 import { type Entry, scan } from "./journal.ts"
 import { acquire, type LockOptions } from "./lock.ts"
 import { type Paths, pathsOf, TYPE_LEDGER, TYPE_LEDGERS, type TypeLedger } from "./paths.ts"
-import { legacyItems } from "./read.ts"
+import { legacyItems, readLegacy } from "./read.ts"
 
 interface ViewState {
   count: number
@@ -127,6 +127,7 @@ export class Store {
 
   /** Every finding, read without the lock (plus the cache). */
   snapshot(): ReadonlyArray<Finding> {
+    if (!fs.existsSync(this.paths.journal)) return readLegacy(this.paths.view)
     this.catchUp(false)
     return this.state.findings
   }
@@ -315,6 +316,10 @@ export class Store {
     writeAtomic(file, render(lines))
   }
 
+  /**
+   * Extends a view in place. The finding is already acknowledged by the journal, so a failure here is not the
+   * caller's: the counters move on regardless, the file then no longer matches them, and the next writer rebuilds it.
+   */
   private extendView(file: string, v: ViewState, line: string, bytes: number): void {
     const at = v.count === 0 ? 1 : expectedSize(v) - 3
     const chunk = v.count === 0 ? `\n${line}\n]\n` : `,\n${line}\n]\n`
@@ -328,8 +333,8 @@ export class Store {
       } finally {
         fs.closeSync(fd)
       }
-    } catch (e) {
-      throw io(`cannot extend ${file}`, e)
+    } catch {
+      // Rebuilt from the journal by the next writer (see checkViews).
     }
     v.count++
     v.bytes += bytes
