@@ -42,6 +42,12 @@ export const FindingType = z.enum([
 /**
  * A finding type.
  *
+ * @example
+ * ```ts
+ * import type { Finding } from "@24h/findings"
+ * const type: Finding.FindingType = "silent_failure"
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -64,6 +70,12 @@ export const Severity = z.enum(["critical", "high", "medium", "low", "info"])
 /**
  * A severity.
  *
+ * @example
+ * ```ts
+ * import type { Finding } from "@24h/findings"
+ * const severity: Finding.Severity = "high"
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -71,6 +83,12 @@ export type Severity = z.infer<typeof Severity>
 
 /**
  * The longest accepted title, in characters.
+ *
+ * @example
+ * ```ts
+ * import { Finding } from "@24h/findings"
+ * "x".repeat(Finding.MAX_TITLE + 1) // rejected: title too long
+ * ```
  *
  * @category constants
  * @since 0.1.0
@@ -80,6 +98,12 @@ export const MAX_TITLE = 300
 /**
  * The longest accepted text field (description, reproduction, …), in characters.
  *
+ * @example
+ * ```ts
+ * import { Finding } from "@24h/findings"
+ * const fits = (s: string) => s.length <= Finding.MAX_TEXT
+ * ```
+ *
  * @category constants
  * @since 0.1.0
  */
@@ -87,6 +111,12 @@ export const MAX_TEXT = 65_536
 
 /**
  * The most evidence items one finding may carry.
+ *
+ * @example
+ * ```ts
+ * import { Finding } from "@24h/findings"
+ * const evidence = logs.slice(0, Finding.MAX_EVIDENCE)
+ * ```
  *
  * @category constants
  * @since 0.1.0
@@ -96,6 +126,12 @@ export const MAX_EVIDENCE = 1_000
 /**
  * The largest accepted finding once serialised, in bytes (one journal line).
  *
+ * @example
+ * ```ts
+ * import { Finding } from "@24h/findings"
+ * Buffer.byteLength(JSON.stringify(finding)) <= Finding.MAX_BYTES
+ * ```
+ *
  * @category constants
  * @since 0.1.0
  */
@@ -103,6 +139,12 @@ export const MAX_BYTES = 1_048_576
 
 /**
  * The id pattern: `FND-` and at least three digits (`FND-001`, `FND-1000`).
+ *
+ * @example
+ * ```ts
+ * import { Finding } from "@24h/findings"
+ * Finding.ID_PATTERN.test("FND-007") // true
+ * ```
  *
  * @category constants
  * @since 0.1.0
@@ -143,6 +185,12 @@ export const Location = z.strictObject({
 /**
  * A repository location.
  *
+ * @example
+ * ```ts
+ * import type { Finding } from "@24h/findings"
+ * const at: Finding.Location = { file: "examples/checkout/main.test.ts", line: 42 }
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -171,6 +219,12 @@ export const Replay = z.strictObject({
 /**
  * Replay information.
  *
+ * @example
+ * ```ts
+ * import type { Finding } from "@24h/findings"
+ * const replay: Finding.Replay = { seed: 42, command: "H24_SEED=42 npx vitest run checkout" }
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -178,6 +232,12 @@ export type Replay = z.infer<typeof Replay>
 
 /**
  * The finding's `metadata`: the persona it was found under and the run (`run-YYYY-MM-DD-NN`).
+ *
+ * @example
+ * ```ts
+ * import { Finding } from "@24h/findings"
+ * Finding.Metadata.parse({ persona: "sre", run: "run-2026-11-24-01" })
+ * ```
  *
  * @category schemas
  * @since 0.1.0
@@ -189,6 +249,12 @@ export const Metadata = z.strictObject({
 
 /**
  * Finding metadata.
+ *
+ * @example
+ * ```ts
+ * import type { Finding } from "@24h/findings"
+ * const metadata: Finding.Metadata = { persona: "sre", run: "run-2026-11-24-01" }
+ * ```
  *
  * @category models
  * @since 0.1.0
@@ -234,6 +300,12 @@ export const Finding = z.strictObject({
 
 /**
  * A finding.
+ *
+ * @example
+ * ```ts
+ * import type { Finding } from "@24h/findings"
+ * const titles = (fs: ReadonlyArray<Finding.Finding>) => fs.map((f) => `${f.id} ${f.title}`)
+ * ```
  *
  * @category models
  * @since 0.1.0
@@ -281,6 +353,12 @@ export const Payload = z.strictObject({
 /**
  * A parsed add payload (defaults applied).
  *
+ * @example
+ * ```ts
+ * import { Finding } from "@24h/findings"
+ * const p: Finding.Payload = Finding.Payload.parse({ title: "t", severity: "low", description: "", component: "c" })
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -288,6 +366,12 @@ export type Payload = z.infer<typeof Payload>
 
 /**
  * The payload as a caller writes it (defaults not yet applied).
+ *
+ * @example
+ * ```ts
+ * import type { Finding } from "@24h/findings"
+ * const input: Finding.PayloadInput = { title: "t", severity: "low", description: "", component: "c" }
+ * ```
  *
  * @category models
  * @since 0.1.0

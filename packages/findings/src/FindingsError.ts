@@ -18,6 +18,12 @@ import { Data } from "effect"
  * - `Duplicate` — the same finding (type, component, normalised title) is already filed; `duplicateOf` is its id.
  * - `Io` — a file could not be read or written.
  *
+ * @example
+ * ```ts
+ * import type { FindingsErrorReason } from "@24h/findings"
+ * const retryable = (r: FindingsErrorReason) => r === "LockTimeout" || r === "Io"
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */

@@ -9,6 +9,12 @@ import { type Finding, FindingType, type Severity, severityRank } from "./Findin
 /**
  * Options of {@link toJunit}.
  *
+ * @example
+ * ```ts
+ * import { Junit } from "@24h/findings"
+ * const options: Junit.JunitOptions = { failOn: "high", name: "nightly findings" }
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */

@@ -58,6 +58,12 @@ import { Store } from "./internal/store.ts"
 /**
  * What `add` takes: the flags of `24h finding add` and the payload (an object, or its JSON text).
  *
+ * @example
+ * ```ts
+ * import type { Ledger } from "@24h/findings"
+ * const input: Ledger.AddInput = { type: "bug", entryId: "e1", agent: "me", payload: '{"title":"t","severity":"low","description":"","component":"c"}' }
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -73,6 +79,12 @@ export interface AddInput {
 /**
  * A filter for `list`; every given field must match.
  *
+ * @example
+ * ```ts
+ * import type { Ledger } from "@24h/findings"
+ * const filter: Ledger.Filter = { type: "security", severity: "critical" }
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -85,6 +97,13 @@ export interface Filter {
 
 /**
  * The ledger service.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Ledger } from "@24h/findings"
+ * const count = Effect.flatMap(Ledger.Ledger, (l: Ledger.Service) => l.list())
+ * ```
  *
  * @category models
  * @since 0.1.0
@@ -117,6 +136,12 @@ export class Ledger extends Context.Service<Ledger, Service>()("@24h/findings/Le
 
 /**
  * Options of the file-backed ledger.
+ *
+ * @example
+ * ```ts
+ * import { Ledger } from "@24h/findings"
+ * const options: Ledger.FileOptions = { dir: "runs/run-01", timeoutMs: 30_000 }
+ * ```
  *
  * @category models
  * @since 0.1.0
@@ -414,6 +439,12 @@ export const readSync = (dir: string): ReadonlyArray<FindingT> => readDirSync(di
 /**
  * What {@link repair} did: findings kept, lines set aside (with line number and reason), the backup and the views
  * rebuilt.
+ *
+ * @example
+ * ```ts
+ * import type { Ledger } from "@24h/findings"
+ * const clean = (r: Ledger.RepairReport) => r.rejected.length === 0
+ * ```
  *
  * @category models
  * @since 0.1.0

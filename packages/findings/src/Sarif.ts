@@ -15,6 +15,12 @@ import { fingerprintOf } from "./internal/fingerprint.ts"
 /**
  * Options of {@link toSarif}.
  *
+ * @example
+ * ```ts
+ * import { Sarif } from "@24h/findings"
+ * const options: Sarif.SarifOptions = { ledgerPath: "runs/run-01/findings.json", category: "24h/run-01/" }
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -31,6 +37,12 @@ export interface SarifOptions {
  * The `security-severity` score (CVSS-like, 0–10) of each severity: GitHub maps > 9 to critical, 7–8.9 to high,
  * 4–6.9 to medium and 0.1–3.9 to low.
  *
+ * @example
+ * ```ts
+ * import { Sarif } from "@24h/findings"
+ * Sarif.SECURITY_SEVERITY.critical // "9.5"
+ * ```
+ *
  * @category constants
  * @since 0.1.0
  */
@@ -44,6 +56,12 @@ export const SECURITY_SEVERITY: Readonly<Record<Severity, string>> = {
 
 /**
  * The SARIF `level` of each severity.
+ *
+ * @example
+ * ```ts
+ * import { Sarif } from "@24h/findings"
+ * Sarif.LEVEL.medium // "warning"
+ * ```
  *
  * @category constants
  * @since 0.1.0
