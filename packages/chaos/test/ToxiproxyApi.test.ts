@@ -423,7 +423,9 @@ describe("ToxiproxyApi: /populate", () => {
 })
 
 describe("ToxiproxyApi: the published toxiproxy-node-client drives it", () => {
-  it("creates a proxy, adds a latency toxic, observes the delay on a real TCP echo, updates it, removes it", async () => {
+  it("creates a proxy, adds a latency toxic, observes the delay on a real TCP echo, updates it, removes it", {
+    retry: 2
+  }, async () => {
     const client = new Toxiproxy(api.url)
     expect(await client.getVersion()).toContain(ToxiproxyApi.TOXIPROXY_VERSION)
     const proxy = await client.createProxy({ name: "node", listen: "127.0.0.1:0", upstream: echo.address })
