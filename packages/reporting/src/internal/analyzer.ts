@@ -142,7 +142,14 @@ const LABEL: Record<string, Level> = {
 }
 
 const levelOf = (value: unknown): Level | "other" => {
-  if (typeof value === "string") return LABEL[value] ?? LABEL[value.toLowerCase()] ?? "other"
+  if (typeof value === "string") {
+    // Plain comparisons first: parsed values are not internalised, so a keyed lookup would hash every one.
+    if (value === "info") return "info"
+    if (value === "debug") return "debug"
+    if (value === "warn") return "warn"
+    if (value === "error") return "error"
+    return LABEL[value] ?? LABEL[value.toLowerCase()] ?? "other"
+  }
   if (typeof value === "number") return NUMERIC_LEVEL[Math.floor(value / 10) * 10] ?? (value > 60 ? "fatal" : "other")
   return "other"
 }
@@ -502,27 +509,45 @@ export const make = (options: AnalyzerOptions) => {
   }
 
   let lineNo = 0
+  const emit = (text: string, start: number, nl: number) => {
+    if (skipping) {
+      skipping = false
+      return
+    }
+    const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl
+    line(text.slice(start, end), ++lineNo)
+  }
+
   const push = (chunk: string) => {
     let start = 0
-    let text = chunk
     if (rest.length > 0) {
-      text = rest + chunk
-      rest = ""
-    }
-    for (;;) {
-      const nl = text.indexOf("\n", start)
-      if (nl === -1) break
-      if (skipping) {
-        skipping = false
-      } else {
-        const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl
-        line(text.slice(start, end), ++lineNo)
+      // Only the partial line is joined with the new chunk; the chunk itself is never copied.
+      const nl = chunk.indexOf("\n")
+      if (nl === -1) {
+        rest += chunk
+        if (rest.length > options.maxLineChars) {
+          raw.oversized++
+          torn(rest.slice(0, 120), ++lineNo)
+          raw.lines++
+          rest = ""
+          skipping = true
+        }
+        return
       }
+      const joined = rest + chunk.slice(0, nl)
+      rest = ""
+      emit(joined, 0, joined.length)
       start = nl + 1
     }
-    if (start < text.length) {
+    for (;;) {
+      const nl = chunk.indexOf("\n", start)
+      if (nl === -1) break
+      emit(chunk, start, nl)
+      start = nl + 1
+    }
+    if (start < chunk.length) {
       if (skipping) return
-      const tail = text.slice(start)
+      const tail = chunk.slice(start)
       if (tail.length > options.maxLineChars) {
         // A line longer than the cap: count it as torn and drop it up to the next newline (constant memory).
         raw.oversized++
