@@ -5,7 +5,7 @@
  * reporting its peak RSS.
  *
  *   npx tsx --conditions=@24h/source packages/mocks/benchmark/Dataset.ts                 # 10 000 000 records
- *   npx tsx --conditions=@24h/source packages/mocks/benchmark/Dataset.ts --scale 1000000 # quicker
+ *   npx tsx --conditions=@24h/source packages/mocks/benchmark/Dataset.ts --scale 1000000 --rounds 1 # quicker
  *
  * Targets (issue): ≥ 3× faker records/s; the 10-million-record scale tier under 150 MB peak RSS.
  */
@@ -156,34 +156,37 @@ const main = async () => {
     }
   }
 
-  const bench = new Bench({ time: 2000, warmupTime: 300 })
-  bench
-    .add("24h Packs.customer (happy)", () => {
-      for (let i = 0; i < BATCH; i++) consume(next24h())
-    })
-    .add("@faker-js/faker (seeded)", () => {
-      for (let i = 0; i < BATCH; i++) consume(fakerCustomer(i))
-    })
-    .add("fc.sample (word-list arbitraries)", () => {
-      for (const r of fc.sample(fcCustomer, { seed: fcSeed++, numRuns: BATCH })) consume(r)
-    })
-    .add("plain seeded PRNG + word lists", () => {
-      for (let i = 0; i < BATCH; i++) consume(plainCustomer(i))
-    })
-  await bench.run()
-  const rate = (name: string) => {
-    const t = bench.tasks.find((x) => x.name === name)!
-    const r = t.result as { latency?: { mean: number } } | undefined
-    return BATCH / ((r?.latency?.mean ?? Number.NaN) / 1000)
+  // Tasks run one after another, so a busy machine can favour one; run interleaved rounds and keep each task's best.
+  const ROUNDS = args.includes("--rounds") ? Number(args[args.indexOf("--rounds") + 1]) : 3
+  const best = new Map<string, number>()
+  for (let round = 0; round < ROUNDS; round++) {
+    const bench = new Bench({ time: 1500, warmupTime: 200 })
+    bench
+      .add("24h Packs.customer (happy)", () => {
+        for (let i = 0; i < BATCH; i++) consume(next24h())
+      })
+      .add("@faker-js/faker (seeded)", () => {
+        for (let i = 0; i < BATCH; i++) consume(fakerCustomer(i))
+      })
+      .add("fc.sample (word-list arbitraries)", () => {
+        for (const r of fc.sample(fcCustomer, { seed: fcSeed++, numRuns: BATCH })) consume(r)
+      })
+      .add("plain seeded PRNG + word lists", () => {
+        for (let i = 0; i < BATCH; i++) consume(plainCustomer(i))
+      })
+    await bench.run()
+    for (const t of bench.tasks) {
+      const r = t.result as { latency?: { mean: number } } | undefined
+      best.set(t.name, Math.max(best.get(t.name) ?? 0, BATCH / ((r?.latency?.mean ?? Number.NaN) / 1000)))
+    }
   }
-  const ours = rate("24h Packs.customer (happy)")
+  const ours = best.get("24h Packs.customer (happy)")!
   console.log(
-    `customer records/s (batches of ${BATCH.toLocaleString("en")}, generation only, Node ${process.version}):`
+    `customer records/s (batches of ${BATCH.toLocaleString("en")}, generation only, best of ${ROUNDS} rounds, Node ${process.version}):`
   )
-  for (const t of bench.tasks) {
-    const r = rate(t.name)
+  for (const [name, r] of best) {
     console.log(
-      `  ${t.name.padEnd(36)} ${Math.round(r).toLocaleString("en").padStart(12)} records/s   24h = ${(ours / r).toFixed(2)}×`
+      `  ${name.padEnd(36)} ${Math.round(r).toLocaleString("en").padStart(12)} records/s   24h = ${(ours / r).toFixed(2)}×`
     )
   }
   if (sink === 0) console.log("(nothing consumed)")

@@ -110,7 +110,7 @@ const main = async () => {
   }
   const best: Record<string, Result> = {}
   try {
-    for (const [name, url] of Object.entries(targets)) await load(url, 1) // warm-up
+    for (const url of Object.values(targets)) await load(url, 1) // warm-up
     for (let round = 0; round < ROUNDS; round++) {
       for (const [name, url] of Object.entries(targets)) {
         const r = await load(url, SECONDS)

@@ -20,6 +20,12 @@ import type { Seed } from "@24h/core"
 /**
  * The categories of the corpus.
  *
+ * @example
+ * ```ts
+ * import { Adversarial } from "@24h/mocks"
+ * const c: Adversarial.Category = "promptInjection"
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */

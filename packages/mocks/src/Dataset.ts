@@ -32,6 +32,12 @@ import { type MocksError, mocksError } from "./MocksError.ts"
 /**
  * A dataset tier.
  *
+ * @example
+ * ```ts
+ * import { Dataset } from "@24h/mocks"
+ * const tier: Dataset.Tier = "edge"
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -54,6 +60,12 @@ export const tiers: ReadonlyArray<Tier> = ["happy", "edge", "adversarial", "scal
 /**
  * A named, tiered, seeded generator of records of type `A`.
  *
+ * @example
+ * ```ts
+ * import { Dataset, Packs } from "@24h/mocks"
+ * const ds: Dataset.Dataset<unknown> = Packs.customer
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -67,6 +79,13 @@ export interface Dataset<A> {
 /**
  * A seed as accepted by datasets: a root (`42`, `"nightly"`) or a derived `Seed`.
  *
+ * @example
+ * ```ts
+ * import { Seed } from "@24h/core"
+ * import type { Dataset } from "@24h/mocks"
+ * const seeds: Array<Dataset.SeedInput> = [42, "nightly", Seed.derive(Seed.make(42), "fixtures")]
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -74,6 +93,12 @@ export type SeedInput = Seed.Root | Seed.Seed
 
 /**
  * What to generate: the tier, the seed and how many records.
+ *
+ * @example
+ * ```ts
+ * import type { Dataset } from "@24h/mocks"
+ * const options: Dataset.GenerateOptions = { tier: "adversarial", seed: 42, count: 500 }
+ * ```
  *
  * @category models
  * @since 0.1.0
@@ -318,6 +343,12 @@ const bigintReplacer = (_k: string, v: unknown): unknown => (typeof v === "bigin
 /**
  * Options of {@link write}.
  *
+ * @example
+ * ```ts
+ * import type { Dataset } from "@24h/mocks"
+ * const options: Dataset.WriteOptions = { tier: "scale", seed: 42, count: 1_000_000, path: "out.ndjson", progress: false }
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -335,6 +366,13 @@ export interface WriteOptions extends GenerateOptions {
 
 /**
  * What {@link write} wrote.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Dataset, Packs } from "@24h/mocks"
+ * const bytes = Dataset.write(Packs.logLine, { seed: 1, count: 10, path: "/tmp/l.ndjson" }).pipe(Effect.map((s) => s.bytes))
+ * ```
  *
  * @category models
  * @since 0.1.0

@@ -34,6 +34,12 @@ const common = {
  * Latency: `fixed` (`ms`), `uniform` (`minMs`..`maxMs`) or `lognormal` (`medianMs`, `sigma`, capped at `maxMs`,
  * default 30 000) — the last gives a realistic long tail.
  *
+ * @example
+ * ```ts
+ * import { FailureSwitch } from "@24h/mocks"
+ * FailureSwitch.Latency.parse({ kind: "latency", mode: "lognormal", medianMs: 40, sigma: 0.8, maxMs: 2000 })
+ * ```
+ *
  * @category schemas
  * @since 0.1.0
  */
@@ -73,6 +79,12 @@ export const Latency = z
  * An error response with `status` (default 503) for a fraction `rate` of requests, optionally with `Retry-After`
  * (seconds) and a JSON `body`.
  *
+ * @example
+ * ```ts
+ * import { FailureSwitch } from "@24h/mocks"
+ * FailureSwitch.ErrorRate.parse({ kind: "error", rate: 0.1, status: 503, retryAfter: 2 })
+ * ```
+ *
  * @category schemas
  * @since 0.1.0
  */
@@ -91,6 +103,12 @@ export const ErrorRate = z
  * Windowed throttling: after `limit` requests in a fixed window of `windowMs`, answer 429 with `Retry-After` (the
  * seconds until the window ends) and `RateLimit-*` / `X-RateLimit-*` headers.
  *
+ * @example
+ * ```ts
+ * import { FailureSwitch } from "@24h/mocks"
+ * FailureSwitch.Throttle.parse({ kind: "throttle", limit: 100, windowMs: 60_000 })
+ * ```
+ *
  * @category schemas
  * @since 0.1.0
  */
@@ -106,6 +124,12 @@ export const Throttle = z
 /**
  * Connection reset (TCP RST) before any response byte.
  *
+ * @example
+ * ```ts
+ * import { FailureSwitch } from "@24h/mocks"
+ * FailureSwitch.Reset.parse({ kind: "reset", rate: 0.05, route: "get-user" })
+ * ```
+ *
  * @category schemas
  * @since 0.1.0
  */
@@ -114,6 +138,12 @@ export const Reset = z.object({ ...common, kind: z.literal("reset"), rate }).str
 /**
  * Hang: never answer; the socket stays open until the client gives up or the mock closes.
  *
+ * @example
+ * ```ts
+ * import { FailureSwitch } from "@24h/mocks"
+ * FailureSwitch.Hang.parse({ kind: "hang", rate: 0.01 })
+ * ```
+ *
  * @category schemas
  * @since 0.1.0
  */
@@ -121,6 +151,12 @@ export const Hang = z.object({ ...common, kind: z.literal("hang"), rate }).stric
 
 /**
  * Truncated body: the full `Content-Length` is announced, `fraction` of the body is sent, then the socket closes.
+ *
+ * @example
+ * ```ts
+ * import { FailureSwitch } from "@24h/mocks"
+ * FailureSwitch.Truncate.parse({ kind: "truncate", rate: 0.1, fraction: 0.3 })
+ * ```
  *
  * @category schemas
  * @since 0.1.0
@@ -132,6 +168,12 @@ export const Truncate = z
 /**
  * Malformed JSON: a 200 with `content-type: application/json` whose body does not parse.
  *
+ * @example
+ * ```ts
+ * import { FailureSwitch } from "@24h/mocks"
+ * FailureSwitch.Malformed.parse({ kind: "malformed", rate: 0.1 })
+ * ```
+ *
  * @category schemas
  * @since 0.1.0
  */
@@ -139,6 +181,12 @@ export const Malformed = z.object({ ...common, kind: z.literal("malformed"), rat
 
 /**
  * Schema drift of JSON responses (see `SchemaDrift`): rename, drop, retype or null fields.
+ *
+ * @example
+ * ```ts
+ * import { FailureSwitch } from "@24h/mocks"
+ * FailureSwitch.Drift.parse({ kind: "drift", operations: ["rename", "null"], fieldRate: 0.5 })
+ * ```
  *
  * @category schemas
  * @since 0.1.0
@@ -159,6 +207,12 @@ const ChaosKind = z.enum(["latency", "error", "reset", "hang", "truncate", "malf
  * Chaos: for a fraction `rate` of requests, one fault drawn by `weights` (defaults: latency 3, error 3, reset 1,
  * truncate 1, malformed 1, drift 1; hang only when weighted), each with default parameters (latency log-normal
  * median 100 ms, error 503).
+ *
+ * @example
+ * ```ts
+ * import { FailureSwitch } from "@24h/mocks"
+ * FailureSwitch.Chaos.parse({ kind: "chaos", rate: 0.2, weights: { error: 2, reset: 1 } })
+ * ```
  *
  * @category schemas
  * @since 0.1.0
@@ -190,6 +244,12 @@ const schemas = {
 /**
  * The kinds of switch.
  *
+ * @example
+ * ```ts
+ * import type { FailureSwitch } from "@24h/mocks"
+ * const kind: FailureSwitch.Kind = "throttle"
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -212,6 +272,12 @@ export const kinds: ReadonlyArray<Kind> = Object.keys(schemas) as Array<Kind>
 /**
  * Any switch, as validated (defaults filled in).
  *
+ * @example
+ * ```ts
+ * import { FailureSwitch } from "@24h/mocks"
+ * const sw: FailureSwitch.FailureSwitch = FailureSwitch.FailureSwitch.parse({ kind: "error", rate: 0.5 })
+ * ```
+ *
  * @category schemas
  * @since 0.1.0
  */
@@ -222,6 +288,12 @@ export const FailureSwitch = z
 /**
  * Any switch, as validated (defaults filled in).
  *
+ * @example
+ * ```ts
+ * import { FailureSwitch } from "@24h/mocks"
+ * const sw: FailureSwitch.FailureSwitch = FailureSwitch.FailureSwitch.parse({ kind: "error", rate: 0.5 })
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -229,6 +301,12 @@ export type FailureSwitch = z.output<typeof FailureSwitch>
 
 /**
  * A switch as written by a user (defaults optional).
+ *
+ * @example
+ * ```ts
+ * import type { FailureSwitch } from "@24h/mocks"
+ * const input: FailureSwitch.Input = { kind: "error" } // rate 1, status 503 by default
+ * ```
  *
  * @category models
  * @since 0.1.0

@@ -62,6 +62,12 @@ import { formatZodIssues, type MocksError, mocksError } from "./MocksError.ts"
 /**
  * A request as seen by matchers and response functions.
  *
+ * @example
+ * ```ts
+ * import type { HttpMock } from "@24h/mocks"
+ * const echo = (req: HttpMock.MockRequest): HttpMock.ResponseSpec => ({ json: { id: req.params.id, q: req.query.q } })
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -69,6 +75,12 @@ export type MockRequest = RouteMockRequest
 
 /**
  * A query or header matcher: an exact string, a regular expression or a predicate.
+ *
+ * @example
+ * ```ts
+ * import type { HttpMock } from "@24h/mocks"
+ * const auth: HttpMock.Matcher = /^Bearer /
+ * ```
  *
  * @category models
  * @since 0.1.0
@@ -78,6 +90,12 @@ export type Matcher = RouteMatcher
 /**
  * A response: `status` (default 200), `headers`, and `json` (serialised, with a JSON content type) or `body`.
  *
+ * @example
+ * ```ts
+ * import type { HttpMock } from "@24h/mocks"
+ * const created: HttpMock.ResponseSpec = { status: 201, headers: { location: "/users/1" }, json: { id: 1 } }
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -85,6 +103,12 @@ export type ResponseSpec = EngineResponseSpec
 
 /**
  * A response drawn from a dataset: one record per call (or an array of `count`), seeded by the mock's seed.
+ *
+ * @example
+ * ```ts
+ * import { type HttpMock, Packs } from "@24h/mocks"
+ * const page: HttpMock.DatasetResponse = { dataset: Packs.customer, tier: "edge", count: 20 }
+ * ```
  *
  * @category models
  * @since 0.1.0
@@ -96,6 +120,19 @@ export type DatasetResponse = EngineDatasetResponse
  * `body` matchers (a JSON body matches when it contains `body`), `times` (match at most N calls), `scenario`
  * (match only in a state, then move to `next`), and what to `respond`.
  *
+ * @example
+ * ```ts
+ * import type { HttpMock } from "@24h/mocks"
+ * const route: HttpMock.RouteDef = {
+ *   id: "create-order",
+ *   method: "POST",
+ *   path: "/orders",
+ *   headers: { authorization: /^Bearer / },
+ *   body: { currency: "EUR" },
+ *   respond: { status: 201, json: { id: "ord_1" } }
+ * }
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -103,6 +140,12 @@ export type RouteDef = EngineRouteDef
 
 /**
  * One journalled request and what the mock did with it.
+ *
+ * @example
+ * ```ts
+ * import type { HttpMock } from "@24h/mocks"
+ * const faulted = (entries: ReadonlyArray<HttpMock.JournalEntry>) => entries.filter((e) => e.fault !== undefined)
+ * ```
  *
  * @category models
  * @since 0.1.0
@@ -112,6 +155,12 @@ export type JournalEntry = EngineJournalEntry
 /**
  * A change of the active switches, with its time (used by recovery verdicts).
  *
+ * @example
+ * ```ts
+ * import type { HttpMock } from "@24h/mocks"
+ * const clearedAt = (j: HttpMock.Journal) => j.events.filter((e) => e.action === "clear").map((e) => e.at)
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -120,6 +169,13 @@ export type SwitchEvent = EngineSwitchEvent
 /**
  * A request that matched no route, with the nearest route and why it did not match.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import type { HttpMock } from "@24h/mocks"
+ * const explain = (mock: HttpMock.HttpMock) => Effect.map(mock.unmatched, (u) => u.map((x) => x.explanation))
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -127,6 +183,13 @@ export type Unmatched = EngineUnmatched
 
 /**
  * The journal: every request (bounded by `journalLimit`) and every switch change.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import type { HttpMock } from "@24h/mocks"
+ * const statuses = (mock: HttpMock.HttpMock) => Effect.map(mock.journal, (j) => j.requests.map((e) => e.status))
+ * ```
  *
  * @category models
  * @since 0.1.0
@@ -138,6 +201,12 @@ export interface Journal {
 
 /**
  * Options of {@link make}.
+ *
+ * @example
+ * ```ts
+ * import type { HttpMock } from "@24h/mocks"
+ * const options: HttpMock.Options = { seed: 42, admin: "/__admin", journalLimit: 10_000 }
+ * ```
  *
  * @category models
  * @since 0.1.0
@@ -157,6 +226,13 @@ export interface Options {
 
 /**
  * A running mock.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import type { HttpMock } from "@24h/mocks"
+ * const slowDown = (mock: HttpMock.HttpMock) => mock.setSwitches([{ kind: "latency", mode: "fixed", ms: 250 }])
+ * ```
  *
  * @category models
  * @since 0.1.0
@@ -199,6 +275,12 @@ export interface HttpMock {
 
 /**
  * A call-count expectation for {@link HttpMock.verify}.
+ *
+ * @example
+ * ```ts
+ * import type { HttpMock } from "@24h/mocks"
+ * const once: HttpMock.Expectation = { route: "create-order", times: 1 }
+ * ```
  *
  * @category models
  * @since 0.1.0

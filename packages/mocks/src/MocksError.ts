@@ -20,6 +20,12 @@ import { Data } from "effect"
  * - `Server` — the HTTP server could not listen or close.
  * - `Io` — a dataset file could not be written.
  *
+ * @example
+ * ```ts
+ * import type { MocksErrorReason } from "@24h/mocks"
+ * const isBadInput = (r: MocksErrorReason) => r.startsWith("Invalid")
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */

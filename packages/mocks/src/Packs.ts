@@ -88,6 +88,12 @@ const slugOf = (s: string): string => slug.get(s) ?? s.toLowerCase()
 /**
  * A customer record.
  *
+ * @example
+ * ```ts
+ * import { Dataset, Packs } from "@24h/mocks"
+ * const [c]: Array<Packs.Customer> = Dataset.sample(Packs.customer, { seed: 1, count: 1 })
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -106,6 +112,7 @@ export interface Customer {
   readonly marketingOptIn: boolean
 }
 
+const CALLING_CODES = ["49", "33", "44", "1", "55", "81"]
 const ZONES = ["Europe/Berlin", "Europe/Paris", "Europe/London", "America/Denver", "America/Recife", "Asia/Tokyo"]
 
 const customerGen = G.map(
@@ -114,13 +121,10 @@ const customerGen = G.map(
     firstName: G.words(FIRST_NAMES),
     lastName: G.words(LAST_NAMES),
     email: G.words(DOMAINS, ["", "example", "xn--e1afmkfd.example", "a".repeat(253)]),
-    phone: G.custom(
-      (rng) => `+${rng.pick(["49", "33", "44", "1", "55", "81"])} ${rng.nextInt(100_000_000, 999_999_999)}`,
-      {
-        edges: ["", "+0", "+999 999999999999999", "00000", "+1 (555) 010-0000 ext. 99999"],
-        text: true
-      }
-    ),
+    phone: G.custom((rng) => `+${rng.pick(CALLING_CODES)} ${rng.nextInt(100_000_000, 999_999_999)}`, {
+      edges: ["", "+0", "+999 999999999999999", "00000", "+1 (555) 010-0000 ext. 99999"],
+      text: true
+    }),
     country: G.choice(COUNTRIES),
     city: G.constant(""),
     timeZone: G.choice(ZONES, edgeTimeZones),
@@ -160,6 +164,12 @@ export const customer: Dataset.Dataset<Customer> = Dataset.make("customer", cust
 
 /**
  * A payment transaction. Amounts are integers in the currency's minor unit (JPY has none, KWD three).
+ *
+ * @example
+ * ```ts
+ * import { Dataset, Packs } from "@24h/mocks"
+ * const [p]: Array<Packs.Payment> = Dataset.sample(Packs.payment, { seed: 1, count: 1 })
+ * ```
  *
  * @category models
  * @since 0.1.0
@@ -264,6 +274,12 @@ export const payment: Dataset.Dataset<Payment> = Dataset.make("payment", payment
 /**
  * A synthetic clinical-style observation record (no real patient data; ids are random).
  *
+ * @example
+ * ```ts
+ * import { Dataset, Packs } from "@24h/mocks"
+ * const [r]: Array<Packs.ClinicalRecord> = Dataset.sample(Packs.clinical, { seed: 1, count: 1 })
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -320,6 +336,12 @@ export const clinical: Dataset.Dataset<ClinicalRecord> = Dataset.make("clinical"
 
 /**
  * A chat prompt for an LLM-backed system. `injection` is true when the content carries an injection payload.
+ *
+ * @example
+ * ```ts
+ * import { Dataset, Packs } from "@24h/mocks"
+ * const [m]: Array<Packs.ChatPrompt> = Dataset.sample(Packs.chatPrompt, { tier: "adversarial", seed: 1, count: 1 })
+ * ```
  *
  * @category models
  * @since 0.1.0
@@ -382,6 +404,12 @@ export const chatPrompt: Dataset.Dataset<ChatPrompt> = Dataset.make("chatPrompt"
 
 /**
  * A structured log line.
+ *
+ * @example
+ * ```ts
+ * import { Dataset, Packs } from "@24h/mocks"
+ * const [l]: Array<Packs.LogLine> = Dataset.sample(Packs.logLine, { seed: 1, count: 1 })
+ * ```
  *
  * @category models
  * @since 0.1.0

@@ -21,12 +21,24 @@ import { z } from "zod"
 /**
  * A drift operation.
  *
+ * @example
+ * ```ts
+ * import { SchemaDrift } from "@24h/mocks"
+ * const op: SchemaDrift.Operation = SchemaDrift.Operation.parse("retype")
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
 export const Operation = z.enum(["rename", "drop", "retype", "null"])
 /**
  * A drift operation.
+ *
+ * @example
+ * ```ts
+ * import { SchemaDrift } from "@24h/mocks"
+ * const op: SchemaDrift.Operation = SchemaDrift.Operation.parse("retype")
+ * ```
  *
  * @category models
  * @since 0.1.0
@@ -50,6 +62,12 @@ export const operations: ReadonlyArray<Operation> = Operation.options
 /**
  * Options of {@link mutate}.
  *
+ * @example
+ * ```ts
+ * import type { SchemaDrift } from "@24h/mocks"
+ * const options: SchemaDrift.Options = { operations: ["drop", "null"], fieldRate: 0.2 }
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -64,6 +82,12 @@ export interface Options {
 
 /**
  * One change made by {@link mutate}: the JSON path of the field and what happened to it.
+ *
+ * @example
+ * ```ts
+ * import type { SchemaDrift } from "@24h/mocks"
+ * const describe = (c: SchemaDrift.Change) => `${c.operation} ${c.path}${c.to ? ` -> ${c.to}` : ""}`
+ * ```
  *
  * @category models
  * @since 0.1.0

@@ -28,6 +28,12 @@ import type { Journal, JournalEntry } from "./HttpMock.ts"
 /**
  * The outcome of one check. `inconclusive` means the journal had too little evidence (then `pass` is false).
  *
+ * @example
+ * ```ts
+ * import type { Verdict } from "@24h/mocks"
+ * const report = (v: Verdict.Verdict) => `${v.pass ? "PASS" : "FAIL"} ${v.name}: ${v.message}`
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -41,6 +47,12 @@ export interface Verdict {
 
 /**
  * Which requests a verdict looks at. Default: all of them.
+ *
+ * @example
+ * ```ts
+ * import type { Verdict } from "@24h/mocks"
+ * const payments: Verdict.Filter = { method: "POST", path: /^\/payments/ }
+ * ```
  *
  * @category models
  * @since 0.1.0
