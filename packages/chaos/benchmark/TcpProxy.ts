@@ -1,7 +1,7 @@
 /**
  * TcpProxy data-plane benchmark, all cases in one run, ratios against a naive Node proxy measured in the same run.
  *
- *   npx tsx --conditions=@24h/source packages/chaos/benchmark/TcpProxy.ts            # 1 GiB, 3 rounds
+ *   npx tsx --conditions=@24h/source packages/chaos/benchmark/TcpProxy.ts            # 1 GiB, 5 rounds
  *   npx tsx --conditions=@24h/source packages/chaos/benchmark/TcpProxy.ts --mib 128 --rounds 1   # quick
  *
  * Targets: direct socket · naive `a.pipe(b); b.pipe(a)` proxy · TcpProxy without toxics · TcpProxy with a
@@ -126,7 +126,7 @@ const main = async () => {
     return i >= 0 ? Number(args[i + 1]) : dflt
   }
   const mib = flag("mib", 1024)
-  const rounds = flag("rounds", 3)
+  const rounds = flag("rounds", 5)
   const iterations = flag("pings", 5000)
   const { TcpProxy, Toxic } = await import("../src/index.ts")
 
@@ -191,7 +191,10 @@ const main = async () => {
     p99: [] as Array<number>
   }))
   for (let r = 0; r < rounds; r++) {
-    for (const [i, t] of targets.entries()) {
+    // Rotate the order every round so no target always runs right after the same neighbour.
+    for (let k = 0; k < targets.length; k++) {
+      const i = (k + r) % targets.length
+      const t = targets[i]!
       const one = await ask<{ ms: number }>({ kind: "throughput", port: t.sink, conns: 1, bytesEach: bytes })
       samples[i]!.one.push(bytes / 1e6 / (one.ms / 1000))
       const many = await ask<{ ms: number }>({ kind: "throughput", port: t.sink, conns: 32, bytesEach: bytes / 32 })
