@@ -2,7 +2,7 @@
  * `24h finding …` — the subcommands contributed by `@24h/findings`, a drop-in for the process's `add_finding.py`.
  *
  * ```
- * 24h finding add --type bug --entry-id X --agent Y --payload '{...}' [--output DIR] [--force] [--json]
+ * 24h finding add --type bug --entry-id X --agent Y --payload '{...}'|@file.json [--output DIR] [--force] [--json]
  * 24h finding list [--type T] [--severity S] [--output DIR] [--json]
  * 24h finding show FND-007 [--output DIR] [--json]
  * 24h finding export --format json|md|sarif|junit [--out FILE] [--fail-on medium] [--output DIR]
@@ -71,6 +71,18 @@ const handle =
       )
     })
 
+/** `--payload '{...}'` as given, or `--payload @file.json` read from the file. */
+const readPayload = (text: string): Effect.Effect<string, FindingsError> =>
+  text.startsWith("@")
+    ? Effect.try({
+        try: () => fs.readFileSync(text.slice(1), "utf8"),
+        catch: (e) =>
+          findingsError("InvalidPayload", `(payload): cannot read ${text.slice(1)} (${(e as Error).message})`, {
+            issues: [{ field: "(payload)", message: `cannot read ${text.slice(1)} (${(e as Error).message})` }]
+          })
+      })
+    : Effect.succeed(text)
+
 const withLedger = <A>(dir: string, f: (l: Ledger.Service) => Effect.Effect<A, FindingsError>) =>
   Effect.flatMap(Ledger.makeFile({ dir }), f)
 
@@ -81,7 +93,9 @@ const addCommand = Command.make(
     entryId: Flag.String("entry-id").pipe(Flag.withDescription("The entry (scenario) this finding belongs to")),
     agent: Flag.String("agent").pipe(Flag.withDescription("Who files it (model or person)")),
     payload: Flag.String("payload").pipe(
-      Flag.withDescription("The finding as JSON: title, severity, description, component, …")
+      Flag.withDescription(
+        "The finding as JSON (title, severity, description, component, …), or @file to read it from a file"
+      )
     ),
     output,
     force: Flag.Boolean("force").pipe(
@@ -92,9 +106,10 @@ const addCommand = Command.make(
   },
   (f) => {
     const dir = dirOf(f.output)
-    return withLedger(dir, (l) =>
-      l.add({ type: f.type, entryId: f.entryId, agent: f.agent, payload: f.payload, force: f.force })
-    ).pipe(
+    return readPayload(f.payload).pipe(
+      Effect.flatMap((payload) =>
+        withLedger(dir, (l) => l.add({ type: f.type, entryId: f.entryId, agent: f.agent, payload, force: f.force }))
+      ),
       Effect.flatMap((finding) =>
         emit(
           { ok: true, id: finding.id, ledger: path.join(dir, "findings.json"), finding },

@@ -69,7 +69,9 @@ describe("24h finding (the real CLI, end to end)", () => {
       "--output",
       dir
     ])
-    const [badJson, dup, list, show] = await Promise.all([
+    const payloadFile = path.join(dir, "payload.json")
+    fs.writeFileSync(payloadFile, JSON.stringify(payload({ title: "From a file", component: "files" })))
+    const [badJson, dup, list, show, fromFile] = await Promise.all([
       fast([
         "finding",
         "add",
@@ -101,7 +103,21 @@ describe("24h finding (the real CLI, end to end)", () => {
         "--json"
       ]),
       fast(["finding", "list", "--output", dir, "--json"]),
-      fast(["finding", "show", "fnd-1", "--output", dir])
+      fast(["finding", "show", "fnd-1", "--output", dir]),
+      fast([
+        "finding",
+        "add",
+        "--type",
+        "dx",
+        "--entry-id",
+        "e",
+        "--agent",
+        "a",
+        "--payload",
+        `@${path.join(dir, "missing.json")}`,
+        "--output",
+        dir
+      ])
     ])
     expect(bad.code).toBe(2)
     expect(bad.stderr).toContain("title: must not be empty")
@@ -120,8 +136,30 @@ describe("24h finding (the real CLI, end to end)", () => {
     expect(err.error.issues.map((i) => i.field)).toEqual(["--type", "(payload)"])
     expect(dup.code).toBe(1)
     expect(JSON.parse(dup.stdout)).toMatchObject({ ok: false, error: { reason: "Duplicate", duplicateOf: "FND-001" } })
+    expect(fromFile.code).toBe(2)
+    expect(fromFile.stderr).toContain("(payload): cannot read")
     expect(files()).toEqual(before)
     expect(JSON.parse(list.stdout)).toMatchObject({ ok: true, count: 1, findings: [{ id: "FND-001" }] })
+    const added = await fast([
+      "finding",
+      "add",
+      "--type",
+      "dx",
+      "--entry-id",
+      "e",
+      "--agent",
+      "a",
+      "--payload",
+      `@${payloadFile}`,
+      "--output",
+      dir,
+      "--json"
+    ])
+    expect(JSON.parse(added.stdout)).toMatchObject({
+      ok: true,
+      id: "FND-002",
+      finding: { title: "From a file", type: "dx" }
+    })
     expect(show.code).toBe(0)
     expect(show.stdout).toContain("FND-001")
     expect(show.stdout).toContain("Retries hide upstream 503s")
@@ -146,10 +184,10 @@ describe("24h finding (the real CLI, end to end)", () => {
     )
     expect(md.stdout).toContain("## FND-001 — Retries hide upstream 503s")
 
-    fs.appendFileSync(path.join(dir, "findings.ndjson"), '{"id":"FND-002","hand":"edit"}\n')
+    fs.appendFileSync(path.join(dir, "findings.ndjson"), '{"id":"FND-003","hand":"edit"}\n')
     const list = await fast(["finding", "list", "--output", dir])
     expect(list.code).toBe(3)
-    expect(list.stderr).toContain("findings.ndjson:2: ")
+    expect(list.stderr).toContain("findings.ndjson:3: ")
     expect(list.stderr).toContain("24h finding repair")
     const repair = await fast(["finding", "repair", "--output", dir, "--json"])
     expect(repair.code).toBe(0)
@@ -158,10 +196,10 @@ describe("24h finding (the real CLI, end to end)", () => {
       rejected: Array<{ line: number; reason: string }>
       backup: string
     }
-    expect(report.kept).toBe(1)
+    expect(report.kept).toBe(2)
     expect(report.rejected).toHaveLength(1)
-    expect(report.rejected[0]?.line).toBe(2)
+    expect(report.rejected[0]?.line).toBe(3)
     expect(fs.existsSync(report.backup)).toBe(true)
-    expect(Ledger.readSync(dir).map((f) => f.id)).toEqual(["FND-001"])
+    expect(Ledger.readSync(dir).map((f) => f.id)).toEqual(["FND-001", "FND-002"])
   })
 })
