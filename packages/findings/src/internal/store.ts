@@ -144,10 +144,15 @@ export class Store {
 
   private writeLine(line: string, finding: Finding): void {
     const bytes = Buffer.byteLength(line)
+    const created = !fs.existsSync(this.paths.journal)
     const fd = this.openJournal()
     try {
-      fs.writeSync(fd, `${line}\n`, this.state.offset)
+      const data = Buffer.from(`${line}\n`)
+      let done = 0
+      while (done < data.length) done += fs.writeSync(fd, data, done, data.length - done, this.state.offset + done)
       fs.fdatasyncSync(fd)
+      // A new journal's directory entry must be durable too before the first finding is acknowledged.
+      if (created) fsyncDir(this.paths.dir)
       const st = fs.fstatSync(fd)
       this.state.dev = st.dev
       this.state.ino = st.ino
