@@ -189,9 +189,10 @@ export const honouredRetryAfter = (
 
 /**
  * Passes when retry delays vary more than a deterministic schedule would: the k-th retry delays of different
- * operations, or the successive delay ratios within one operation, spread by more than `tolerance` (default 0.15,
- * relative to their mean) and by more than `noiseMs` (default 10 ms, timer and scheduling noise). Ratios are only
- * compared when every delay of the operation is at least 4 × `noiseMs`. Inconclusive with nothing to compare.
+ * operations spread by more than `tolerance` (default 0.15, relative to their mean), or a delay within one operation
+ * departs from the constant (median) ratio of a deterministic backoff by more than `tolerance` — in both cases also by more
+ * than `noiseMs` (default 20 ms, timer and scheduling noise on a busy machine). Within an operation, delays are only compared when all
+ * are at least 4 × `noiseMs`. Inconclusive with nothing to compare.
  *
  * @example
  * ```ts
@@ -208,9 +209,9 @@ export const backoffHadJitter = (
 ): Verdict => {
   const name = "backoff had jitter"
   const tol = options.tolerance ?? 0.15
-  const noise = options.noiseMs ?? 10
+  const noise = options.noiseMs ?? 20
   const byIndex: Array<Array<number>> = []
-  const ratios: Array<Array<number>> = []
+  const ratios: Array<Array<number>> = [] // operations whose delays are all long enough to compare ratios
   for (const g of groups(select(journal, options)).values()) {
     const gaps: Array<number> = []
     for (let i = 1; i < g.length; i++) {
@@ -222,15 +223,11 @@ export const backoffHadJitter = (
       byIndex[i] ??= []
       byIndex[i]!.push(d)
     })
-    if (gaps.length >= 3 && gaps.every((d) => d >= 4 * noise)) {
-      const rs: Array<number> = []
-      for (let i = 1; i < gaps.length; i++) rs.push(gaps[i]! / gaps[i - 1]!)
-      ratios.push(rs)
-    }
+    if (gaps.length >= 3 && gaps.every((d) => d >= 4 * noise)) ratios.push(gaps)
   }
   const mean = (xs: ReadonlyArray<number>) => xs.reduce((a, b) => a + b, 0) / xs.length
   const evidence: Array<string> = []
-  let jittered = false
+  let hits = 0
   let best = 0
   let comparable = 0
   byIndex.forEach((xs, i) => {
@@ -239,27 +236,44 @@ export const backoffHadJitter = (
     const abs = Math.max(...xs) - Math.min(...xs)
     const rel = abs / Math.max(mean(xs), 1e-9)
     best = Math.max(best, rel)
-    if (rel > tol && abs > noise) jittered = true
+    if (rel > tol && abs > noise) hits++
     evidence.push(
       `retry ${i + 1} delays across operations: ${xs.map((x) => Math.round(x)).join(", ")} ms (spread ${rel.toFixed(2)})`
     )
   })
-  for (const rs of ratios) {
+  for (const gaps of ratios) {
     comparable++
-    const rel = (Math.max(...rs) - Math.min(...rs)) / mean(rs)
-    best = Math.max(best, rel)
-    if (rel > tol) jittered = true
+    // A deterministic schedule has a constant ratio between successive delays: compare each delay with the one
+    // that ratio predicts, in milliseconds, so timer noise on short delays is not mistaken for jitter.
+    const rs = gaps.slice(1).map((d, i) => d / gaps[i]!)
+    const r = rs.slice().sort((a, b) => a - b)[rs.length >> 1]!
+    let worst = 0
+    let departs = false
+    for (let i = 1; i < gaps.length; i++) {
+      const off = Math.abs(gaps[i]! - r * gaps[i - 1]!)
+      const rel = off / gaps[i]!
+      worst = Math.max(worst, rel)
+      if (rel > tol && off > noise) departs = true
+    }
+    if (departs) hits++
+    best = Math.max(best, worst)
     evidence.push(
-      `delay ratios within an operation: ${rs.map((x) => x.toFixed(2)).join(", ")} (spread ${rel.toFixed(2)})`
+      `delay ratios within an operation: ${rs.map((x) => x.toFixed(2)).join(", ")} (largest deviation ${worst.toFixed(2)})`
     )
   }
   if (comparable === 0) return make(name, false, "too few retries to compare delays", [], true)
-  return jittered
-    ? make(name, true, `retry delays spread by up to ${best.toFixed(2)} (> ${tol})`, evidence)
+  // A scheduling hiccup can make one group look jittered; jitter makes most of them spread.
+  return hits * 2 > comparable
+    ? make(
+        name,
+        true,
+        `retry delays vary in ${hits} of ${comparable} comparisons (largest spread ${best.toFixed(2)})`,
+        evidence
+      )
     : make(
         name,
         false,
-        `retry delays are deterministic: largest spread ${best.toFixed(2)} (within ${tol} or ${noise} ms)`,
+        `retry delays look deterministic: ${hits} of ${comparable} comparisons vary by more than ${tol} and ${noise} ms`,
         evidence
       )
 }

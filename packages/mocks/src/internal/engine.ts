@@ -111,6 +111,16 @@ interface Decision {
 const now = (): number => performance.timeOrigin + performance.now()
 const JSON_TYPE = "application/json; charset=utf-8"
 export const DEFAULT_STATE = "start"
+/** Static and dataset responses never read the request: they get this instead of a fresh object. */
+const EMPTY_REQUEST: MockRequest = {
+  method: "",
+  path: "",
+  params: {},
+  query: {},
+  headers: {},
+  body: "",
+  json: undefined
+}
 
 export class Engine {
   readonly routes: Array<Route> = []
@@ -324,7 +334,10 @@ export class Engine {
     entry.route = matched.id
     if (matched.scenario?.next !== undefined) this.scenarios.set(matched.scenario.name, matched.scenario.next)
     const decision = this.switches.length === 0 ? undefined : this.decide(matched.id)
-    const req2 = request ?? { method, path, params, query, headers: req.headers, body, json }
+    const req2 =
+      typeof matched.respond === "function"
+        ? (request ?? { method, path, params, query, headers: req.headers, body, json })
+        : EMPTY_REQUEST
     if (decision === undefined) {
       this.respond(res, entry, matched, req2, undefined)
       return
