@@ -68,6 +68,19 @@ describe.each([
     expect(e.message).toMatch(/severity: .*"urgent"/)
   })
 
+  it("rejects a location that is a URI or an absolute path (SARIF needs a repository file)", async () => {
+    const [a, b] = await runWith(layer(), (l) =>
+      Effect.all([
+        fail(add(l, { location: { file: "http://localhost:8080/orders", line: 1 } })),
+        fail(add(l, { location: { file: "/etc/passwd", line: 0 } }))
+      ])
+    )
+    expect(a.issues).toEqual([
+      { field: "location.file", message: expect.stringMatching(/relative to the repository root/) }
+    ])
+    expect((b.issues ?? []).map((i) => i.field)).toEqual(["location.file", "location.line"])
+  })
+
   it("rejects text that is not JSON, and a payload whose type contradicts --type", async () => {
     const [a, b] = await runWith(layer(), (l) =>
       Effect.all([

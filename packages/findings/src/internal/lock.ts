@@ -93,8 +93,8 @@ const sweepTemporaries = (dir: string): void => {
   }
 }
 
-/** Removes an abandoned lock whose content is still `text`, under the break lock. */
-const breakStale = (lock: string, text: string, staleMs: number): void => {
+/** Removes an abandoned lock whose content is still `text`, under the break lock; true when it did. */
+const breakStale = (lock: string, text: string, staleMs: number): boolean => {
   const brk = `${lock}.break`
   const me = JSON.stringify({
     pid: process.pid,
@@ -105,14 +105,14 @@ const breakStale = (lock: string, text: string, staleMs: number): void => {
   if (!tryCreate(brk, me)) {
     const other = readHolder(brk)
     if (other !== undefined && isStale(other, Math.min(staleMs, 5_000))) fs.rmSync(brk, { force: true })
-    return
+    return false
   }
   try {
     const now = readHolder(lock)
-    if (now !== undefined && now.text === text) {
-      fs.rmSync(lock, { force: true })
-      sweepTemporaries(path.dirname(lock))
-    }
+    if (now === undefined || now.text !== text) return false
+    fs.rmSync(lock, { force: true })
+    sweepTemporaries(path.dirname(lock))
+    return true
   } finally {
     fs.rmSync(brk, { force: true })
   }
@@ -137,10 +137,7 @@ export const acquire = async (lock: string, options: LockOptions = {}): Promise<
       }
     }
     const seen = readHolder(lock)
-    if (seen !== undefined && isStale(seen, staleMs)) {
-      breakStale(lock, seen.text, staleMs)
-      continue
-    }
+    if (seen !== undefined && isStale(seen, staleMs) && breakStale(lock, seen.text, staleMs)) continue
     if (Date.now() - started > timeoutMs) {
       const who =
         seen?.holder !== undefined
