@@ -155,6 +155,14 @@ export const Stats = z.object({
   })
 })
 /**
+ * The type of a validated `Stats` (one name serves the schema and its type).
+ *
+ * @example
+ * ```ts
+ * import type { LogAnalysis } from "@24h/reporting"
+ * declare const value: LogAnalysis.Stats
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -195,6 +203,14 @@ export const ErrorGroup = z.object({
   })
 })
 /**
+ * The type of a validated `ErrorGroup` (one name serves the schema and its type).
+ *
+ * @example
+ * ```ts
+ * import type { LogAnalysis } from "@24h/reporting"
+ * declare const value: LogAnalysis.ErrorGroup
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -222,6 +238,14 @@ export const Errors = z.object({
   groups: z.array(ErrorGroup)
 })
 /**
+ * The type of a validated `Errors` (one name serves the schema and its type).
+ *
+ * @example
+ * ```ts
+ * import type { LogAnalysis } from "@24h/reporting"
+ * declare const value: LogAnalysis.Errors
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */

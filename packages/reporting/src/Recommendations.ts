@@ -52,6 +52,14 @@ export const Recommendation = z.strictObject({
   priority: z.enum(["high", "medium", "low"]).optional()
 })
 /**
+ * The type of a validated `Recommendation` (one name serves the schema and its type).
+ *
+ * @example
+ * ```ts
+ * import type { Recommendations } from "@24h/reporting"
+ * declare const value: Recommendations.Recommendation
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -74,6 +82,14 @@ export const Recommendations = z.strictObject({
   persona: z.array(Recommendation).max(1000).default([])
 })
 /**
+ * The type of a validated `Recommendations` (one name serves the schema and its type).
+ *
+ * @example
+ * ```ts
+ * import type { Recommendations } from "@24h/reporting"
+ * declare const value: Recommendations.Recommendations
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */

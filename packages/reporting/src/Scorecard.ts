@@ -95,6 +95,14 @@ export const Dimension = z.strictObject({
   evidence: z.array(z.string().min(1)).max(100).optional()
 })
 /**
+ * The type of a validated `Dimension` (one name serves the schema and its type).
+ *
+ * @example
+ * ```ts
+ * import type { Scorecard } from "@24h/reporting"
+ * declare const value: Scorecard.Dimension
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -118,6 +126,14 @@ export const DocumentationGap = z.strictObject({
   location: z.string().max(1000).optional()
 })
 /**
+ * The type of a validated `DocumentationGap` (one name serves the schema and its type).
+ *
+ * @example
+ * ```ts
+ * import type { Scorecard } from "@24h/reporting"
+ * declare const value: Scorecard.DocumentationGap
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -148,6 +164,14 @@ export const Scorecard = z.strictObject({
   reviewer: z.string().max(200).optional()
 })
 /**
+ * The type of a validated `Scorecard` (one name serves the schema and its type).
+ *
+ * @example
+ * ```ts
+ * import type { Scorecard } from "@24h/reporting"
+ * declare const value: Scorecard.Scorecard
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */

@@ -51,6 +51,14 @@ import { type ReportingError, reportingError } from "./ReportingError.ts"
  */
 export const Outcome = z.enum(["detected", "clean", "inconclusive", "noted"])
 /**
+ * The type of a validated `Outcome` (one name serves the schema and its type).
+ *
+ * @example
+ * ```ts
+ * import type { SilentFailures } from "@24h/reporting"
+ * declare const value: SilentFailures.Outcome
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -77,6 +85,14 @@ export const Probe = z.strictObject({
   details: z.string().max(10_000).optional()
 })
 /**
+ * The type of a validated `Probe` (one name serves the schema and its type).
+ *
+ * @example
+ * ```ts
+ * import type { SilentFailures } from "@24h/reporting"
+ * declare const value: SilentFailures.Probe
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -96,6 +112,14 @@ export type Probe = z.infer<typeof Probe>
  */
 export const SilentFailures = z.strictObject({ probes: z.array(Probe).max(10_000) })
 /**
+ * The type of a validated `SilentFailures` (one name serves the schema and its type).
+ *
+ * @example
+ * ```ts
+ * import type { SilentFailures } from "@24h/reporting"
+ * declare const value: SilentFailures.SilentFailures
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
