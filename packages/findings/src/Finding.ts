@@ -151,11 +151,40 @@ export const MAX_BYTES = 1_048_576
  */
 export const ID_PATTERN = /^FND-(\d{3,})$/
 
-const text = z.string().max(MAX_TEXT, `must be at most ${MAX_TEXT} characters`)
-const label = z
+/**
+ * Matches an unpaired UTF-16 surrogate: not valid Unicode, not representable in UTF-8, and rejected by `jq`.
+ *
+ * @example
+ * ```ts
+ * import { Finding } from "@24h/findings"
+ * Finding.LONE_SURROGATE.test("broken \ud800 text") // true
+ * ```
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+
+/**
+ * Replaces every unpaired UTF-16 surrogate with U+FFFD, as a UTF-8 encoder would. `add` applies it to every string of
+ * a payload, so text pasted from a broken log can still be filed and `jq` can still read the ledger.
+ *
+ * @example
+ * ```ts
+ * import { Finding } from "@24h/findings"
+ * Finding.wellFormed("broken \ud800 text") // "broken \ufffd text"
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const wellFormed = (s: string): string => s.replace(new RegExp(LONE_SURROGATE.source, "g"), "\ufffd")
+
+const unicode = z
   .string()
-  .max(200, "must be at most 200 characters")
-  .refine((s) => s.trim().length > 0, "must not be empty")
+  .refine((s) => !LONE_SURROGATE.test(s), "must be valid Unicode (it has an unpaired surrogate)")
+const text = unicode.max(MAX_TEXT, `must be at most ${MAX_TEXT} characters`)
+const label = unicode.max(200, "must be at most 200 characters").refine((s) => s.trim().length > 0, "must not be empty")
 
 /**
  * Where a finding points in the repository: the scenario or test file (relative to the repository root) and line.
@@ -171,8 +200,7 @@ const label = z
  * @since 0.1.0
  */
 export const Location = z.strictObject({
-  file: z
-    .string()
+  file: unicode
     .min(1, "must not be empty")
     .max(1_024, "must be at most 1024 characters")
     .refine(
@@ -213,7 +241,7 @@ export const Replay = z.strictObject({
     .union([z.number().int("must be an integer").refine(Number.isSafeInteger, "must be a safe integer"), label])
     .optional(),
   command: text.optional(),
-  run_dir: z.string().max(1_024, "must be at most 1024 characters").optional()
+  run_dir: unicode.max(1_024, "must be at most 1024 characters").optional()
 })
 
 /**
@@ -243,8 +271,8 @@ export type Replay = z.infer<typeof Replay>
  * @since 0.1.0
  */
 export const Metadata = z.strictObject({
-  persona: z.string().max(200, "must be at most 200 characters"),
-  run: z.string().max(200, "must be at most 200 characters")
+  persona: unicode.max(200, "must be at most 200 characters"),
+  run: unicode.max(200, "must be at most 200 characters")
 })
 
 /**
@@ -279,8 +307,7 @@ export const Finding = z.strictObject({
   entry_id: label,
   type: FindingType,
   severity: Severity,
-  title: z
-    .string()
+  title: unicode
     .max(MAX_TITLE, `must be at most ${MAX_TITLE} characters`)
     .refine((s) => s.trim().length > 0, "must not be empty"),
   description: text,

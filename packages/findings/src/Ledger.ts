@@ -44,7 +44,8 @@ import {
   MAX_BYTES,
   normalizeId,
   Payload,
-  type Severity
+  type Severity,
+  wellFormed
 } from "./Finding.ts"
 import { FindingsError, findingsError, issuesOf } from "./FindingsError.ts"
 import { fingerprintOf } from "./internal/fingerprint.ts"
@@ -161,6 +162,14 @@ export interface FileOptions extends LockOptions {
   readonly syncViews?: boolean
 }
 
+/** Every string of a JSON value with unpaired surrogates replaced (see `Finding.wellFormed`). */
+const sanitize = (value: unknown, depth = 0): unknown => {
+  if (typeof value === "string") return wellFormed(value)
+  if (depth > 8 || typeof value !== "object" || value === null) return value
+  if (Array.isArray(value)) return value.map((v) => sanitize(v, depth + 1))
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [wellFormed(k), sanitize(v, depth + 1)]))
+}
+
 const invalid = (issues: ReadonlyArray<{ field: string; message: string }>): FindingsError =>
   findingsError("InvalidPayload", issues.map((i) => `${i.field}: ${i.message}`).join("; "), { issues })
 
@@ -182,7 +191,10 @@ export const build = (input: AddInput, id: string, createdAt: string): FindingT 
   const issues: Array<{ field: string; message: string }> = []
   const type = FindingType.safeParse(input.type, { reportInput: true })
   if (!type.success) issues.push(...issuesOf(type.error.issues).map((i) => ({ ...i, field: "--type" })))
-  const flags = Finding.pick({ entry_id: true, agent: true }).safeParse({ entry_id: input.entryId, agent: input.agent })
+  const flags = Finding.pick({ entry_id: true, agent: true }).safeParse({
+    entry_id: typeof input.entryId === "string" ? wellFormed(input.entryId) : input.entryId,
+    agent: typeof input.agent === "string" ? wellFormed(input.agent) : input.agent
+  })
   if (!flags.success) {
     issues.push(
       ...issuesOf(flags.error.issues).map((i) => ({ ...i, field: i.field === "entry_id" ? "--entry-id" : "--agent" }))
@@ -191,7 +203,7 @@ export const build = (input: AddInput, id: string, createdAt: string): FindingT 
   let raw = input.payload
   if (typeof raw === "string") {
     try {
-      raw = JSON.parse(raw)
+      raw = JSON.parse(wellFormed(raw))
     } catch (e) {
       issues.push({ field: "(payload)", message: `not valid JSON (${(e as Error).message})` })
       return invalid(issues)
@@ -204,7 +216,7 @@ export const build = (input: AddInput, id: string, createdAt: string): FindingT 
     })
     return invalid(issues)
   }
-  const payload = Payload.safeParse(raw, { reportInput: true })
+  const payload = Payload.safeParse(sanitize(raw), { reportInput: true })
   if (!payload.success) issues.push(...issuesOf(payload.error.issues))
   if (issues.length > 0 || !payload.success || !type.success || !flags.success) return invalid(issues)
   const p = payload.data

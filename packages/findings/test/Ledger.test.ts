@@ -81,6 +81,19 @@ describe.each([
     expect((b.issues ?? []).map((i) => i.field)).toEqual(["location.file", "location.line"])
   })
 
+  it("files text with unpaired surrogates as U+FFFD, so jq can read the ledger", async () => {
+    const f = await runWith(layer(), (l) =>
+      l.add({
+        type: "bug",
+        entryId: "e\udc00",
+        agent: "a",
+        payload: `{"title":"broken \\ud800 log","severity":"low","description":"","component":"c"}`
+      })
+    )
+    expect(f.title).toBe("broken \ufffd log")
+    expect(f.entry_id).toBe("e\ufffd")
+  })
+
   it("rejects text that is not JSON, and a payload whose type contradicts --type", async () => {
     const [a, b] = await runWith(layer(), (l) =>
       Effect.all([
