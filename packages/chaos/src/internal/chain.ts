@@ -113,6 +113,13 @@ abstract class Timed extends Stage {
       this.next.write(chunk, due)
     }
     if (this.stopped) return
+    if (this.head >= 1024 && this.head * 2 >= this.chunks.length) {
+      // A queue that never drains (steady traffic under latency) is compacted, so a soak does not grow it forever.
+      this.chunks = this.chunks.slice(this.head)
+      this.dues = this.dues.slice(this.head)
+      this.times = this.times.slice(this.head)
+      this.head = 0
+    }
     if (this.head === this.chunks.length) {
       this.chunks = []
       this.dues = []
