@@ -2,7 +2,7 @@
  * HttpMock request-path benchmark, one run: requests/s and p99 latency under load against a bare `node:http` server
  * returning the same JSON, and against `mockttp` with the same route. The load generator (`child/load.ts`: N
  * concurrent undici clients, bounded by count and duration, loopback only) runs in a child process; the servers run
- * here. Targets are measured in interleaved rounds and the best round of each is reported.
+ * here (the load is `Load.run`). Targets are measured in interleaved rounds and the best round of each is reported.
  *
  *   npx tsx --conditions=@24h/source packages/mocks/benchmark/HttpMock.ts                       # 3 rounds × 5 s
  *   npx tsx --conditions=@24h/source packages/mocks/benchmark/HttpMock.ts --seconds 2 --rounds 1 # quick

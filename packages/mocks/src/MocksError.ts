@@ -18,7 +18,7 @@ import { Data } from "effect"
  * - `InvalidAdminRequest` — a request to the admin endpoint could not be understood.
  * - `VerificationFailed` — an `HttpMock` verification (call counts, pending routes, unmatched requests) failed.
  * - `Server` — the HTTP server could not listen or close.
- * - `Io` — a dataset file could not be written.
+ * - `Io` — a dataset file could not be written, or a load run failed unexpectedly.
  *
  * @example
  * ```ts
