@@ -114,6 +114,10 @@ describe("routes", () => {
       expect(JSON.parse((await call(agent, `${mock.url}/jobs/1`)).text)).toEqual({ state: "queued" })
       expect(await outcome(agent, `${mock.url}/once`)).toBe("200")
       expect(await outcome(agent, `${mock.url}/once`)).toBe("404")
+      expect((await run(mock.unmatched)).map((u) => u.explanation)).toEqual([
+        'GET /jobs/1 matched no route; nearest is "poll-queued" (GET /jobs/1): scenario "job" is in state "start", the route needs "queued"',
+        'GET /once matched no route; nearest is "once" (GET /once): its call limit is used up (times: 1)'
+      ])
     })
   })
 })

@@ -311,15 +311,11 @@ export class Engine {
       break
     }
     if (matched === undefined) {
-      const { nearest, explanation } = explain(this.routes, {
-        method,
-        path,
-        params: {},
-        query,
-        headers: req.headers,
-        body,
-        json
-      })
+      const { nearest, explanation } = explain(
+        this.routes,
+        { method, path, params: {}, query, headers: req.headers, body, json },
+        (r) => this.blocked(r as Route)
+      )
       this.unmatched.push({ seq: entry.seq, method, path, nearest, explanation })
       this.send(
         res,
@@ -356,6 +352,17 @@ export class Engine {
       return
     }
     this.afterDelay(req, res, entry, matched, req2, decision)
+  }
+
+  /** Why a route that matches the request was skipped: its call limit, or its scenario's state. */
+  private blocked(r: Route): string | undefined {
+    if (r.times !== undefined && r.calls >= r.times) return `its call limit is used up (times: ${r.times})`
+    if (r.scenario !== undefined) {
+      const state = this.scenarios.get(r.scenario.name) ?? DEFAULT_STATE
+      const want = r.scenario.state ?? DEFAULT_STATE
+      if (state !== want) return `scenario "${r.scenario.name}" is in state "${state}", the route needs "${want}"`
+    }
+    return undefined
   }
 
   /** One uniform draw per switch in scope (so the sequence of draws depends only on the requests), then extras. */

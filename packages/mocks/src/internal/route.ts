@@ -138,7 +138,8 @@ const distance = (a: string, b: string): number => {
 /** Explains why a request matched no route, naming the nearest route and the first difference. */
 export const explain = (
   routes: ReadonlyArray<CompiledRoute>,
-  req: MockRequest
+  req: MockRequest,
+  blocked: (route: CompiledRoute) => string | undefined = () => undefined
 ): { nearest?: string; explanation: string } => {
   if (routes.length === 0) return { explanation: `${req.method} ${req.path}: no routes are defined` }
   const segs = splitPath(req.path)
@@ -175,7 +176,7 @@ export const explain = (
     } else if (methodOk) {
       const m = mismatch(r, { ...req, params })
       score += 1
-      why = m ?? "matched, but its call limit (times) is used up"
+      why = m ?? blocked(r) ?? "matched"
     }
     if (best === undefined || score < best.score) best = { route: r, score, why }
   }
