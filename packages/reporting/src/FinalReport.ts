@@ -22,7 +22,7 @@ import { readFile } from "node:fs/promises"
 import { join, resolve } from "node:path"
 import { Finding as F } from "@24h/findings"
 import { Effect } from "effect"
-import { md, mdCode, mdInlineCode, mdLink } from "./internal/escape.ts"
+import { md, mdCode, mdInlineCode, mdLink, truncate } from "./internal/escape.ts"
 import * as fmt from "./internal/format.ts"
 import { write as writeFile } from "./internal/fs.ts"
 import { type Inputs as LoadedInputs, type LoadOptions, load as loadRun } from "./internal/load.ts"
@@ -361,9 +361,24 @@ export const render = (inputs: Inputs, research: ReadonlyArray<{ path: string; t
   if (inputs.findings.length === 0) out.push("No findings.", "")
   for (const [severity, fs] of bySeverity) {
     if (fs.length === 0) continue
-    out.push(`### ${severity} (${fs.length})`, "", "| id | type | component | title |", "|---|---|---|---|")
-    for (const f of fs)
-      out.push(`| <a id="${f.id.toLowerCase()}"></a>${f.id} | ${f.type} | ${md(f.component)} | ${md(f.title)} |`)
+    out.push(
+      `### ${severity} (${fs.length})`,
+      "",
+      "| id | type | component | title | evidence |",
+      "|---|---|---|---|---|"
+    )
+    for (const f of fs) {
+      const evidence =
+        f.evidence.length === 0
+          ? "-"
+          : f.evidence
+              .slice(0, 3)
+              .map((e) => md(truncate(e, 80)))
+              .join(", ") + (f.evidence.length > 3 ? ` (+${f.evidence.length - 3})` : "")
+      out.push(
+        `| <a id="${f.id.toLowerCase()}"></a>${f.id} | ${f.type} | ${md(f.component)} | ${md(f.title)} | ${evidence} |`
+      )
+    }
     out.push("")
   }
 

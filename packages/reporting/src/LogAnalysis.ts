@@ -271,7 +271,7 @@ export interface Analysis {
 
 /**
  * A streaming analyzer: `push` text chunks (any split, even mid-line), then `end` for the analysis. Constant
- * memory; the plain core under {@link analyzeFile}.
+ * memory; the plain core under {@link analyzeFile}. Throws a `ReportingError` (`InvalidInput`) for bad options.
  *
  * @example
  * ```ts
@@ -287,7 +287,13 @@ export interface Analysis {
 export const analyzer = (
   options: Options & { readonly name: string; readonly file?: string }
 ): { readonly push: (chunk: string) => void; readonly end: (bytes?: number) => Analysis } => {
-  const settings = OptionsSchema.parse(stripUndefined(options))
+  const parsed = OptionsSchema.safeParse(stripUndefined(options))
+  if (!parsed.success)
+    throw reportingError(
+      "InvalidInput",
+      `LogAnalysis.analyzer: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`
+    )
+  const settings = parsed.data
   const core = makeAnalyzer(settings)
   let bytes = 0
   return {

@@ -161,34 +161,34 @@ describe("FinalReport", () => {
 
       ### critical (1)
 
-      | id | type | component | title |
-      |---|---|---|---|
-      | <a id="fnd-001"></a>FND-001 | silent_failure | payments-api | Retries mask timeouts as successful payments |
+      | id | type | component | title | evidence |
+      |---|---|---|---|---|
+      | <a id="fnd-001"></a>FND-001 | silent_failure | payments-api | Retries mask timeouts as successful payments | results/logs/run.log, results/pipelines/chaos-db-flap.json |
 
       ### high (1)
 
-      | id | type | component | title |
-      |---|---|---|---|
-      | <a id="fnd-002"></a>FND-002 | bug | ledger | Double debit under db latency |
+      | id | type | component | title | evidence |
+      |---|---|---|---|---|
+      | <a id="fnd-002"></a>FND-002 | bug | ledger | Double debit under db latency | results/pipelines/chaos-db-flap.json |
 
       ### medium (1)
 
-      | id | type | component | title |
-      |---|---|---|---|
-      | <a id="fnd-003"></a>FND-003 | performance | api | p99 over 250 ms from 60 req/s |
+      | id | type | component | title | evidence |
+      |---|---|---|---|---|
+      | <a id="fnd-003"></a>FND-003 | performance | api | p99 over 250 ms from 60 req/s | - |
 
       ### low (1)
 
-      | id | type | component | title |
-      |---|---|---|---|
-      | <a id="fnd-004"></a>FND-004 | security | api | &lt;script&gt;alert(1)&lt;/script&gt; |
+      | id | type | component | title | evidence |
+      |---|---|---|---|---|
+      | <a id="fnd-004"></a>FND-004 | security | api | &lt;script&gt;alert(1)&lt;/script&gt; | - |
 
       ### info (2)
 
-      | id | type | component | title |
-      |---|---|---|---|
-      | <a id="fnd-005"></a>FND-005 | dx | sdk | Threshold syntax is only documented by example \\| pipes &amp; \\*stars\\* |
-      | <a id="fnd-006"></a>FND-006 | strength | api | Circuit breaker recovers within 2 s |
+      | id | type | component | title | evidence |
+      |---|---|---|---|---|
+      | <a id="fnd-005"></a>FND-005 | dx | sdk | Threshold syntax is only documented by example \\| pipes &amp; \\*stars\\* | - |
+      | <a id="fnd-006"></a>FND-006 | strength | api | Circuit breaker recovers within 2 s | - |
 
       ## Recommendations
 

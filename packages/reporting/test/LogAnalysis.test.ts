@@ -162,6 +162,10 @@ describe("LogAnalysis.analyzer", () => {
 })
 
 describe("LogAnalysis.analyzeFile / analyzeRun", () => {
+  it("throws a ReportingError for bad analyzer options", () => {
+    expect(() => LogAnalysis.analyzer({ name: "x", burstThreshold: 0 })).toThrow(/burstThreshold: must be >= 1/)
+  })
+
   it("streams a file, and rejects bad options with the field named", async () => {
     const dir = tempDir()
     const path = join(dir, "app.log")
@@ -191,6 +195,94 @@ describe("LogAnalysis.analyzeFile / analyzeRun", () => {
     expect(stats.anomalies.errorBursts.total).toBe(1)
     const errors = LogAnalysis.Errors.parse(JSON.parse(read(join(run, "results/telemetry/run_errors.json"))))
     expect(errors.groups[0]!.stack).toContain("at Pool.query")
+    expect(read(join(run, "results/telemetry/run_analysis.md"))).toMatchInlineSnapshot(`
+      "# Telemetry: run
+
+      \`results/logs/run.log\`: 61 lines, 12,239 bytes, 30.6 s (2026-11-24T10:00:00.000Z → 2026-11-24T10:00:30.620Z).
+
+      ## Summary
+
+      - 14 error lines (14 at level error or fatal, 1 fatal) in 3 distinct fingerprints.
+      - Most frequent: \`TimeoutError: query timed out after 500 ms\` ×12, first at 2026-11-24T10:00:21.060Z in \`db\`.
+      - 1 error burst; the first from 2026-11-24T10:00:21.000Z to 2026-11-24T10:00:22.000Z with 13 errors.
+      - 2 silent gaps longer than 5 s; the longest is 11.1 s before line 44 (2026-11-24T10:00:10.000Z → 2026-11-24T10:00:21.060Z).
+      - 1 slow operation over 1 s; the slowest took 1.8 s (line 58: \`batch settled\`).
+      - 2 torn or non-JSON lines (skipped and counted), the first at line 31.
+
+      ## Levels
+
+      | level | lines |
+      |---|---:|
+      | info | 43 |
+      | warn | 2 |
+      | error | 13 |
+      | fatal | 1 |
+
+      ## Components
+
+      | component | lines |
+      |---|---:|
+      | api | 45 |
+      | db | 12 |
+      | supervisor | 1 |
+      | worker | 1 |
+
+      ## Errors by fingerprint
+
+      | fingerprint | count | first seen | last seen | component | error |
+      |---|---:|---|---|---|---|
+      | \`a1b6a93e539e\` | 12 | 2026-11-24T10:00:21.060Z | 2026-11-24T10:00:21.720Z | db | TimeoutError: query timed out after 500 ms |
+      | \`ea86dd959815\` | 1 | 2026-11-24T10:00:21.820Z | 2026-11-24T10:00:21.820Z | worker | DoubleDebitError: account acct-7 debited twice for &lt;payment p-31&gt; |
+      | \`51f50c1775c9\` | 1 | 2026-11-24T10:00:30.120Z | 2026-11-24T10:00:30.120Z | supervisor | Error: worker exited with code 137 |
+
+      First occurrence of the most frequent error (line 44), with its surrounding lines:
+
+      \`\`\`
+      41  {"level":"info","time":"2026-11-24T10:00:09.500Z","component":"api","correlationId":"req-000038","route":"/payments","durationMs":52,"msg":"payment accepted"}
+      42  {"level":"info","time":"2026-11-24T10:00:09.750Z","component":"api","correlationId":"req-000039","route":"/payments","durationMs":43,"msg":"payment accepted"}
+      43  {"level":"info","time":"2026-11-24T10:00:10.000Z","component":"api","correlationId":"req-000040","route":"/payments","durationMs":57,"msg":"payment accepted"}
+      44▶ TimeoutError: query timed out after 500 ms
+      45  {"level":"error","time":"2026-11-24T10:00:21.120Z","component":"db","correlationId":"req-000101","err":{"type":"TimeoutError","message":"query timed out after 501 ms","stack":"TimeoutError: query timed out after 501 ms\\n    at Pool.query (src/db/pool.ts:88:11)\\n    at PaymentsRepo.insert (src/payments/repo.ts:41:5)","name":"TimeoutError"},"msg":"payment insert failed"}
+      46  Segmentation fault (core dumped) <script>alert(1)</script>
+      47  {"level":"error","time":"2026-11-24T10:00:21.180Z","component":"db","correlationId":"req-000102","err":{"type":"TimeoutError","message":"query timed out after 502 ms","stack":"TimeoutError: query timed out after 502 ms\\n    at Pool.query (src/db/pool.ts:88:11)\\n    at PaymentsRepo.insert (src/payments/repo.ts:41:5)","name":"TimeoutError"},"msg":"payment insert failed"}
+      \`\`\`
+
+      Full stacks and context for every group: \`run_errors.json\`.
+
+      ## Anomalies
+
+      ### Error bursts
+
+      | start | end | errors |
+      |---|---|---:|
+      | 2026-11-24T10:00:21.000Z | 2026-11-24T10:00:22.000Z | 13 |
+
+      ### Silent gaps
+
+      | from | to | gap | before line |
+      |---|---|---:|---:|
+      | 2026-11-24T10:00:10.000Z | 2026-11-24T10:00:21.060Z | 11.1 s | 44 |
+      | 2026-11-24T10:00:22.020Z | 2026-11-24T10:00:30.020Z | 8 s | 59 |
+
+      ### Slow operations
+
+      | line | time | duration | component | message |
+      |---:|---|---:|---|---|
+      | 58 | 2026-11-24T10:00:22.020Z | 1.8 s | api | batch settled |
+
+      ## Torn or non-JSON lines
+
+      | line | preview |
+      |---:|---|
+      | 31 | {"level":"info","time":"2026-11-24T10:00:07.300Z","component":"api","msg":"paym |
+      | 46 | Segmentation fault (core dumped) &lt;script&gt;alert(1)&lt;/script&gt; |
+
+      ## Files
+
+      - \`run_stats.json\` — counts, time span and anomalies
+      - \`run_errors.json\` — exception blocks by fingerprint with context
+      "
+    `)
     expect(read(join(run, "results/telemetry/worker_analysis.md"))).toMatchInlineSnapshot(`
       "# Telemetry: worker
 
