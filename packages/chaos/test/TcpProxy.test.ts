@@ -457,25 +457,48 @@ describe("TcpProxy: toxicity", () => {
     }
   )
 
-  it("toxicity 0.5 on 40 connections delays about half; the same seed gives the same connections", timing, async () => {
+  it("toxicity 0.5 on 40 connections delays about half", timing, async () => {
+    const proxy = await proxyTo(await upstreamServer(echoServer()), {
+      toxics: [Toxic.latency({ latency: 60, toxicity: 0.5 })]
+    })
+    let delayed = 0
+    for (let i = 0; i < 40; i++) {
+      const c = await track(connect(proxy.port))
+      const t0 = performance.now()
+      c.write("p")
+      await readExactly(c, 1)
+      if (performance.now() - t0 >= 55) delayed++
+      c.destroy()
+    }
+    expect(delayed).toBeGreaterThanOrEqual(10)
+    expect(delayed).toBeLessThanOrEqual(30)
+  })
+
+  it("the same seed and order of connections give the same toxicity decisions; another seed differs", async () => {
+    // limit_data 0 at toxicity 0.5: an affected connection closes without an echo, others echo — no timing involved.
     const pattern = async (seed: number) => {
       const proxy = await proxyTo(await upstreamServer(echoServer()), {
         seed,
-        toxics: [Toxic.latency({ latency: 60, toxicity: 0.5 })]
+        toxics: [Toxic.limitData({ bytes: 0, toxicity: 0.5, stream: "upstream" })]
       })
-      const delayed: Array<boolean> = []
+      const hit: Array<boolean> = []
       for (let i = 0; i < 40; i++) {
         const c = await track(connect(proxy.port))
-        const t0 = performance.now()
+        c.on("error", () => {})
+        const echoed = new Promise<boolean>((resolve) => {
+          c.once("data", () => resolve(true))
+          c.once("end", () => resolve(false))
+          c.once("close", () => resolve(false))
+        })
         c.write("p")
-        await readExactly(c, 1)
-        delayed.push(performance.now() - t0 >= 50)
+        hit.push(!(await echoed))
         c.destroy()
       }
-      return delayed
+      return hit
     }
-    const [a, b] = await Promise.all([pattern(7), pattern(7)])
+    const [a, b, other] = await Promise.all([pattern(7), pattern(7), pattern(8)])
     expect(a).toEqual(b)
+    expect(other).not.toEqual(a)
     const n = a.filter(Boolean).length
     expect(n).toBeGreaterThanOrEqual(10)
     expect(n).toBeLessThanOrEqual(30)
