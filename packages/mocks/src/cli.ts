@@ -58,6 +58,9 @@ const generate = (f: Flags) =>
     if (Option.isNone(f.out)) {
       if (f.json)
         return yield* mocksError("InvalidOptions", "--json needs --out (records and the summary would share stdout)")
+      // The records own stdout; a seed the user did not give goes to stderr so the output can be replayed.
+      if (Option.isNone(f.seed))
+        yield* Effect.sync(() => process.stderr.write(`24h dataset: ${Seed.replayHint(seed)}\n`))
       const write = (s: string) =>
         new Promise<void>((resolve) => (process.stdout.write(s) ? resolve() : process.stdout.once("drain", resolve)))
       yield* Effect.promise(async () => {
