@@ -80,6 +80,29 @@ describe("LogAnalysis.analyzer", () => {
     )
   })
 
+  it("treats over-long lines the same however they are split", () => {
+    const long = (n: number) => `{"level":"info","msg":"${"y".repeat(n)}"}`
+    const text = `${line({ level: "info", time: at(0), msg: "a" })}${long(1500)}\r\n${long(1100)}\n${long(990)}\r\n${line({ level: "error", time: at(5), err: { type: "E", message: "m" } })}${line({ level: "info", time: at(6), msg: "z" })}`
+    const options = { maxLineChars: 1024 }
+    const whole = analyze(text, options)
+    expect(whole.stats.torn.oversized).toBe(2)
+    expect(whole.stats.parsed).toBe(4)
+    fc.assert(
+      fc.property(fc.array(fc.nat(text.length), { maxLength: 12 }), (cuts) => {
+        const points = [...new Set(cuts)].sort((a, b) => a - b)
+        const a = LogAnalysis.analyzer({ name: "t", ...options })
+        let prev = 0
+        for (const p of points) {
+          a.push(text.slice(prev, p))
+          prev = p
+        }
+        a.push(text.slice(prev))
+        expect(a.end()).toEqual(whole)
+      }),
+      { seed: 7, numRuns: 300 }
+    )
+  })
+
   it("groups errors by type, normalised message and top frame, with counts, first/last seen and context", () => {
     let text = ""
     for (let i = 0; i < 6; i++) {

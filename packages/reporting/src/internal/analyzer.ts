@@ -297,6 +297,14 @@ export const make = (options: AnalyzerOptions) => {
     if (raw.tornExamples.length < MAX_TORN_EXAMPLES) raw.tornExamples.push({ line: lineNo, preview: own(line, 120) })
   }
 
+  /** A line over `maxLineChars`: torn, and only its first 120 characters are kept anywhere. */
+  const oversized = (text: string, lineNo: number) => {
+    const preview = text.slice(0, 120)
+    raw.oversized++
+    torn(preview, lineNo)
+    remember(preview, lineNo)
+  }
+
   const remember = (line: string, lineNo: number) => {
     if (pending.length > 0) {
       const text = own(line)
@@ -385,9 +393,7 @@ export const make = (options: AnalyzerOptions) => {
       return
     }
     if (text.length > options.maxLineChars) {
-      raw.oversized++
-      torn(text, lineNo)
-      remember(text.slice(0, 120), lineNo)
+      oversized(text, lineNo)
       return
     }
     let obj: Record<string, unknown>
@@ -525,10 +531,10 @@ export const make = (options: AnalyzerOptions) => {
       const nl = chunk.indexOf("\n")
       if (nl === -1) {
         rest += chunk
-        if (rest.length > options.maxLineChars) {
-          raw.oversized++
-          torn(rest.slice(0, 120), ++lineNo)
+        // +1: the line may still end in "\r", which is not part of it.
+        if (rest.length > options.maxLineChars + 1) {
           raw.lines++
+          oversized(rest, ++lineNo)
           rest = ""
           skipping = true
         }
@@ -548,11 +554,10 @@ export const make = (options: AnalyzerOptions) => {
     if (start < chunk.length) {
       if (skipping) return
       const tail = chunk.slice(start)
-      if (tail.length > options.maxLineChars) {
+      if (tail.length > options.maxLineChars + 1) {
         // A line longer than the cap: count it as torn and drop it up to the next newline (constant memory).
-        raw.oversized++
-        torn(tail.slice(0, 120), ++lineNo)
         raw.lines++
+        oversized(tail, ++lineNo)
         skipping = true
       } else rest = tail
     }
