@@ -17,7 +17,7 @@
  * @since 0.1.0
  */
 import { createReadStream } from "node:fs"
-import { readdir } from "node:fs/promises"
+import { readdir, stat } from "node:fs/promises"
 import { basename, join, relative, resolve } from "node:path"
 import { StringDecoder } from "node:string_decoder"
 import { Effect } from "effect"
@@ -617,6 +617,14 @@ export const analyzeRun = (
 ): Effect.Effect<ReadonlyArray<Pack>, ReportingError> =>
   Effect.gen(function* () {
     const root = resolve(dir)
+    const isDir = yield* Effect.promise(() =>
+      stat(root).then(
+        (st) => st.isDirectory(),
+        () => false
+      )
+    )
+    if (!isDir)
+      return yield* Effect.fail(reportingError("RunDirectory", `LogAnalysis.analyzeRun: ${root} is not a directory`))
     const logsDir = join(root, "results", "logs")
     const logs = yield* Effect.tryPromise({
       try: async () => {

@@ -205,6 +205,9 @@ describe("LogAnalysis.analyzeFile / analyzeRun", () => {
     expect(bad.message).toContain("gapMs")
     const missing = await Effect.runPromise(Effect.flip(LogAnalysis.analyzeFile(join(dir, "nope.log"))))
     expect(missing.reason).toBe("Io")
+    const notDir = await Effect.runPromise(Effect.flip(LogAnalysis.analyzeRun(join(dir, "nope"))))
+    expect(notDir.reason).toBe("RunDirectory")
+    expect(await Effect.runPromise(LogAnalysis.analyzeRun(dir))).toEqual([])
   })
 
   it("writes a telemetry pack per log of the fixture run", async () => {
