@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from "node:fs"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
+import { Run } from "@24h/core"
 import { Effect } from "effect"
 import { chromium } from "playwright-core"
 import { describe, expect, it } from "vitest"
@@ -141,6 +142,19 @@ describe("HtmlReport in headless Chromium", () => {
 
       mkdirSync(join(PACKAGE, "test-results"), { recursive: true })
       await page.screenshot({ path: join(PACKAGE, "test-results", "html-report.png"), fullPage: true })
+
+      // A bare run (no pipelines, findings or invariants) renders too, with no chart and no error.
+      const bare = await Effect.runPromise(
+        Run.create({ root: tempDir(), metadata: { ENTRY_ID: "bare", ENTRY_TITLE: "Bare run" }, seed: 1 })
+      )
+      const empty = await Effect.runPromise(HtmlReport.write(bare.dir))
+      const emptyUrl = pathToFileURL(empty.path).href
+      await page.goto(emptyUrl, { waitUntil: "load" })
+      await page.waitForSelector("body[data-charts-done='true']", { timeout: 30_000 })
+      expect(empty.charts).toBe(0)
+      expect(await page.locator("[data-chart]").count()).toBe(0)
+      expect(problems).toEqual([])
+      expect(requests.filter((r) => r !== url && r !== emptyUrl)).toEqual([])
     } finally {
       await context.close()
     }
