@@ -179,7 +179,8 @@ export const checklist = (
     item: "Findings captured in the ledger",
     done: inputs.findings.length > 0,
     evidence: fmt.plural(inputs.findings.length, "finding"),
-    missing: "the findings ledger is empty"
+    missing:
+      "the findings ledger is empty (if findings were filed elsewhere, e.g. the repository root, pass --findings DIR)"
   })
   const recs = inputs.recommendations
   items.push({

@@ -259,7 +259,7 @@ describe("FinalReport", () => {
         "  no results/silent-failures.json and no silent-failure: notes",
         "  no results/logs/*.log",
         "  no dx-review/scorecard.json or results/scorecard.json",
-        "  the findings ledger is empty",
+        "  the findings ledger is empty (if findings were filed elsewhere, e.g. the repository root, pass --findings DIR)",
         "  no recommendations.json",
       ]
     `)
