@@ -15,7 +15,6 @@
 import { createHash } from "node:crypto"
 
 export type Level = "trace" | "debug" | "info" | "warn" | "error" | "fatal"
-export const LEVELS: ReadonlyArray<Level> = ["trace", "debug", "info", "warn", "error", "fatal"]
 
 export interface AnalyzerOptions {
   readonly gapMs: number
@@ -182,8 +181,6 @@ const makeTimeOf = () => {
     return Number.isNaN(t) ? undefined : t
   }
 }
-
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
 
 /** Replaces the parts of a message that vary between occurrences of the same error. */
 export const normalizeMessage = (message: string): string =>
@@ -573,5 +570,3 @@ export const make = (options: AnalyzerOptions) => {
 
   return { push, end }
 }
-
-export const isoOf = iso

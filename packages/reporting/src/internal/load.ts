@@ -9,7 +9,6 @@ import * as Recommendations from "../Recommendations.ts"
 import { type ReportingError, reportingError } from "../ReportingError.ts"
 import * as Scorecard from "../Scorecard.ts"
 import * as SilentFailures from "../SilentFailures.ts"
-import { exists } from "./fs.ts"
 
 export interface PackRef {
   readonly name: string
@@ -182,6 +181,3 @@ export const load = (dirInput: string, options: LoadOptions = {}): Effect.Effect
       probes: [...fileProbes, ...SilentFailures.fromNotes(results)]
     }
   })
-
-/** Whether a run-relative file exists. */
-export const present = (dir: string, rel: string): Promise<boolean> => exists(join(dir, rel))
