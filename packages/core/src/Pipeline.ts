@@ -175,7 +175,22 @@ interface WindowAcc {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString()
-const fileName = (kind: Kind, name: string) => `${kind}-${name.replace(/[^A-Za-z0-9._-]+/g, "_")}.json`
+
+/**
+ * Where a pipeline's result lives, relative to its run directory: `results/pipelines/<kind>-<name>.json` (characters
+ * other than letters, digits, `.`, `_` and `-` in the name become `_`).
+ *
+ * @example
+ * ```ts
+ * import { Pipeline } from "@24h/core"
+ * Pipeline.pathOf({ kind: "chaos", name: "db flap" }) // "results/pipelines/chaos-db_flap.json"
+ * ```
+ *
+ * @category persistence
+ * @since 0.1.0
+ */
+export const pathOf = (result: { readonly kind: string; readonly name: string }): string =>
+  `results/pipelines/${result.kind}-${result.name.replace(/[^A-Za-z0-9._-]+/g, "_")}.json`
 
 /**
  * Makes a recorder and a function that closes it into the parts of a result.
@@ -352,9 +367,8 @@ export const run = <E, R>(
 export const write = (dir: string, result: Result): Effect.Effect<string, CoreError> =>
   Effect.tryPromise({
     try: async () => {
-      const folder = join(dir, "results", "pipelines")
-      await mkdir(folder, { recursive: true })
-      const path = join(folder, fileName(result.kind, result.name))
+      await mkdir(join(dir, "results", "pipelines"), { recursive: true })
+      const path = join(dir, pathOf(result))
       await writeFileAtomic(path, `${JSON.stringify(result, null, 2)}\n`)
       return path
     },

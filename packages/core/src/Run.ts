@@ -8,7 +8,7 @@
  *   run-2026-11-24-01/
  *   run-2026-11-24-02/
  *     run.json                           RunMetadata
- *     research/ mocks/ pipelines/ tests/ findings/
+ *     research/ mocks/ pipelines/ tests/ findings/ dx-review/
  *     results/logs/                      pino NDJSON
  *     results/pipelines/                 Pipeline.Result records
  *     .phases/01-research.json …         one checkpoint per completed phase

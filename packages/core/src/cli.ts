@@ -68,31 +68,57 @@ export const emit = <A>(value: A, asJson: boolean, human?: (value: A) => string)
   Console.log(asJson || human === undefined ? JSON.stringify(value, null, asJson ? 0 : 2) : human(value))
 
 /**
- * Turns any tagged failure with a `message` into a {@link CliExit}; with `--json` the failure is also printed as
- * `{"ok":false,"error":{...}}` on stdout so agents can parse it.
+ * Options for {@link exitOnError}.
+ *
+ * @category output
+ * @since 0.1.0
+ */
+export interface ExitOnErrorOptions {
+  /** Exit code for failures that are not bad input. Default {@link ExitCode}.Runtime. */
+  readonly code?: number
+  /**
+   * Which `reason`s mean bad input (exit 2). Default: every reason starting with `Invalid`; add your package's own
+   * (e.g. `["UncitedRecommendation"]`).
+   */
+  readonly usage?: ReadonlyArray<string>
+}
+
+/**
+ * Turns any tagged failure with a `message` into a {@link CliExit}: reasons starting with `Invalid` (and any listed
+ * in `options.usage`) exit 2, the rest `options.code` (3). With `--json` the failure is also printed as
+ * `{"ok":false,"error":{"tag","reason","message"}}` on stdout so agents can parse it.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { exitOnError } from "@24h/core/cli"
+ * const handler = (json: boolean) => Effect.fail({ _tag: "MyError", reason: "Missing", message: "no such run" }).pipe(
+ *   exitOnError(json, { usage: ["Missing"] })
+ * )
+ * ```
  *
  * @category output
  * @since 0.1.0
  */
 export const exitOnError =
-  (asJson: boolean, code: number = ExitCode.Runtime) =>
+  (asJson: boolean, options: ExitOnErrorOptions = {}) =>
   <A, E extends { readonly message: string; readonly _tag?: string; readonly reason?: unknown }, R>(
     self: Effect.Effect<A, E, R>
   ): Effect.Effect<A, CliExit, R> =>
     Effect.catch(self, (e: E) => {
       if (e instanceof CliExit) return Effect.fail(e)
       const reason = typeof e.reason === "string" ? e.reason : undefined
-      const mapped =
-        reason === "InvalidInput" ||
-        reason === "InvalidSeed" ||
-        reason === "InvalidThreshold" ||
-        reason?.startsWith("Invalid")
-          ? ExitCode.Usage
-          : code
+      const usage = reason !== undefined && (reason.startsWith("Invalid") || options.usage?.includes(reason) === true)
       const error = { tag: e._tag, reason, message: e.message }
       return Effect.andThen(
         asJson ? Console.log(JSON.stringify({ ok: false, error })) : Effect.void,
-        Effect.fail(new CliExit({ code: mapped, message: e.message, details: error }))
+        Effect.fail(
+          new CliExit({
+            code: usage ? ExitCode.Usage : (options.code ?? ExitCode.Runtime),
+            message: e.message,
+            details: error
+          })
+        )
       )
     })
 

@@ -28,7 +28,7 @@
  * @since 0.1.0
  */
 import { join } from "node:path"
-import type { Pipeline } from "@24h/core"
+import { Pipeline } from "@24h/core"
 import { Effect } from "effect"
 import { z } from "zod"
 import { problem } from "./internal/citations.ts"
@@ -212,8 +212,7 @@ export const write = (dir: string, input: z.input<typeof SilentFailures>): Effec
  * @category getters
  * @since 0.1.0
  */
-export const resultPath = (r: { readonly kind: string; readonly name: string }): string =>
-  `results/pipelines/${r.kind}-${r.name.replace(/[^A-Za-z0-9._-]+/g, "_")}.json`
+export const resultPath = (r: { readonly kind: string; readonly name: string }): string => Pipeline.pathOf(r)
 
 /**
  * Probes from pipeline notes starting with {@link NOTE_PREFIX}.
