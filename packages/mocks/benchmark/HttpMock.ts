@@ -144,7 +144,9 @@ const main = async () => {
     )
   }
   const journal = await Effect.runPromise(mock.journal)
-  console.log(`  (HttpMock journalled ${journal.requests.length.toLocaleString("en")} requests, bounded at 50,000)`)
+  console.log(
+    `  (HttpMock journalled ${journal.requests.length.toLocaleString("en")} requests, bounded at 10,000 by default)`
+  )
 }
 
 await main()

@@ -218,7 +218,7 @@ export interface Options {
   readonly switches?: ReadonlyArray<FailureSwitch.Input>
   /** Path prefix of the admin endpoint, or `false` to disable it. Default `"/__admin"`. */
   readonly admin?: string | false
-  /** Journal entries kept (the oldest half is dropped when full). Default 50 000. */
+  /** Journal entries kept (the oldest half is dropped when full). Default 10 000; raise it for long runs whose verdicts need the whole history. */
   readonly journalLimit?: number
   /** Port on 127.0.0.1. Default 0 (any free port). */
   readonly port?: number
@@ -410,7 +410,7 @@ export const make = (options: Options = {}): Effect.Effect<HttpMock, MocksError,
         `HttpMock.make: admin must be a path like "/__admin" (got ${JSON.stringify(admin)})`
       )
     }
-    const journalLimit = options.journalLimit ?? 50_000
+    const journalLimit = options.journalLimit ?? 10_000
     if (!Number.isSafeInteger(journalLimit) || journalLimit < 1) {
       return yield* mocksError(
         "InvalidOptions",

@@ -111,6 +111,76 @@ interface Decision {
 const now = (): number => performance.timeOrigin + performance.now()
 const JSON_TYPE = "application/json; charset=utf-8"
 export const DEFAULT_STATE = "start"
+const EMPTY_QUERY: Record<string, string> = Object.freeze({}) as Record<string, string>
+
+/** A header from `rawHeaders` ([name, value, name, value, …], names as sent), case-insensitively. */
+const rawHeader = (raw: ReadonlyArray<string>, name: string): string | undefined => {
+  for (let i = 0; i < raw.length; i += 2) {
+    const k = raw[i]!
+    if (k.length === name.length && k.toLowerCase() === name) return raw[i + 1]
+  }
+  return undefined
+}
+
+/**
+ * A journal entry. It keeps the request's `rawHeaders` (already built by the parser) and makes the header object only
+ * when someone reads `headers`, so journalling costs the hot path one small object.
+ */
+class Entry implements JournalEntry {
+  route: string | undefined = undefined
+  status: number | undefined = undefined
+  fault: FaultKind | undefined = undefined
+  delayMs = 0
+  retryAfterMs: number | undefined = undefined
+  endedAt: number | undefined = undefined
+  readonly idempotencyKey: string | undefined
+  private parsed: Record<string, string | Array<string>> | undefined
+  constructor(
+    readonly seq: number,
+    readonly at: number,
+    readonly method: string,
+    readonly path: string,
+    readonly query: Readonly<Record<string, string>>,
+    private readonly raw: ReadonlyArray<string>,
+    readonly body: string
+  ) {
+    this.idempotencyKey = rawHeader(raw, "idempotency-key")
+  }
+  get headers(): Readonly<Record<string, string | ReadonlyArray<string> | undefined>> {
+    if (this.parsed === undefined) {
+      const h: Record<string, string | Array<string>> = {}
+      for (let i = 0; i < this.raw.length; i += 2) {
+        const k = this.raw[i]!.toLowerCase()
+        const v = this.raw[i + 1]!
+        const prev = h[k]
+        if (prev === undefined) h[k] = k === "set-cookie" ? [v] : v
+        else if (Array.isArray(prev)) prev.push(v)
+        else h[k] = `${prev}, ${v}`
+      }
+      this.parsed = h
+    }
+    return this.parsed
+  }
+  toJSON(): Record<string, unknown> {
+    return {
+      seq: this.seq,
+      at: this.at,
+      method: this.method,
+      path: this.path,
+      query: this.query,
+      headers: this.headers,
+      body: this.body,
+      idempotencyKey: this.idempotencyKey,
+      route: this.route,
+      status: this.status,
+      fault: this.fault,
+      delayMs: this.delayMs,
+      retryAfterMs: this.retryAfterMs,
+      endedAt: this.endedAt
+    }
+  }
+}
+
 /** Static and dataset responses never read the request: they get this instead of a fresh object. */
 const EMPTY_REQUEST: MockRequest = {
   method: "",
@@ -237,10 +307,9 @@ export class Engine {
     const url = req.url ?? "/"
     const q = url.indexOf("?")
     const path = q === -1 ? url : url.slice(0, q)
-    const hasBody =
-      req.headers["content-length"] !== undefined
-        ? req.headers["content-length"] !== "0"
-        : req.headers["transfer-encoding"] !== undefined
+    // rawHeaders is filled by the parser; req.headers is built lazily on first access — skip it on the hot path.
+    const length = rawHeader(req.rawHeaders, "content-length")
+    const hasBody = length !== undefined ? length !== "0" : rawHeader(req.rawHeaders, "transfer-encoding") !== undefined
     if (this.adminPrefix !== undefined && path.startsWith(this.adminPrefix)) {
       readBody(req, (body) => admin(req, res, path.slice(this.adminPrefix!.length) || "/", body))
       return
@@ -254,25 +323,12 @@ export class Engine {
 
   private dispatch(req: IncomingMessage, res: ServerResponse, path: string, search: string, body: string): void {
     const method = req.method ?? "GET"
-    const query: Record<string, string> = {}
-    if (search !== "") for (const [k, v] of new URLSearchParams(search)) query[k] = v
-    const key = req.headers["idempotency-key"]
-    const entry: JournalEntry = {
-      seq: ++this.seq,
-      at: now(),
-      method,
-      path,
-      query,
-      headers: req.headers,
-      body,
-      idempotencyKey: typeof key === "string" ? key : undefined,
-      route: undefined,
-      status: undefined,
-      fault: undefined,
-      delayMs: 0,
-      retryAfterMs: undefined,
-      endedAt: undefined
+    let query: Record<string, string> = EMPTY_QUERY
+    if (search !== "") {
+      query = {}
+      for (const [k, v] of new URLSearchParams(search)) query[k] = v
     }
+    const entry = new Entry(++this.seq, now(), method, path, query, req.rawHeaders, body)
     if (this.journal.length >= this.journalLimit) this.journal.splice(0, Math.ceil(this.journalLimit / 2))
     this.journal.push(entry)
 
