@@ -75,7 +75,7 @@ export interface JournalEntry {
   delayMs: number
   /** The `Retry-After` sent, in milliseconds. */
   retryAfterMs: number | undefined
-  /** When the response finished or the connection was cut. */
+  /** When the response was handed to the socket (or the connection was cut). */
   endedAt: number | undefined
 }
 
@@ -527,9 +527,8 @@ export class Engine {
     if (fixed !== undefined && fault === undefined) {
       entry.status = fixed.status
       res.writeHead(fixed.status, fixed.headers)
-      res.end(fixed.buf, () => {
-        entry.endedAt = now()
-      })
+      res.end(fixed.buf)
+      entry.endedAt = now()
       return
     }
     if (fixed !== undefined) {
@@ -608,9 +607,8 @@ export class Engine {
     }
     entry.status = status
     res.writeHead(status, h)
-    res.end(body, () => {
-      entry.endedAt = now()
-    })
+    res.end(body)
+    entry.endedAt = now()
   }
 
   private send(
@@ -623,9 +621,8 @@ export class Engine {
     entry.status = status
     headers["content-length"] = body.length
     res.writeHead(status, headers)
-    res.end(body, () => {
-      entry.endedAt = now()
-    })
+    res.end(body)
+    entry.endedAt = now()
   }
 }
 
