@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { naive, program, wellBehaved } from "./main.ts"
@@ -23,5 +24,15 @@ describe("examples/mock-upstream", () => {
     expect(byName["honoured Retry-After"]!.pass).toBe(false)
     expect(byName["backoff had jitter"]!.pass).toBe(false)
     expect(r.verdict.pass).toBe(false)
+  })
+
+  it("docs/mocks.md quotes this example verbatim", () => {
+    const source = readFileSync(new URL("./main.ts", import.meta.url), "utf8")
+    const guide = readFileSync(new URL("../../docs/mocks.md", import.meta.url), "utf8")
+    const quoted = [...guide.matchAll(/```ts\n([\s\S]*?)\n```/g)]
+      .map((m) => m[1]!)
+      .filter((block) => /paymentsClient|upstream = |export const program/.test(block))
+    expect(quoted).toHaveLength(3)
+    for (const block of quoted) expect(source).toContain(block)
   })
 })
