@@ -17,7 +17,7 @@
  *
  * @since 0.1.0
  */
-import { createWriteStream } from "node:fs"
+import { createWriteStream, type WriteStream } from "node:fs"
 import { rename, rm } from "node:fs/promises"
 import { Seed } from "@24h/core"
 import { Effect } from "effect"
@@ -420,15 +420,40 @@ export const write = <A>(dataset: Dataset<A>, options: WriteOptions): Effect.Eff
       )
     }
     const root = rootOf(options.seed)
-    return Effect.tryPromise({
-      try: (signal) => writeFile(dataset, tier, format, options, signal),
-      catch: (cause) =>
-        mocksError(
-          "Io",
-          `Dataset.write: cannot write ${options.path}: ${cause instanceof Error ? cause.message : String(cause)}`,
-          cause
-        )
-    }).pipe(
+    const tmp = `${options.path}.${process.pid}.partial`
+    // The temporary file is a resource: on failure or interruption it is closed and removed before write returns.
+    return Effect.acquireUseRelease(
+      Effect.sync(() => {
+        const out = createWriteStream(tmp, { highWaterMark: CHUNK })
+        const state: { failure: Error | undefined } = { failure: undefined }
+        out.on("error", (e) => {
+          state.failure = e
+        })
+        return { out, state }
+      }),
+      ({ out, state }) =>
+        Effect.tryPromise({
+          try: (signal) => writeFile(dataset, tier, format, options, out, state, tmp, signal),
+          catch: (cause) =>
+            mocksError(
+              "Io",
+              `Dataset.write: cannot write ${options.path}: ${cause instanceof Error ? cause.message : String(cause)}`,
+              cause
+            )
+        }),
+      ({ out }, exit) =>
+        exit._tag === "Success"
+          ? Effect.void
+          : Effect.promise(async () => {
+              if (!out.closed) {
+                await new Promise<void>((resolve) => {
+                  out.once("close", () => resolve())
+                  out.destroy()
+                })
+              }
+              await rm(tmp, { force: true })
+            })
+    ).pipe(
       Effect.map(
         (bytes): WriteSummary => ({
           dataset: dataset.name,
@@ -448,14 +473,11 @@ const writeFile = async <A>(
   tier: Tier,
   format: "ndjson" | "json",
   options: WriteOptions,
+  out: WriteStream,
+  state: { failure: Error | undefined },
+  tmp: string,
   signal: AbortSignal
 ): Promise<number> => {
-  const tmp = `${options.path}.${process.pid}.partial`
-  const out = createWriteStream(tmp, { highWaterMark: CHUNK })
-  let failure: Error | undefined
-  out.on("error", (e) => {
-    failure = e
-  })
   const report = progressReporter(options.progress)
   const rng = Seed.stream(seedOf(dataset as Dataset<unknown>, tier, options.seed))
   const run = dataset.gen.compile(tier)
@@ -468,7 +490,7 @@ const writeFile = async <A>(
     bytes += Buffer.byteLength(buf)
     const ok = out.write(buf)
     buf = ""
-    if (!ok && failure === undefined) {
+    if (!ok && state.failure === undefined) {
       await new Promise<void>((resolve) => {
         const done = () => {
           out.off("drain", done)
@@ -479,7 +501,7 @@ const writeFile = async <A>(
         out.on("error", done)
       })
     }
-    if (failure !== undefined) throw failure
+    if (state.failure !== undefined) throw state.failure
     if (signal.aborted) throw new Error("interrupted")
   }
   try {
@@ -496,13 +518,11 @@ const writeFile = async <A>(
     await new Promise<void>((resolve, reject) => {
       out.end((err?: Error | null) => (err ? reject(err) : resolve()))
     })
-    if (failure !== undefined) throw failure
+    if (state.failure !== undefined) throw state.failure
     report?.(count, count, true)
     await rename(tmp, options.path)
     return bytes
   } catch (e) {
-    out.destroy()
-    await rm(tmp, { force: true })
     report?.(0, count, true)
     throw e
   }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto"
-import { mkdtemp, readFile, rm } from "node:fs/promises"
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Exit } from "effect"
@@ -245,6 +245,18 @@ describe("write", () => {
     const empty = join(dir, "e.json")
     await Effect.runPromise(Dataset.write(Packs.payment, { seed: 1, count: 0, path: empty, format: "json" }))
     expect(JSON.parse(await readFile(empty, "utf8"))).toEqual([])
+  })
+
+  it("interrupting a write removes the partial file", async () => {
+    const sub = await mkdtemp(join(dir, "interrupt-"))
+    const path = join(sub, "big.ndjson")
+    const exit = await Effect.runPromiseExit(
+      Dataset.write(Packs.customer, { tier: "scale", seed: 1, count: 50_000_000, path, progress: false }).pipe(
+        Effect.timeout("200 millis")
+      )
+    )
+    expect(Exit.isFailure(exit)).toBe(true)
+    expect(await readdir(sub)).toEqual([])
   })
 
   it("an unwritable path fails with an Io error and leaves no partial file", async () => {

@@ -48,6 +48,7 @@ describe("24h dataset", () => {
       "--json"
     ])
     expect(r.code).toBe(0)
+    expect(r.stderr).not.toMatch(/records \(\d+%\)/) // no progress in CI
     const summary = JSON.parse(r.stdout)
     const size = (await stat(out)).size
     expect(summary).toEqual({
