@@ -43,7 +43,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo, Socket } from "node:net"
 import { Seed } from "@24h/core"
-import { Effect, type Scope } from "effect"
+import { Context, Effect, Layer, type Scope } from "effect"
 import { z } from "zod"
 import * as FailureSwitch from "./FailureSwitch.ts"
 import {
@@ -638,3 +638,35 @@ const makeAdmin =
         )
     }
   }
+
+/**
+ * A running mock as a service, for programs that take their upstream from the context.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { HttpMock } from "@24h/mocks"
+ * const url = Effect.map(HttpMock.Upstream, (mock) => mock.url)
+ * ```
+ *
+ * @category services
+ * @since 0.1.0
+ */
+export class Upstream extends Context.Service<Upstream, HttpMock>()("@24h/mocks/HttpMock/Upstream") {}
+
+/**
+ * A layer that starts a mock for the lifetime of the layer and provides it as {@link Upstream}.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { HttpMock } from "@24h/mocks"
+ * const program = Effect.map(HttpMock.Upstream, (m) => m.url).pipe(
+ *   Effect.provide(HttpMock.layer({ routes: [{ path: "/health", respond: { json: { ok: true } } }] }))
+ * )
+ * ```
+ *
+ * @category layers
+ * @since 0.1.0
+ */
+export const layer = (options: Options = {}): Layer.Layer<Upstream, MocksError> => Layer.effect(Upstream, make(options))

@@ -416,6 +416,18 @@ describe("determinism and lifecycle", () => {
     expect(await outcome(agent, `${url}/users/1`)).toBe("ECONNREFUSED")
   })
 
+  it("provides a mock as a service through a layer, closed with it", async () => {
+    const url = await Effect.runPromise(
+      Effect.gen(function* () {
+        const mock = yield* HttpMock.Upstream
+        const reply = yield* Effect.promise(() => call(agent, `${mock.url}/health`))
+        expect(JSON.parse(reply.text)).toEqual({ ok: true })
+        return mock.url
+      }).pipe(Effect.provide(HttpMock.layer({ routes: [{ path: "/health", respond: { json: { ok: true } } }] })))
+    )
+    expect(await outcome(agent, `${url}/health`)).toBe("ECONNREFUSED")
+  })
+
   it("dataset responses and tiers stay valid JSON through the wire", async () => {
     const ds = Effect.runSync(
       Dataset.fromZod("n", (await import("zod")).z.object({ n: (await import("zod")).z.int() }))
