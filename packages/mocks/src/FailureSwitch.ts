@@ -101,7 +101,8 @@ export const ErrorRate = z
 
 /**
  * Windowed throttling: after `limit` requests in a fixed window of `windowMs`, answer 429 with `Retry-After` (the
- * seconds until the window ends) and `RateLimit-*` / `X-RateLimit-*` headers.
+ * seconds until the window ends). Every answer in scope carries `RateLimit-Limit`, `-Remaining` and `-Reset` (and
+ * their `X-RateLimit-*` twins).
  *
  * @example
  * ```ts

@@ -222,11 +222,13 @@ describe("failure switches", () => {
     )
   })
 
-  it("throttle answers 429 after N requests per window, with Retry-After and rate-limit headers", async () => {
+  it("throttle answers 429 after N requests per window, with Retry-After; every answer carries rate-limit headers", async () => {
     await withMock({ routes, switches: [{ kind: "throttle", limit: 3, windowMs: 60_000 }] }, async (mock) => {
       const rs = []
       for (let i = 0; i < 5; i++) rs.push(await call(agent, mock.url + user))
       expect(rs.map((r) => r.status)).toEqual([200, 200, 200, 429, 429])
+      expect(rs.slice(0, 3).map((r) => r.headers["ratelimit-remaining"])).toEqual(["2", "1", "0"])
+      expect(rs[0]!.headers["x-ratelimit-limit"]).toBe("3")
       const h = rs[3]!.headers
       expect(Number(h["retry-after"])).toBeGreaterThan(0)
       expect(Number(h["retry-after"])).toBeLessThanOrEqual(60)

@@ -106,6 +106,8 @@ interface Decision {
   delayMs: number
   terminal: FS.FailureSwitch | undefined
   throttle: { limit: number; resetMs: number; windowMs: number } | undefined
+  /** Rate-limit headers for a request a throttle switch let through. */
+  rate: Record<string, string> | undefined
 }
 
 const now = (): number => performance.timeOrigin + performance.now()
@@ -424,7 +426,7 @@ export class Engine {
   /** One uniform draw per switch in scope (so the sequence of draws depends only on the requests), then extras. */
   private decide(routeId: string): Decision {
     const rng = this.faultRng
-    const d: Decision = { delayMs: 0, terminal: undefined, throttle: undefined }
+    const d: Decision = { delayMs: 0, terminal: undefined, throttle: undefined, rate: undefined }
     for (const s of this.switches) {
       if (s.route !== undefined && s.route !== routeId) continue
       if (s.kind === "throttle") {
@@ -436,8 +438,22 @@ export class Engine {
           this.windows.set(key, w)
         }
         w.count++
+        const resetMs = w.start + s.windowMs - t
         if (w.count > s.limit && d.throttle === undefined)
-          d.throttle = { limit: s.limit, resetMs: w.start + s.windowMs - t, windowMs: s.windowMs }
+          d.throttle = { limit: s.limit, resetMs, windowMs: s.windowMs }
+        else if (d.rate === undefined) {
+          const limit = String(s.limit)
+          const remaining = String(s.limit - w.count)
+          const reset = String(Math.max(1, Math.ceil(resetMs / 1000)))
+          d.rate = {
+            "ratelimit-limit": limit,
+            "ratelimit-remaining": remaining,
+            "ratelimit-reset": reset,
+            "x-ratelimit-limit": limit,
+            "x-ratelimit-remaining": remaining,
+            "x-ratelimit-reset": reset
+          }
+        }
         continue
       }
       const fired = rng.next() < s.rate
@@ -482,7 +498,7 @@ export class Engine {
     }
     const t = d.terminal
     if (t === undefined) {
-      this.respond(res, entry, route, mreq, undefined)
+      this.respond(res, entry, route, mreq, undefined, d.rate)
       return
     }
     switch (t.kind) {
@@ -512,7 +528,7 @@ export class Engine {
         return
       }
       default:
-        this.respond(res, entry, route, mreq, t)
+        this.respond(res, entry, route, mreq, t, d.rate)
     }
   }
 
@@ -521,10 +537,11 @@ export class Engine {
     entry: JournalEntry,
     route: Route,
     mreq: MockRequest,
-    fault: FS.FailureSwitch | undefined
+    fault: FS.FailureSwitch | undefined,
+    extra?: Record<string, string>
   ): void {
     const fixed = route.fixed
-    if (fixed !== undefined && fault === undefined) {
+    if (fixed !== undefined && fault === undefined && extra === undefined) {
       entry.status = fixed.status
       res.writeHead(fixed.status, fixed.headers)
       res.end(fixed.buf)
@@ -532,14 +549,14 @@ export class Engine {
       return
     }
     if (fixed !== undefined) {
-      this.shaped(res, entry, fixed.status, fixed.headers, fixed.json, fixed.buf, fault)
+      this.shaped(res, entry, fixed.status, fixed.headers, fixed.json, fixed.buf, fault, extra)
       return
     }
     if (route.next !== undefined) {
       const value = route.next()
       const r = route.respond as DatasetResponse
       const headers: Record<string, string | number> = { "content-type": JSON_TYPE, ...lower(r.headers) }
-      this.shaped(res, entry, r.status ?? 200, headers, value, undefined, fault)
+      this.shaped(res, entry, r.status ?? 200, headers, value, undefined, fault, extra)
       return
     }
     const fn = route.respond as (req: MockRequest) => ResponseSpec | Promise<ResponseSpec>
@@ -556,7 +573,7 @@ export class Engine {
       const isJson = spec.json !== undefined
       if (isJson && headers["content-type"] === undefined) headers["content-type"] = JSON_TYPE
       const buf = isJson ? undefined : spec.body === undefined ? Buffer.alloc(0) : Buffer.from(spec.body as string)
-      this.shaped(res, entry, spec.status ?? 200, headers, spec.json, buf, fault)
+      this.shaped(res, entry, spec.status ?? 200, headers, spec.json, buf, fault, extra)
     }
     if (out instanceof Promise) out.then(finish, (e) => this.responderFailed(res, entry, route, e))
     else finish(out)
@@ -575,7 +592,8 @@ export class Engine {
     headers: Record<string, string | number>,
     json: unknown,
     buf: Buffer | undefined,
-    fault: FS.FailureSwitch | undefined
+    fault: FS.FailureSwitch | undefined,
+    extra?: Record<string, string>
   ): void {
     let body = buf
     if (fault?.kind === "drift" && json !== undefined) {
@@ -587,7 +605,7 @@ export class Engine {
       body = Buffer.from(Dataset.toJson(drifted.value))
     }
     if (body === undefined) body = Buffer.from(Dataset.toJson(json))
-    const h: Record<string, string | number> = { ...headers }
+    const h: Record<string, string | number> = extra === undefined ? { ...headers } : { ...headers, ...extra }
     if (fault?.kind === "malformed") {
       entry.fault = "malformed"
       h["content-type"] = JSON_TYPE
