@@ -275,7 +275,8 @@ export const fromArbitrary = <A>(name: string, arb: fc.Arbitrary<A>): Dataset<A>
 /**
  * A dataset from a zod 4 schema: strings, numbers (bounds, integers), booleans, bigints, dates, enums, literals,
  * objects, arrays, tuples, records, unions, optional, nullable and defaults; string formats email, uuid, url and
- * datetime. Fails with `InvalidSchema` naming the field of an unsupported type.
+ * datetime get realistic values, and any other format or `.regex(...)` gets strings matching its pattern
+ * (`fc.stringMatching`). Fails with `InvalidSchema` naming the field of an unsupported type.
  *
  * @example
  * ```ts

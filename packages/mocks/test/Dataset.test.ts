@@ -178,6 +178,20 @@ describe("from zod and fast-check", () => {
     for (const u of Dataset.sample(ds, { seed: 9, count: 300 })) expect(User.safeParse(u).success).toBe(true)
   })
 
+  it("string formats and regex patterns produce matching strings (z.string().email(), regex, ipv4, iso date)", () => {
+    const Code = z.object({
+      sku: z.string().regex(/^[A-Z]{3}-\d{4}$/),
+      contact: z.string().email(),
+      ip: z.ipv4(),
+      day: z.iso.date(),
+      word: z.string().min(3).regex(/^a+$/)
+    })
+    const ds = Effect.runSync(Dataset.fromZod("code", Code))
+    const rows = Dataset.sample(ds, { seed: 4, count: 200 })
+    for (const r of rows) expect(Code.safeParse(r).success).toBe(true)
+    expect(Dataset.sample(ds, { seed: 4, count: 200 })).toEqual(rows)
+  })
+
   it("the edge tier of a zod schema hits declared bounds (max length, min/max values)", () => {
     const ds = Effect.runSync(Dataset.fromZod("user", User))
     const us = Dataset.sample(ds, { tier: "edge", seed: 9, count: 500 })

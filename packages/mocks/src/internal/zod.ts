@@ -2,10 +2,12 @@
  * Turns a zod 4 schema into a tiered generator by walking its definition (`schema._zod.def`). Checks (min/max
  * lengths, bounds, formats) are honoured in the happy tier and become the boundaries of the edge tier.
  */
-import type * as fc from "fast-check"
+import type { Seed } from "@24h/core"
+import * as fc from "fast-check"
 import { type MocksError, mocksError } from "../MocksError.ts"
 import { edgeBigInts, edgeFloats, edgeInstants, edgeStrings } from "./edge.ts"
 import * as G from "./gen.ts"
+import { fcRandom } from "./random.ts"
 import { LOREM } from "./words.ts"
 
 interface Def {
@@ -68,11 +70,40 @@ const hex = (rng: { nextUint32(): number }, n: number): string => {
   return s.slice(0, n)
 }
 
+/** A leaf drawn from a fast-check arbitrary, with the fast-check state seeded from the dataset's stream. */
+const fromFc = (arb: fc.Arbitrary<string>, edges: ReadonlyArray<string>): G.Gen<string> => {
+  const randoms = new WeakMap<Seed.Stream, fc.Random>()
+  return G.leaf({
+    happy: (rng) => {
+      let r = randoms.get(rng)
+      if (r === undefined) {
+        r = fcRandom(rng)
+        randoms.set(rng, r)
+      }
+      return arb.generate(r, undefined).value
+    },
+    happyArbitrary: () => arb,
+    edges,
+    text: true
+  })
+}
+
+/** The string format of a schema: `z.email()` keeps it in the definition, `z.string().email()` in a check. */
+const formatOf = (def: Def): { format: string | undefined; pattern: RegExp | undefined } => {
+  if (def.format !== undefined) return { format: def.format, pattern: (def as { pattern?: RegExp }).pattern }
+  for (const c of def.checks ?? []) {
+    const d = c._zod.def
+    if (d.check === "string_format") return { format: d.format as string, pattern: d.pattern as RegExp | undefined }
+  }
+  return { format: undefined, pattern: undefined }
+}
+
 const stringGen = (def: Def, where: string): G.Gen<string> => {
   const b = boundsOf(def)
   const min = b.length ?? b.min ?? 0
   const max = b.length ?? b.max ?? Math.max(min, 24)
-  switch (def.format) {
+  const { format, pattern } = formatOf(def)
+  switch (format) {
     case "email":
       return G.custom((rng) => `${rng.pick(LOREM)}.${rng.pick(LOREM)}${rng.nextInt(1, 99)}@example.com`, {
         edges: ["a@b.co", `${"x".repeat(64)}@example.com`, "first.last+tag@example.com", "\u00fc@example.com"],
@@ -99,10 +130,18 @@ const stringGen = (def: Def, where: string): G.Gen<string> => {
       })
     case undefined:
       break
-    default:
-      if (def.format !== "regex")
-        throw mocksError("InvalidSchema", `Dataset.fromZod: ${where}: unsupported string format "${def.format}"`)
-      throw mocksError("InvalidSchema", `Dataset.fromZod: ${where}: regex-constrained strings are not supported`)
+    default: {
+      // Any other format (regex, ipv4, date, base64, …) carries its pattern: generate strings matching it.
+      if (pattern === undefined) {
+        throw mocksError("InvalidSchema", `Dataset.fromZod: ${where}: unsupported string format "${format}"`)
+      }
+      const within = (x: string) => x.length >= min && x.length <= max
+      const arb = fc.stringMatching(pattern).filter(within)
+      return fromFc(
+        arb,
+        edgeStrings.filter((x) => pattern.test(x) && within(x))
+      )
+    }
   }
   const fit = (s: string): string => {
     if (s.length > max) return s.slice(0, max)
