@@ -1,13 +1,4 @@
-import { defineConfig } from "tsup"
+import { packageConfig } from "../../tsup.base.ts"
 
-export default defineConfig({
-  entry: ["src/index.ts", "src/bin.ts"],
-  format: ["esm"],
-  target: "node20",
-  platform: "node",
-  splitting: true,
-  sourcemap: true,
-  clean: true,
-  banner: ({ format }) => (format === "esm" ? {} : {}),
-  dts: { entry: ["src/index.ts"], compilerOptions: { ignoreDeprecations: "6.0", customConditions: [] } }
-})
+// bin.ts is the executable; only the programmatic entry needs declarations.
+export default packageConfig(["src/index.ts", "src/bin.ts"], ["src/index.ts"])

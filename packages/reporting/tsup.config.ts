@@ -1,12 +1,3 @@
-import { defineConfig } from "tsup"
+import { packageConfig } from "../../tsup.base.ts"
 
-export default defineConfig({
-  entry: ["src/index.ts", "src/cli.ts"],
-  format: ["esm"],
-  target: "node20",
-  platform: "node",
-  splitting: true,
-  sourcemap: true,
-  clean: true,
-  dts: { compilerOptions: { ignoreDeprecations: "6.0", customConditions: [] } }
-})
+export default packageConfig(["src/index.ts", "src/cli.ts"])
