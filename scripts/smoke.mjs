@@ -45,6 +45,16 @@ try {
   check(status.ok === true && status.next === "research", "24h run status --json reads the run")
   const meta = JSON.parse(readFileSync(join(run.dir, "run.json"), "utf8"))
   check(meta.seed === 42, "run.json records the seed")
+  const tsc = join(root, "node_modules", "tsgo", "bin", "tsc")
+  const consumer = join(root, "scripts", "consumer", "tsconfig.json")
+  try {
+    execFileSync(process.execPath, [tsc, "-p", consumer], { encoding: "utf8", stdio: "pipe" })
+    check(true, "a consumer project type-checks against the built declarations (scripts/consumer/main.ts)")
+  } catch (e) {
+    throw new Error(
+      `smoke: the built declarations do not type-check for a consumer:\n${e.stdout ?? ""}${e.stderr ?? ""}`
+    )
+  }
   console.log("smoke: ok")
 } finally {
   rmSync(work, { recursive: true, force: true })
