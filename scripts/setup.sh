@@ -13,7 +13,7 @@ if ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing Debian chromium (for the HTML report's browser test)"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   else
     echo "setup: chromium is missing and this user cannot apt-get install it; the HTML report's browser test will fail." >&2
     echo "       install Debian's 'chromium' package (or set CHROMIUM_PATH) and rerun." >&2
