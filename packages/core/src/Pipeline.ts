@@ -285,9 +285,22 @@ export const recorder = (options: { readonly windowMs?: number; readonly now?: (
 }
 
 /**
+ * Where a pipeline's invariant catalogue and tallies live (JSON Lines), relative to its run directory:
+ * `results/invariants/<kind>-<name>.jsonl`.
+ *
+ * @category persistence
+ * @since 0.1.0
+ */
+export const invariantsPathOf = (result: { readonly kind: string; readonly name: string }): string =>
+  pathOf(result)
+    .replace(/^results\/pipelines\//, "results/invariants/")
+    .replace(/\.json$/, ".jsonl")
+
+/**
  * Runs a pipeline body with a recorder, then evaluates thresholds and invariants into a verdict and writes the
- * result (to `options.dir` or the `CurrentRun`). A failing body does not fail the effect: its cause becomes the
- * result's `error` with verdict `error`, so a run keeps its evidence.
+ * result (to `options.dir` or the `CurrentRun`) with the invariant catalogue as JSON Lines beside it
+ * ({@link invariantsPathOf}). A failing body does not fail the effect: its cause becomes the result's `error` with
+ * verdict `error`, so a run keeps its evidence.
  *
  * @category running
  * @since 0.1.0
@@ -351,7 +364,10 @@ export const run = <E, R>(
       notes: parts.notes
     }
     const dir = options.dir ?? run?.dir
-    if (dir !== undefined) yield* write(dir, result)
+    if (dir !== undefined) {
+      yield* write(dir, result)
+      if (options.invariants !== undefined) yield* Invariant.write(invariants, join(dir, invariantsPathOf(result)))
+    }
     yield* Effect.log(`pipeline ${options.kind}/${options.name}: ${verdict}`).pipe(
       Effect.annotateLogs({ component: `pipeline/${options.kind}`, pipeline: options.name, verdict })
     )

@@ -61,6 +61,10 @@ describe("Pipeline", () => {
     expect(Histogram.summary(Histogram.decode(result.windows[1]!.latency)).count).toBe(10)
     const all = await Effect.runPromise(Pipeline.readAll(dir))
     expect(all).toEqual([result])
+    const jsonl = readFileSync(join(dir, Pipeline.invariantsPathOf(result)), "utf8")
+      .trim()
+      .split("\n")
+    expect(jsonl.map((l) => Invariant.Entry.parse(JSON.parse(l)).name)).toEqual(["every response is 200"])
   })
 
   it("fails on a threshold or an invariant never hit, and errors (keeping evidence) when the body fails", async () => {
