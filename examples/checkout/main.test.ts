@@ -40,6 +40,14 @@ describe("examples/checkout", () => {
     expect(silent.map((f) => f.id)).toEqual(["FND-001", "FND-002"])
     expect(silent[0]!.reproduction).toContain("H24_SEED=42")
     expect(findings.some((f) => f.type === "strength")).toBe(true)
+    // The probe's request, the fault that hit it and the finding it caused share one correlation id in the log.
+    const log = readFileSync(join(r.dir, "results", "logs", "run.log"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { correlationId: string; component: string; msg: string })
+    const thread = log.filter((l) => l.correlationId === "probe-malformed-200-body")
+    expect(thread.map((l) => l.component)).toEqual(["chaos", "probe", "findings"])
+    expect(thread[2]!.msg).toContain("finding FND-001 filed")
 
     // Telemetry pack, JUnit, FINAL_REPORT.md (recommendations cite the findings) and the HTML report.
     expect(readdirSync(join(r.dir, "results", "telemetry")).sort()).toEqual([

@@ -396,21 +396,26 @@ const inRun = (run: Run.Run, options: ScenarioOptions) =>
         )
 
         // ── silent-failure probes: corrupt payments' 200s and watch what checkout tells the customer ───────
-        const probe = (name: string, sw: FailureSwitch.Input) =>
-          Effect.gen(function* () {
+        // The request, the fault that hit it and the finding it causes share one correlation id in the logs.
+        const probe = (name: string, sw: FailureSwitch.Input) => {
+          const correlationId = `probe-${name.replace(/\W+/g, "-").replace(/-+$/, "")}`
+          return Effect.gen(function* () {
             yield* payments.setSwitches([sw])
+            yield* Effect.logWarning(`fault: payments switched to ${sw.kind}`, { switch: sw }).pipe(
+              Log.withComponent("chaos")
+            )
             const r = yield* Effect.promise(() =>
-              call(client, sut.url, {
-                orderId: `probe-${name.replace(/\W+/g, "-")}`,
-                amountMinor: 1234,
-                currency: "EUR"
-              })
+              call(client, sut.url, { orderId: correlationId, amountMinor: 1234, currency: "EUR" })
             )
             yield* payments.clearSwitches()
             const silent =
               r.status === 201 && (typeof r.body.chargeId !== "string" || !r.body.chargeId.startsWith("ch_"))
-            return { name, silent, status: r.status, chargeId: r.body.chargeId }
-          })
+            yield* (silent ? Effect.logError : Effect.logInfo)(
+              `checkout answered ${r.status} ${JSON.stringify(r.body)} while payments was corrupted`
+            ).pipe(Log.withComponent("probe"))
+            return { name, silent, status: r.status, chargeId: r.body.chargeId, correlationId }
+          }).pipe(Log.withCorrelationId(correlationId))
+        }
         const malformed = yield* probe("malformed 200 body", { kind: "malformed", rate: 1 })
         const drifted = yield* probe("drifted 200 body (chargeId renamed)", {
           kind: "drift",
@@ -451,26 +456,29 @@ const inRun = (run: Run.Run, options: ScenarioOptions) =>
       const base = { metadata: { persona: "fintech SRE", run: run.metadata.runId } }
       const filed = []
       for (const p of executed.probes.filter((x) => x.silent)) {
-        filed.push(
-          yield* l.add({
-            type: "silent_failure",
-            entryId: ENTRY,
-            agent: AGENT,
-            payload: {
-              ...base,
-              severity: "high",
-              title: `Checkout reports "charged" when payments returns a ${p.name}`,
-              description: `With payments answering 200 with a ${p.name}, checkout answered ${p.status} {"status":"charged"} and chargeId ${JSON.stringify(p.chargeId ?? null)}.`,
-              component: "checkout → payments client",
-              reproduction: `${run.metadata.replay} npm start; see the silent-failure probe "${p.name}"`,
-              expected_behavior:
-                "A 2xx whose body does not carry a valid chargeId is treated as a failed charge (502) and retried or escalated.",
-              actual_behavior: "The status code is trusted and the customer is told the order was charged.",
-              evidence: ["results/silent-failures.json", "results/logs/run.log"],
-              impact: "Orders marked paid without a charge: revenue loss and reconciliation work.",
-              recommendation: "Validate the payments response body against its schema before reporting success."
-            }
-          })
+        const finding = yield* l.add({
+          type: "silent_failure",
+          entryId: ENTRY,
+          agent: AGENT,
+          payload: {
+            ...base,
+            severity: "high",
+            title: `Checkout reports "charged" when payments returns a ${p.name}`,
+            description: `With payments answering 200 with a ${p.name}, checkout answered ${p.status} {"status":"charged"} and chargeId ${JSON.stringify(p.chargeId ?? null)}.`,
+            component: "checkout → payments client",
+            reproduction: `${run.metadata.replay} npm start; see the silent-failure probe "${p.name}"`,
+            expected_behavior:
+              "A 2xx whose body does not carry a valid chargeId is treated as a failed charge (502) and retried or escalated.",
+            actual_behavior: "The status code is trusted and the customer is told the order was charged.",
+            evidence: ["results/silent-failures.json", `results/logs/run.log (correlationId ${p.correlationId})`],
+            impact: "Orders marked paid without a charge: revenue loss and reconciliation work.",
+            recommendation: "Validate the payments response body against its schema before reporting success."
+          }
+        })
+        filed.push(finding)
+        yield* Effect.logInfo(`finding ${finding.id} filed: ${finding.title}`).pipe(
+          Log.withComponent("findings"),
+          Log.withCorrelationId(p.correlationId)
         )
       }
       for (const r of executed.results.filter((x) => x.verdict !== "pass")) {
