@@ -1,7 +1,8 @@
 /**
  * Quickstart: one complete, small reliability run.
  *
- * 1. creates a run directory `runs/quickstart/run-YYYY-MM-DD-NN/` (resuming an unfinished one),
+ * 1. creates a run directory `runs/quickstart/run-YYYY-MM-DD-NN/` (a new one each time; see examples/checkout for
+ *    a run that resumes by phase),
  * 2. starts a small real HTTP service on 127.0.0.1 (port 0) whose latency is drawn from the run's seed,
  * 3. runs a bounded baseline pipeline against it with undici — thresholds, invariants, a latency histogram,
  * 4. writes the run's logs (results/logs/run.log) and the pipeline result (results/pipelines/baseline-orders.json),
@@ -120,7 +121,6 @@ export const program = (options: QuickstartOptions = {}) =>
     const run = yield* Run.make({
       root: options.root ?? "runs",
       seed,
-      resume: "latest",
       metadata: {
         ENTRY_ID: "quickstart",
         ENTRY_TITLE: "Quickstart: an orders service under a baseline pipeline",
