@@ -6,6 +6,7 @@
  * ```ts
  * import { Finding } from "@24h/findings"
  *
+ * declare const line: string // one line of findings.ndjson
  * const parsed = Finding.Finding.safeParse(JSON.parse(line))
  * if (parsed.success) console.log(parsed.data.id, parsed.data.title)
  * ```
@@ -115,6 +116,7 @@ export const MAX_TEXT = 65_536
  * @example
  * ```ts
  * import { Finding } from "@24h/findings"
+ * declare const logs: ReadonlyArray<string>
  * const evidence = logs.slice(0, Finding.MAX_EVIDENCE)
  * ```
  *
@@ -129,6 +131,7 @@ export const MAX_EVIDENCE = 1_000
  * @example
  * ```ts
  * import { Finding } from "@24h/findings"
+ * declare const finding: Finding.Finding
  * Buffer.byteLength(JSON.stringify(finding)) <= Finding.MAX_BYTES
  * ```
  *
@@ -296,6 +299,7 @@ export type Metadata = z.infer<typeof Metadata>
  * @example
  * ```ts
  * import { Finding } from "@24h/findings"
+ * declare const line: string // one line of findings.ndjson
  * const f: Finding.Finding = Finding.Finding.parse(JSON.parse(line))
  * ```
  *

@@ -12,7 +12,7 @@
  * import { FailureSwitch } from "@24h/mocks"
  *
  * const flaky: FailureSwitch.FailureSwitch = { kind: "error", rate: 0.2, status: 503 }
- * const slow: FailureSwitch.FailureSwitch = { kind: "latency", mode: "lognormal", medianMs: 40, sigma: 0.8 }
+ * const slow: FailureSwitch.FailureSwitch = { kind: "latency", rate: 1, mode: "lognormal", medianMs: 40, sigma: 0.8 }
  * ```
  *
  * @since 0.1.0

@@ -77,7 +77,7 @@ const select = (journal: Journal, f: Filter): Array<JournalEntry> =>
  * @example
  * ```ts
  * import { HttpMock, Verdict } from "@24h/mocks"
- * const byOp = (entries: ReadonlyArray<HttpMock.JournalEntry>) => Map.groupBy(entries, Verdict.operationOf)
+ * const operations = (entries: ReadonlyArray<HttpMock.JournalEntry>) => new Set(entries.map(Verdict.operationOf)).size
  * ```
  *
  * @category grouping

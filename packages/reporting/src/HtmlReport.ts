@@ -92,7 +92,7 @@ export interface ChartData {
  * @example
  * ```ts
  * import { HtmlReport } from "@24h/reporting"
- * const inputs = HtmlReport.load("runs/payments-01/latest")
+ * const inputs = HtmlReport.loadInputs("runs/payments-01/latest")
  * ```
  *
  * @category models
@@ -106,7 +106,7 @@ export type { Inputs }
  * @example
  * ```ts
  * import { HtmlReport } from "@24h/reporting"
- * const inputs = HtmlReport.load("runs/payments-01/latest")
+ * const inputs = HtmlReport.loadInputs("runs/payments-01/latest")
  * ```
  *
  * @category loading
