@@ -56,6 +56,14 @@ const US_PER_MS = 1000
 /**
  * Makes an empty histogram.
  *
+ * @example
+ * ```ts
+ * import { Histogram } from "@24h/core"
+ *
+ * const latency = Histogram.make()
+ * const perSecond = Histogram.make({ storage: "compact", highestMs: 60_000 })
+ * ```
+ *
  * @category constructors
  * @since 0.1.0
  */
@@ -81,6 +89,16 @@ export const make = (options: HistogramOptions = {}): Histogram => {
  * Records one value in milliseconds. Negative and non-finite values are ignored (a clock that went backwards is not
  * a latency); values below 1 µs count as 1 µs.
  *
+ * @example
+ * ```ts
+ * import { Histogram } from "@24h/core"
+ *
+ * const h = Histogram.make()
+ * const started = performance.now()
+ * await fetch("http://127.0.0.1:8080/health")
+ * Histogram.record(h, performance.now() - started)
+ * ```
+ *
  * @category mutations
  * @since 0.1.0
  */
@@ -92,6 +110,14 @@ export const record = (self: Histogram, ms: number): void => {
 
 /**
  * Records a value `count` times.
+ *
+ * @example
+ * ```ts
+ * import { Histogram } from "@24h/core"
+ *
+ * const h = Histogram.make()
+ * Histogram.recordMany(h, 12.5, 1_000) // 1,000 requests that took 12.5 ms
+ * ```
  *
  * @category mutations
  * @since 0.1.0
@@ -105,6 +131,15 @@ export const recordMany = (self: Histogram, ms: number, count: number): void => 
 /**
  * Adds every value of `other` into `self` (in place).
  *
+ * @example
+ * ```ts
+ * import { Histogram } from "@24h/core"
+ *
+ * declare const workers: ReadonlyArray<Histogram.Histogram>
+ * const total = Histogram.make()
+ * for (const w of workers) Histogram.addInto(total, w)
+ * ```
+ *
  * @category mutations
  * @since 0.1.0
  */
@@ -114,6 +149,16 @@ export const addInto = (self: Histogram, other: Histogram): void => {
 
 /**
  * A new histogram holding the values of both: equal to one histogram fed both streams.
+ *
+ * @example
+ * ```ts
+ * import { Histogram } from "@24h/core"
+ *
+ * declare const before: Histogram.Histogram
+ * declare const after: Histogram.Histogram
+ * const whole = Histogram.merge(before, after)
+ * Histogram.count(whole) === Histogram.count(before) + Histogram.count(after) // true
+ * ```
  *
  * @category combinators
  * @since 0.1.0
@@ -128,6 +173,15 @@ export const merge = (a: Histogram, b: Histogram): Histogram => {
 /**
  * The number of recorded values.
  *
+ * @example
+ * ```ts
+ * import { Histogram } from "@24h/core"
+ *
+ * const h = Histogram.make()
+ * Histogram.recordMany(h, 5, 3)
+ * Histogram.count(h) // 3
+ * ```
+ *
  * @category getters
  * @since 0.1.0
  */
@@ -135,6 +189,14 @@ export const count = (self: Histogram): number => self.hdr.totalCount
 
 /**
  * The value at a percentile (0–100), in ms.
+ *
+ * @example
+ * ```ts
+ * import { Histogram } from "@24h/core"
+ *
+ * declare const h: Histogram.Histogram
+ * const p999 = Histogram.percentile(h, 99.9) // ms
+ * ```
  *
  * @category getters
  * @since 0.1.0
@@ -144,6 +206,15 @@ export const percentile = (self: Histogram, p: number): number =>
 
 /**
  * The summary of a histogram, in ms.
+ *
+ * @example
+ * ```ts
+ * import { Histogram } from "@24h/core"
+ *
+ * const s = Histogram.Summary.parse({
+ *   count: 3, min: 1, mean: 2, stddev: 0.8, p50: 2, p90: 3, p95: 3, p99: 3, p999: 3, max: 3
+ * })
+ * ```
  *
  * @category models
  * @since 0.1.0
@@ -161,6 +232,8 @@ export const Summary = z.object({
   max: z.number().nonnegative()
 })
 /**
+ * The summary of a histogram, in ms: count, min, mean, stddev, p50–p99.9 and max.
+ *
  * @category models
  * @since 0.1.0
  */
@@ -168,6 +241,15 @@ export type Summary = z.infer<typeof Summary>
 
 /**
  * Reads count, min, mean, stddev, p50, p90, p95, p99, p99.9 and max (ms).
+ *
+ * @example
+ * ```ts
+ * import { Histogram } from "@24h/core"
+ *
+ * declare const h: Histogram.Histogram
+ * const { count, p50, p99, max } = Histogram.summary(h)
+ * console.log(`${count} requests: p50 ${p50} ms, p99 ${p99} ms, max ${max} ms`)
+ * ```
  *
  * @category getters
  * @since 0.1.0
@@ -194,11 +276,21 @@ export const summary = (self: Histogram): Summary => {
  * A serialised histogram: its summary for people and `jq`, and the compressed HdrHistogram encoding (base64) that
  * {@link decode} turns back into a histogram — so windows written by different processes can be merged later.
  *
+ * @example
+ * ```ts
+ * import { Histogram } from "@24h/core"
+ *
+ * declare const text: string // one line of a results file
+ * const h = Histogram.decode(Histogram.Encoded.parse(JSON.parse(text)))
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
 export const Encoded = Summary.extend({ encoded: z.string() })
 /**
+ * A serialised histogram: its summary plus the base64 HdrHistogram encoding.
+ *
  * @category models
  * @since 0.1.0
  */
@@ -206,6 +298,15 @@ export type Encoded = z.infer<typeof Encoded>
 
 /**
  * Serialises a histogram.
+ *
+ * @example
+ * ```ts
+ * import { writeFile } from "node:fs/promises"
+ * import { Histogram } from "@24h/core"
+ *
+ * declare const h: Histogram.Histogram
+ * await writeFile("results/latency.json", JSON.stringify(Histogram.encode(h)))
+ * ```
  *
  * @category encoding
  * @since 0.1.0
@@ -217,6 +318,16 @@ export const encode = (self: Histogram): Encoded => ({
 
 /**
  * Restores a histogram from {@link encode}'s output (or from its `encoded` string alone).
+ *
+ * @example
+ * ```ts
+ * import { Histogram } from "@24h/core"
+ *
+ * const h = Histogram.make()
+ * Histogram.record(h, 42)
+ * const copy = Histogram.decode(Histogram.encode(h))
+ * Histogram.count(copy) // 1
+ * ```
  *
  * @category encoding
  * @since 0.1.0
@@ -231,6 +342,16 @@ export const decode = (input: Encoded | string): Histogram => {
 
 /**
  * {@link decode} as a typed result for untrusted input (files).
+ *
+ * @example
+ * ```ts
+ * import { readFile } from "node:fs/promises"
+ * import { Histogram } from "@24h/core"
+ *
+ * const result = Histogram.decodeSafe(JSON.parse(await readFile("results/latency.json", "utf8")))
+ * if (result.ok) console.log(Histogram.summary(result.value).p99)
+ * else console.error(result.error.message)
+ * ```
  *
  * @category encoding
  * @since 0.1.0

@@ -37,11 +37,21 @@ import { type CoreError, coreError } from "./CoreError.ts"
 /**
  * The kinds of assertion.
  *
+ * @example
+ * ```ts
+ * import { Invariant } from "@24h/core"
+ *
+ * Invariant.Kind.parse("sometimes") // "sometimes"
+ * Invariant.Kind.safeParse("usually").success // false
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
 export const Kind = z.enum(["always", "alwaysOrUnreachable", "sometimes", "reachable", "unreachable"])
 /**
+ * One of `always`, `alwaysOrUnreachable`, `sometimes`, `reachable`, `unreachable`.
+ *
  * @category models
  * @since 0.1.0
  */
@@ -52,6 +62,15 @@ const MAX_EXAMPLES = 10
 
 /**
  * The tally of one assertion, as written to `invariants.jsonl` and pipeline results.
+ *
+ * @example
+ * ```ts
+ * import { Invariant } from "@24h/core"
+ *
+ * declare const line: string // one line of results/invariants.jsonl
+ * const entry = Invariant.Entry.parse(JSON.parse(line))
+ * if (entry.verdict !== "pass") console.log(entry.name, entry.message)
+ * ```
  *
  * @category models
  * @since 0.1.0
@@ -67,6 +86,8 @@ export const Entry = z.object({
   examples: z.array(z.object({ at: z.string(), details: z.unknown() }))
 })
 /**
+ * The tally of one assertion.
+ *
  * @category models
  * @since 0.1.0
  */
@@ -74,6 +95,15 @@ export type Entry = z.infer<typeof Entry>
 
 /**
  * The summary of a catalogue. `passed` is false on any violation or any assertion that had to be hit and was not.
+ *
+ * @example
+ * ```ts
+ * import { Invariant } from "@24h/core"
+ *
+ * declare const lines: ReadonlyArray<string>
+ * const summary = Invariant.summarize(lines.map((l) => Invariant.Entry.parse(JSON.parse(l))))
+ * Invariant.Summary.parse(summary).passed
+ * ```
  *
  * @category models
  * @since 0.1.0
@@ -86,6 +116,8 @@ export const Summary = z.object({
   entries: z.array(Entry)
 })
 /**
+ * The summary of a catalogue: passed, totals and every entry.
+ *
  * @category models
  * @since 0.1.0
  */
@@ -202,6 +234,17 @@ export interface CatalogOptions {
  * Makes an empty catalogue. Declaring the same name twice returns the same assertion (so helpers may declare
  * lazily); declaring it with another kind throws, naming both kinds.
  *
+ * @example
+ * ```ts
+ * import { Invariant } from "@24h/core"
+ *
+ * const invariants = Invariant.catalog()
+ * const noDoubleCharge = invariants.always("an order is charged at most once")
+ * const fallback = invariants.reachable("the fallback provider is used")
+ * noDoubleCharge.check(1 <= 1, { orderId: "o-1" })
+ * fallback.hit()
+ * ```
+ *
  * @category constructors
  * @since 0.1.0
  */
@@ -241,6 +284,15 @@ export const catalog = (options: CatalogOptions = {}): Catalog => {
 /**
  * Builds a summary from entries (e.g. entries merged from several processes).
  *
+ * @example
+ * ```ts
+ * import { Invariant } from "@24h/core"
+ *
+ * declare const fromWorkers: ReadonlyArray<ReadonlyArray<Invariant.Entry>>
+ * const summary = Invariant.summarize(fromWorkers.flat())
+ * console.log(Invariant.format(summary))
+ * ```
+ *
  * @category combinators
  * @since 0.1.0
  */
@@ -253,6 +305,16 @@ export const summarize = (entries: ReadonlyArray<Entry>): Summary => {
 /**
  * Writes the catalogue and its tallies as JSON Lines (one entry per line) — by convention to
  * `<run>/results/invariants.jsonl`.
+ *
+ * @example
+ * ```ts
+ * import { Invariant } from "@24h/core"
+ * import { Effect } from "effect"
+ *
+ * const invariants = Invariant.catalog()
+ * invariants.always("balance is never negative").check(true)
+ * const summary = await Effect.runPromise(Invariant.write(invariants, "runs/demo/results/invariants.jsonl"))
+ * ```
  *
  * @category persistence
  * @since 0.1.0
@@ -275,6 +337,17 @@ export const write = (self: Catalog | Summary, path: string): Effect.Effect<Summ
 /**
  * Formats a summary for people: one line per assertion that did not pass.
  *
+ * @example
+ * ```ts
+ * import { Invariant } from "@24h/core"
+ *
+ * const invariants = Invariant.catalog()
+ * invariants.sometimes("a request is retried")
+ * console.log(Invariant.format(invariants.summary()))
+ * // invariants: 0 violated, 1 never hit (of 1)
+ * //   ✗ [sometimes] a request is retried: never reached
+ * ```
+ *
  * @category formatting
  * @since 0.1.0
  */
@@ -289,6 +362,18 @@ export const format = (summary: Summary): string =>
 /**
  * The catalogue of the current run as a service, so deep code can declare and check assertions.
  *
+ * @example
+ * ```ts
+ * import { Invariant } from "@24h/core"
+ * import { Effect } from "effect"
+ *
+ * const charge = (amount: number) =>
+ *   Effect.gen(function* () {
+ *     const invariants = yield* Invariant.Invariants
+ *     invariants.always("amounts are positive").check(amount > 0, { amount })
+ *   })
+ * ```
+ *
  * @category services
  * @since 0.1.0
  */
@@ -296,6 +381,19 @@ export class Invariants extends Context.Service<Invariants, Catalog>()("@24h/cor
 
 /**
  * A layer with a fresh catalogue.
+ *
+ * @example
+ * ```ts
+ * import { Invariant } from "@24h/core"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.gen(function* () {
+ *   const invariants = yield* Invariant.Invariants
+ *   invariants.reachable("the program ran").hit()
+ *   return invariants.summary()
+ * })
+ * const summary = await Effect.runPromise(program.pipe(Effect.provide(Invariant.layer())))
+ * ```
  *
  * @category layers
  * @since 0.1.0
