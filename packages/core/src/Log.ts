@@ -65,6 +65,14 @@ const LEVELS: Record<string, pino.Level> = {
 /**
  * The path of a log in a run directory.
  *
+ * @example
+ * ```ts
+ * import { Log } from "@24h/core"
+ *
+ * Log.pathIn("runs/payments-01") // "runs/payments-01/results/logs/run.log"
+ * Log.pathIn("runs/payments-01", "proxy") // "runs/payments-01/results/logs/proxy.log"
+ * ```
+ *
  * @category getters
  * @since 0.1.0
  */
@@ -72,6 +80,14 @@ export const pathIn = (dir: string, name = "run"): string => join(dir, "results"
 
 /**
  * Builds a pino logger with 24h's line shape (string levels, ISO times) writing to `file`.
+ *
+ * @example
+ * ```ts
+ * import { Log } from "@24h/core"
+ *
+ * const logger = Log.pinoLogger({ file: Log.pathIn("runs/payments-01", "worker"), pretty: false })
+ * logger.info({ orderId: "o-1" }, "charged card")
+ * ```
  *
  * @category constructors
  * @since 0.1.0
@@ -120,6 +136,17 @@ const correlationOf = (
 /**
  * An Effect logger that forwards to a pino logger, adding correlationId and component and redacting secrets.
  *
+ * @example
+ * ```ts
+ * import { Log } from "@24h/core"
+ * import { Effect, Logger } from "effect"
+ *
+ * const pinoInstance = Log.pinoLogger({ file: "runs/payments-01/results/logs/run.log", pretty: false })
+ * const program = Effect.log("started").pipe(
+ *   Effect.provide(Logger.layer([Log.fromPino(pinoInstance, { redact: ["cardNumber"] })]))
+ * )
+ * ```
+ *
  * @category constructors
  * @since 0.1.0
  */
@@ -154,6 +181,15 @@ export const fromPino = (p: pino.Logger, options: Pick<LogOptions, "redact"> = {
  * A layer that replaces Effect's default logger with pino NDJSON into the run's `results/logs/` (or `file`) and
  * sets the minimum level. The file is flushed when the layer's scope closes.
  *
+ * @example
+ * ```ts
+ * import { Log } from "@24h/core"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.logInfo("charged card", { amount: 42, authorization: "Bearer abc" })
+ * await Effect.runPromise(program.pipe(Effect.provide(Log.layer({ dir: "runs/payments-01", level: "Debug" }))))
+ * ```
+ *
  * @category layers
  * @since 0.1.0
  */
@@ -178,6 +214,15 @@ export const layer = (options: LogOptions): Layer.Layer<never> => {
 /**
  * Annotates every log line beneath with a correlation id.
  *
+ * @example
+ * ```ts
+ * import { Log } from "@24h/core"
+ * import { Effect } from "effect"
+ *
+ * const handle = (requestId: string) =>
+ *   Effect.logInfo("handling request").pipe(Log.withCorrelationId(requestId))
+ * ```
+ *
  * @category combinators
  * @since 0.1.0
  */
@@ -189,6 +234,14 @@ export const withCorrelationId =
 /**
  * Annotates every log line beneath with a component name.
  *
+ * @example
+ * ```ts
+ * import { Log } from "@24h/core"
+ * import { Effect } from "effect"
+ *
+ * const proxy = Effect.logWarning("connection reset injected").pipe(Log.withComponent("chaos/proxy"))
+ * ```
+ *
  * @category combinators
  * @since 0.1.0
  */
@@ -199,6 +252,15 @@ export const withComponent =
 
 /**
  * The correlation id in effect here (annotation or span trace id), or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { Log } from "@24h/core"
+ * import { Effect } from "effect"
+ *
+ * const headers = Effect.map(Log.currentCorrelationId, (id) => (id === undefined ? {} : { "x-correlation-id": id }))
+ * const program = headers.pipe(Log.withCorrelationId("req-000001")) // { "x-correlation-id": "req-000001" }
+ * ```
  *
  * @category getters
  * @since 0.1.0
@@ -213,6 +275,15 @@ export const currentCorrelationId: Effect.Effect<string | undefined> = Effect.ge
 
 /**
  * Makes sequential correlation ids `<prefix>-000001`, … (deterministic, unlike random ids).
+ *
+ * @example
+ * ```ts
+ * import { Log } from "@24h/core"
+ *
+ * const nextId = Log.correlationIds("probe")
+ * nextId() // "probe-000001"
+ * nextId() // "probe-000002"
+ * ```
  *
  * @category constructors
  * @since 0.1.0

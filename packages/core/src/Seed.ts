@@ -45,6 +45,13 @@ export interface Seed {
 /**
  * The environment variable read by {@link fromEnv}: set it to replay a recorded run (`H24_SEED=42`).
  *
+ * @example
+ * ```ts
+ * import { Seed } from "@24h/core"
+ *
+ * const replaying = process.env[Seed.ENV_VAR] !== undefined
+ * ```
+ *
  * @category constants
  * @since 0.1.0
  */
@@ -112,6 +119,15 @@ export const parse = (text: string): Effect.Effect<Seed, CoreError> => {
  * The root seed to use for a run: `H24_SEED` from the environment when set (to replay a run), otherwise a fresh
  * seed from the clock and the process id — which is then recorded in the run's metadata.
  *
+ * @example
+ * ```ts
+ * import { Seed } from "@24h/core"
+ * import { Effect } from "effect"
+ *
+ * const root = await Effect.runPromise(Seed.fromEnv()) // H24_SEED when set, else a fresh seed
+ * const fixed = await Effect.runPromise(Seed.fromEnv({ H24_SEED: "42" })) // seed 42
+ * ```
+ *
  * @category constructors
  * @since 0.1.0
  */
@@ -144,6 +160,13 @@ export const derive = (seed: Seed, name: string): Seed => ({
 /**
  * The canonical text of a seed's identity (what is hashed).
  *
+ * @example
+ * ```ts
+ * import { Seed } from "@24h/core"
+ *
+ * Seed.identity(Seed.derive(Seed.make(42), "chaos")) // "n:42/5:chaos"
+ * ```
+ *
  * @category getters
  * @since 0.1.0
  */
@@ -153,6 +176,13 @@ export const identity = (seed: Seed): string =>
 /**
  * A human-readable description, suitable for "replay with" messages.
  *
+ * @example
+ * ```ts
+ * import { Seed } from "@24h/core"
+ *
+ * Seed.describe(Seed.derive(Seed.make(42), "mocks/users")) // "seed 42 / mocks/users"
+ * ```
+ *
  * @category getters
  * @since 0.1.0
  */
@@ -161,6 +191,14 @@ export const describe = (seed: Seed): string =>
 
 /**
  * How to replay a run from its root seed: `H24_SEED=<root>`.
+ *
+ * @example
+ * ```ts
+ * import { Seed } from "@24h/core"
+ *
+ * declare const root: Seed.Seed
+ * console.error(`invariant violated — replay with ${Seed.replayHint(root)}`) // "… replay with H24_SEED=42"
+ * ```
  *
  * @category getters
  * @since 0.1.0
@@ -291,6 +329,15 @@ export const toRandom = (seed: Seed): Random.Random => {
 /**
  * Provides Effect's `Random` from a seed to an effect.
  *
+ * @example
+ * ```ts
+ * import { Seed } from "@24h/core"
+ * import { Effect, Random } from "effect"
+ *
+ * const roll = () => Random.nextIntBetween(1, 6).pipe(Seed.withRandom(Seed.make(42)))
+ * const same = (await Effect.runPromise(roll())) === (await Effect.runPromise(roll())) // true: same seed, same roll
+ * ```
+ *
  * @category Effect
  * @since 0.1.0
  */
@@ -302,6 +349,17 @@ export const withRandom =
 /**
  * The run's root seed as a service, so library code can derive substreams without threading it by hand.
  *
+ * @example
+ * ```ts
+ * import { Seed } from "@24h/core"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.gen(function* () {
+ *   const root = yield* Seed.RootSeed
+ *   return Seed.describe(root)
+ * }).pipe(Effect.provide(Seed.layer(42)))
+ * ```
+ *
  * @category services
  * @since 0.1.0
  */
@@ -309,6 +367,15 @@ export class RootSeed extends Context.Service<RootSeed, Seed>()("@24h/core/Seed/
 
 /**
  * A layer providing {@link RootSeed}.
+ *
+ * @example
+ * ```ts
+ * import { Seed } from "@24h/core"
+ * import { Effect } from "effect"
+ *
+ * const users = Effect.map(Seed.derived("mocks/users"), Seed.stream)
+ * const rng = await Effect.runPromise(users.pipe(Effect.provide(Seed.layer(Seed.make("nightly")))))
+ * ```
  *
  * @category layers
  * @since 0.1.0
