@@ -69,6 +69,21 @@ export interface Metrics {
 /**
  * A threshold's verdict, as stored in pipeline results.
  *
+ * @example
+ * ```ts
+ * import { Threshold } from "@24h/core"
+ *
+ * const v = Threshold.Verdict.parse({
+ *   expression: "p95 < 200ms",
+ *   metric: "p95",
+ *   op: "<",
+ *   target: 200,
+ *   actual: 180,
+ *   verdict: "pass",
+ *   message: "p95 < 200ms: p95 was 180ms (pass)"
+ * })
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -82,6 +97,8 @@ export const Verdict = z.object({
   message: z.string()
 })
 /**
+ * A threshold's verdict: pass, fail, or error when the metric has no data.
+ *
  * @category models
  * @since 0.1.0
  */
@@ -94,6 +111,16 @@ const PATTERN =
 
 /**
  * Parses a threshold expression, failing with `CoreError { reason: "InvalidThreshold" }` that quotes it.
+ *
+ * @example
+ * ```ts
+ * import { Threshold } from "@24h/core"
+ * import { Effect } from "effect"
+ *
+ * const t = Effect.runSync(Threshold.parse("p99 <= 1.5s"))
+ * t.target // 1500 (ms)
+ * Effect.runSync(Threshold.parse("errorRate < 0.5%")).target // 0.005
+ * ```
  *
  * @category constructors
  * @since 0.1.0
@@ -139,6 +166,16 @@ const summaryOf = (latency: Metrics["latency"]): Histogram.Summary | undefined =
 
 /**
  * The value of a metric, or `undefined` when the metrics do not have it.
+ *
+ * @example
+ * ```ts
+ * import { Threshold } from "@24h/core"
+ *
+ * Threshold.metricValue({ requests: 200, errors: 3 }, "errorRate") // 0.015
+ * Threshold.metricValue({ requests: 600, durationMs: 60_000 }, "throughput") // 10
+ * Threshold.metricValue({ counters: { retries: 4 } }, "retries") // 4
+ * Threshold.metricValue({}, "p95") // undefined
+ * ```
  *
  * @category getters
  * @since 0.1.0
@@ -195,6 +232,17 @@ const formatValue = (metric: string, value: number): string =>
 /**
  * Evaluates a parsed threshold. A metric the data does not have is an `error` verdict, never a silent pass.
  *
+ * @example
+ * ```ts
+ * import { Histogram, Threshold } from "@24h/core"
+ * import { Effect } from "effect"
+ *
+ * const latency = Histogram.make()
+ * Histogram.recordMany(latency, 250, 10)
+ * const t = Effect.runSync(Threshold.parse("p95 < 200ms"))
+ * Threshold.evaluate(t, { latency }).message // "p95 < 200ms: p95 was 250.111ms (fail)" (within 0.1%)
+ * ```
+ *
  * @category evaluation
  * @since 0.1.0
  */
@@ -225,6 +273,19 @@ export const evaluate = (threshold: Threshold, metrics: Metrics): Verdict => {
 
 /**
  * Parses and evaluates several expressions.
+ *
+ * @example
+ * ```ts
+ * import { Histogram, Threshold } from "@24h/core"
+ * import { Effect } from "effect"
+ *
+ * declare const latency: Histogram.Histogram
+ * const metrics = { latency, requests: 1_000, errors: 4, durationMs: 60_000, counters: { retries: 7 } }
+ * const verdicts = await Effect.runPromise(
+ *   Threshold.evaluateAll(["p99 < 500ms", "errorRate < 1%", "retries <= 10"], metrics)
+ * )
+ * const failed = verdicts.filter((v) => v.verdict !== "pass")
+ * ```
  *
  * @category evaluation
  * @since 0.1.0
