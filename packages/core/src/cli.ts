@@ -17,6 +17,14 @@ import * as Seed from "./Seed.ts"
 /**
  * Exit codes of the `24h` binary.
  *
+ * @example
+ * ```ts
+ * import { CliExit, ExitCode } from "@24h/core/cli"
+ *
+ * declare const violated: number
+ * const verdict = violated > 0 ? new CliExit({ code: ExitCode.Failed, message: `${violated} invariants violated` }) : undefined
+ * ```
+ *
  * @category constants
  * @since 0.1.0
  */
@@ -34,6 +42,19 @@ export const ExitCode = {
 /**
  * A command failure carrying its exit code. `effect/cli` renders `message`; the `24h` binary exits with `code`.
  *
+ * @example
+ * ```ts
+ * import { CliExit, ExitCode } from "@24h/core/cli"
+ * import { Effect } from "effect"
+ *
+ * const readPort = (text: string) => {
+ *   const port = Number(text)
+ *   return Number.isInteger(port) && port > 0 && port < 65_536
+ *     ? Effect.succeed(port)
+ *     : Effect.fail(new CliExit({ code: ExitCode.Usage, message: `--port: expected 1–65535 (got ${JSON.stringify(text)})` }))
+ * }
+ * ```
+ *
  * @category errors
  * @since 0.1.0
  */
@@ -50,6 +71,14 @@ export class CliExit extends Data.TaggedError("CliExit")<{
 /**
  * The `--json` flag every command accepts.
  *
+ * @example
+ * ```ts
+ * import { emit, json } from "@24h/core/cli"
+ * import { Command } from "effect/cli"
+ *
+ * const hello = Command.make("hello", { json }, (o) => emit({ ok: true, greeting: "hello" }, o.json, (v) => v.greeting))
+ * ```
+ *
  * @category flags
  * @since 0.1.0
  */
@@ -60,6 +89,15 @@ export const json = Flag.Boolean("json").pipe(
 
 /**
  * Prints a value: as JSON when `asJson`, otherwise through `human` (defaults to pretty JSON).
+ *
+ * @example
+ * ```ts
+ * import { emit } from "@24h/core/cli"
+ *
+ * const report = { ok: true, passed: 12, failed: 0 }
+ * const asText = emit(report, false, (r) => `${r.passed} passed, ${r.failed} failed`) // "12 passed, 0 failed"
+ * const asJson = emit(report, true) // {"ok":true,"passed":12,"failed":0}
+ * ```
  *
  * @category output
  * @since 0.1.0
@@ -231,6 +269,14 @@ const checkpoint = Command.make(
 
 /**
  * `24h run init|status|checkpoint` — run directories for agents.
+ *
+ * @example
+ * ```ts
+ * import { command } from "@24h/core/cli"
+ * import { Command } from "effect/cli"
+ *
+ * const root = Command.make("24h").pipe(Command.withSubcommands([command]))
+ * ```
  *
  * @category commands
  * @since 0.1.0
