@@ -33,11 +33,21 @@ import * as Threshold from "./Threshold.ts"
 /**
  * The five pipelines of the process, in order.
  *
+ * @example
+ * ```ts
+ * import { Pipeline } from "@24h/core"
+ *
+ * Pipeline.Kind.parse("chaos") // "chaos"
+ * Pipeline.Kind.options // ["baseline", "stress", "chaos", "adversarial", "recovery"]
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
 export const Kind = z.enum(["baseline", "stress", "chaos", "adversarial", "recovery"])
 /**
+ * One of `baseline`, `stress`, `chaos`, `adversarial`, `recovery`.
+ *
  * @category models
  * @since 0.1.0
  */
@@ -47,11 +57,20 @@ export type Kind = z.infer<typeof Kind>
  * A pipeline's verdict: `pass`; `fail` (a threshold failed or an invariant was violated / never hit); `error` (the
  * body failed, or a threshold had no data).
  *
+ * @example
+ * ```ts
+ * import { Pipeline } from "@24h/core"
+ *
+ * Pipeline.Verdict.parse("fail") // "fail"
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
 export const Verdict = z.enum(["pass", "fail", "error"])
 /**
+ * A pipeline's verdict: `pass`, `fail` or `error`.
+ *
  * @category models
  * @since 0.1.0
  */
@@ -59,6 +78,19 @@ export type Verdict = z.infer<typeof Verdict>
 
 /**
  * A time window of a pipeline: its latencies, requests and errors.
+ *
+ * @example
+ * ```ts
+ * import { Histogram, Pipeline } from "@24h/core"
+ *
+ * const w = Pipeline.Window.parse({
+ *   start: "2026-11-24T10:00:00.000Z",
+ *   end: "2026-11-24T10:00:01.000Z",
+ *   requests: 1,
+ *   errors: 0,
+ *   latency: Histogram.encode(Histogram.make())
+ * })
+ * ```
  *
  * @category models
  * @since 0.1.0
@@ -71,6 +103,8 @@ export const Window = z.object({
   latency: Histogram.Encoded
 })
 /**
+ * One time window of a pipeline.
+ *
  * @category models
  * @since 0.1.0
  */
@@ -78,6 +112,18 @@ export type Window = z.infer<typeof Window>
 
 /**
  * When a fault was active (`end: null` while it still was when the pipeline ended).
+ *
+ * @example
+ * ```ts
+ * import { Pipeline } from "@24h/core"
+ *
+ * const w = Pipeline.FaultWindow.parse({
+ *   name: "latency 500ms",
+ *   start: "2026-11-24T10:00:05.000Z",
+ *   end: null,
+ *   target: "postgres"
+ * })
+ * ```
  *
  * @category models
  * @since 0.1.0
@@ -90,6 +136,8 @@ export const FaultWindow = z.object({
   details: z.record(z.string(), z.unknown()).optional()
 })
 /**
+ * When one fault was active.
+ *
  * @category models
  * @since 0.1.0
  */
@@ -97,6 +145,16 @@ export type FaultWindow = z.infer<typeof FaultWindow>
 
 /**
  * The result record of one pipeline — what `@24h/reporting` renders.
+ *
+ * @example
+ * ```ts
+ * import { readFile } from "node:fs/promises"
+ * import { Pipeline } from "@24h/core"
+ *
+ * const text = await readFile("runs/payments-01/latest/results/pipelines/baseline-happy-path.json", "utf8")
+ * const result = Pipeline.Result.parse(JSON.parse(text))
+ * console.log(result.verdict, result.latency.p95, result.thresholds.map((t) => t.message))
+ * ```
  *
  * @category models
  * @since 0.1.0
@@ -123,6 +181,8 @@ export const Result = z.object({
   notes: z.array(z.string())
 })
 /**
+ * The result record of one pipeline.
+ *
  * @category models
  * @since 0.1.0
  */
@@ -194,6 +254,19 @@ export const pathOf = (result: { readonly kind: string; readonly name: string })
 
 /**
  * Makes a recorder and a function that closes it into the parts of a result.
+ *
+ * @example
+ * ```ts
+ * import { Pipeline } from "@24h/core"
+ *
+ * const { recorder, close } = Pipeline.recorder({ windowMs: 500 })
+ * recorder.record(12.5)
+ * recorder.record(30_000, false) // a timeout
+ * recorder.count("retries")
+ * const end = recorder.fault("db down", { target: "postgres" })
+ * end()
+ * const { requests, errors, windows, faultWindows } = close() // 2, 1, …
+ * ```
  *
  * @category constructors
  * @since 0.1.0
@@ -288,6 +361,13 @@ export const recorder = (options: { readonly windowMs?: number; readonly now?: (
  * Where a pipeline's invariant catalogue and tallies live (JSON Lines), relative to its run directory:
  * `results/invariants/<kind>-<name>.jsonl`.
  *
+ * @example
+ * ```ts
+ * import { Pipeline } from "@24h/core"
+ *
+ * Pipeline.invariantsPathOf({ kind: "chaos", name: "db flap" }) // "results/invariants/chaos-db_flap.jsonl"
+ * ```
+ *
  * @category persistence
  * @since 0.1.0
  */
@@ -301,6 +381,28 @@ export const invariantsPathOf = (result: { readonly kind: string; readonly name:
  * result (to `options.dir` or the `CurrentRun`) with the invariant catalogue as JSON Lines beside it
  * ({@link invariantsPathOf}). A failing body does not fail the effect: its cause becomes the result's `error` with
  * verdict `error`, so a run keeps its evidence.
+ *
+ * @example
+ * ```ts
+ * import { Invariant, Pipeline } from "@24h/core"
+ * import { Effect } from "effect"
+ *
+ * const invariants = Invariant.catalog()
+ * const noLostOrder = invariants.always("no order is lost")
+ * const result = await Effect.runPromise(
+ *   Pipeline.run(
+ *     { kind: "chaos", name: "db flap", thresholds: ["p99 < 2s", "errorRate < 5%"], invariants, dir: "runs/demo" },
+ *     (rec) =>
+ *       Effect.sync(() => {
+ *         const end = rec.fault("postgres down")
+ *         rec.record(850, true)
+ *         end()
+ *         noLostOrder.check(true)
+ *       })
+ *   )
+ * )
+ * result.verdict // "pass"; written to runs/demo/results/pipelines/chaos-db_flap.json
+ * ```
  *
  * @category running
  * @since 0.1.0
@@ -377,6 +479,16 @@ export const run = <E, R>(
 /**
  * Writes a result to `<dir>/results/pipelines/<kind>-<name>.json` (atomically) and returns its path.
  *
+ * @example
+ * ```ts
+ * import { Pipeline } from "@24h/core"
+ * import { Effect } from "effect"
+ *
+ * declare const result: Pipeline.Result
+ * const path = await Effect.runPromise(Pipeline.write("runs/demo", result))
+ * // "runs/demo/results/pipelines/<kind>-<name>.json"
+ * ```
+ *
  * @category persistence
  * @since 0.1.0
  */
@@ -393,6 +505,15 @@ export const write = (dir: string, result: Result): Effect.Effect<string, CoreEr
 
 /**
  * Reads and validates every result of a run directory, in the process's pipeline order.
+ *
+ * @example
+ * ```ts
+ * import { Pipeline } from "@24h/core"
+ * import { Effect } from "effect"
+ *
+ * const results = await Effect.runPromise(Pipeline.readAll("runs/payments-01/latest"))
+ * for (const r of results) console.log(`${r.kind}/${r.name}: ${r.verdict}`)
+ * ```
  *
  * @category persistence
  * @since 0.1.0
