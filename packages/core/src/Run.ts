@@ -44,6 +44,13 @@ import { version } from "./version.ts"
 /**
  * The phases of the process, in order.
  *
+ * @example
+ * ```ts
+ * import { Run } from "@24h/core"
+ *
+ * Run.PHASES.indexOf("execute") // 3
+ * ```
+ *
  * @category constants
  * @since 0.1.0
  */
@@ -52,11 +59,21 @@ export const PHASES = ["research", "simulate", "pipelines", "execute", "dx-revie
 /**
  * A phase of the process.
  *
+ * @example
+ * ```ts
+ * import { Run } from "@24h/core"
+ *
+ * Run.Phase.parse("report") // "report"
+ * Run.Phase.safeParse("deploy").success // false
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
 export const Phase = z.enum(PHASES)
 /**
+ * One of {@link PHASES}.
+ *
  * @category models
  * @since 0.1.0
  */
@@ -64,6 +81,15 @@ export type Phase = z.infer<typeof Phase>
 
 /**
  * The folders every run directory has.
+ *
+ * @example
+ * ```ts
+ * import { join } from "node:path"
+ * import { Run } from "@24h/core"
+ *
+ * declare const run: Run.Run
+ * const folders = Run.FOLDERS.map((f) => join(run.dir, f))
+ * ```
  *
  * @category constants
  * @since 0.1.0
@@ -88,6 +114,13 @@ const entryId = z
 /**
  * The run fields of the process's metadata block, as given by the user.
  *
+ * @example
+ * ```ts
+ * import { Run } from "@24h/core"
+ *
+ * const fields = Run.RunFields.parse({ ENTRY_ID: "payments-01", ENTRY_TITLE: "Payments API under load", PRIORITY: "P1" })
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -102,6 +135,8 @@ export const RunFields = z.object({
   MISSION_BRIEF: z.string().max(100_000).optional()
 })
 /**
+ * The run fields given by the user (`ENTRY_ID`, `ENTRY_TITLE`, …).
+ *
  * @category models
  * @since 0.1.0
  */
@@ -109,6 +144,15 @@ export type RunFields = z.infer<typeof RunFields>
 
 /**
  * `run.json`: the run fields plus what makes the run reproducible.
+ *
+ * @example
+ * ```ts
+ * import { readFile } from "node:fs/promises"
+ * import { Run } from "@24h/core"
+ *
+ * const metadata = Run.RunMetadata.parse(JSON.parse(await readFile("runs/payments-01/latest/run.json", "utf8")))
+ * console.log(metadata.runId, metadata.replay) // "run-2026-11-24-01", "H24_SEED=42"
+ * ```
  *
  * @category models
  * @since 0.1.0
@@ -121,6 +165,8 @@ export const RunMetadata = RunFields.extend({
   replay: z.string()
 })
 /**
+ * The contents of `run.json`.
+ *
  * @category models
  * @since 0.1.0
  */
@@ -128,6 +174,13 @@ export type RunMetadata = z.infer<typeof RunMetadata>
 
 /**
  * A phase checkpoint, written when a phase completes.
+ *
+ * @example
+ * ```ts
+ * import { Run } from "@24h/core"
+ *
+ * const c = Run.Checkpoint.parse({ phase: "simulate", completedAt: "2026-11-24T10:00:00.000Z", durationMs: 1200 })
+ * ```
  *
  * @category models
  * @since 0.1.0
@@ -139,6 +192,8 @@ export const Checkpoint = z.object({
   result: z.unknown().optional()
 })
 /**
+ * A phase checkpoint.
+ *
  * @category models
  * @since 0.1.0
  */
@@ -202,6 +257,17 @@ const updateLatest = async (entryDir: string, runId: string): Promise<void> => {
 
 /**
  * Creates a new run directory with every folder and `run.json`, allocating NN atomically, and points `latest` at it.
+ *
+ * @example
+ * ```ts
+ * import { Run } from "@24h/core"
+ * import { Effect } from "effect"
+ *
+ * const run = await Effect.runPromise(
+ *   Run.create({ metadata: { ENTRY_ID: "payments-01", ENTRY_TITLE: "Payments API under load" }, seed: 42 })
+ * )
+ * run.dir // ".../runs/payments-01/run-2026-11-24-01"; runs/payments-01/latest points at it
+ * ```
  *
  * @category constructors
  * @since 0.1.0
@@ -267,6 +333,15 @@ export const create = (options: CreateOptions): Effect.Effect<Run, CoreError> =>
 /**
  * Opens an existing run directory (or `runs/<entry>/latest`), validating `run.json`.
  *
+ * @example
+ * ```ts
+ * import { Run } from "@24h/core"
+ * import { Effect } from "effect"
+ *
+ * const run = await Effect.runPromise(Run.open("runs/payments-01/latest"))
+ * console.log(run.metadata.runId, run.metadata.replay)
+ * ```
+ *
  * @category constructors
  * @since 0.1.0
  */
@@ -325,6 +400,18 @@ export interface MakeOptions extends CreateOptions {
 /**
  * Creates a run, or resumes one (`resume: "latest"` or a directory) so that completed phases are skipped.
  *
+ * @example
+ * ```ts
+ * import { Run } from "@24h/core"
+ * import { Effect } from "effect"
+ *
+ * // Re-running after a crash picks up runs/payments-01/latest unless all its phases completed.
+ * const run = await Effect.runPromise(
+ *   Run.make({ metadata: { ENTRY_ID: "payments-01", ENTRY_TITLE: "Payments API under load" }, resume: "latest" })
+ * )
+ * run.resumed // true when it reopened the latest run
+ * ```
+ *
  * @category constructors
  * @since 0.1.0
  */
@@ -376,6 +463,15 @@ const readCheckpoint = (dir: string, phase: Phase): Effect.Effect<Checkpoint | u
 
 /**
  * Reads which phases completed and which comes next.
+ *
+ * @example
+ * ```ts
+ * import { Run } from "@24h/core"
+ * import { Effect } from "effect"
+ *
+ * const s = await Effect.runPromise(Run.status("runs/payments-01/latest"))
+ * console.log(`${s.completed.length} phases done, next: ${s.next ?? "none"}`)
+ * ```
  *
  * @category getters
  * @since 0.1.0
@@ -439,6 +535,15 @@ export const phase = <A, E, R>(
  * Records a phase as completed (what {@link phase} does after its effect succeeds; agents driving phases from
  * outside Effect call it through `24h run checkpoint`). `result` must be JSON-serialisable.
  *
+ * @example
+ * ```ts
+ * import { Run } from "@24h/core"
+ * import { Effect } from "effect"
+ *
+ * declare const run: Run.Run
+ * const checkpoint = await Effect.runPromise(Run.markCompleted(run, "research", { sources: 12 }, 90_000))
+ * ```
+ *
  * @category phases
  * @since 0.1.0
  */
@@ -465,6 +570,15 @@ export const markCompleted = (
 /**
  * Lists the runs of an entry, oldest first.
  *
+ * @example
+ * ```ts
+ * import { Run } from "@24h/core"
+ * import { Effect } from "effect"
+ *
+ * const dirs = await Effect.runPromise(Run.list("runs", "payments-01"))
+ * const previous = dirs.at(-2) // the run before the latest
+ * ```
+ *
  * @category getters
  * @since 0.1.0
  */
@@ -488,6 +602,14 @@ export const list = (root: string, entry: string): Effect.Effect<Array<string>, 
 /**
  * The current run as a service.
  *
+ * @example
+ * ```ts
+ * import { Run } from "@24h/core"
+ * import { Effect } from "effect"
+ *
+ * const where = Effect.map(Run.CurrentRun, (run) => run.dir)
+ * ```
+ *
  * @category services
  * @since 0.1.0
  */
@@ -495,6 +617,17 @@ export class CurrentRun extends Context.Service<CurrentRun, Run>()("@24h/core/Ru
 
 /**
  * A layer that creates (or resumes) a run and provides it, with its root seed as `Seed.RootSeed`.
+ *
+ * @example
+ * ```ts
+ * import { Pipeline, Run } from "@24h/core"
+ * import { Effect } from "effect"
+ *
+ * const baseline = Pipeline.run({ kind: "baseline", name: "happy-path" }, (rec) => Effect.sync(() => rec.record(12)))
+ * const program = baseline.pipe(
+ *   Effect.provide(Run.layer({ metadata: { ENTRY_ID: "payments-01", ENTRY_TITLE: "Payments API" }, resume: "latest" }))
+ * ) // the result is written into the run directory
+ * ```
  *
  * @category layers
  * @since 0.1.0
