@@ -327,15 +327,15 @@ export const toRandom = (seed: Seed): Random.Random => {
 }
 
 /**
- * Provides Effect's `Random` from a seed to an effect.
+ * Provides Effect's `Random` from a seed to an effect; every run of the effect starts the seed's stream afresh.
  *
  * @example
  * ```ts
  * import { Seed } from "@24h/core"
  * import { Effect, Random } from "effect"
  *
- * const roll = () => Random.nextIntBetween(1, 6).pipe(Seed.withRandom(Seed.make(42)))
- * const same = (await Effect.runPromise(roll())) === (await Effect.runPromise(roll())) // true: same seed, same roll
+ * const roll = Random.nextIntBetween(1, 6).pipe(Seed.withRandom(Seed.make(42)))
+ * const same = (await Effect.runPromise(roll)) === (await Effect.runPromise(roll)) // true: each run starts the stream afresh
  * ```
  *
  * @category Effect
@@ -344,7 +344,8 @@ export const toRandom = (seed: Seed): Random.Random => {
 export const withRandom =
   (seed: Seed) =>
   <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-    Effect.provideService(self, Random.Random, toRandom(seed))
+    // A fresh stream each time the effect runs: running it twice draws the same values.
+    Effect.provideServiceEffect(self, Random.Random, Effect.sync(() => toRandom(seed)))
 
 /**
  * The run's root seed as a service, so library code can derive substreams without threading it by hand.

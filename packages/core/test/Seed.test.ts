@@ -92,6 +92,9 @@ describe("Seed", () => {
     const c = Effect.runSync(draw.pipe(Seed.withRandom(Seed.make(10))))
     expect(a).toEqual(b)
     expect(a).not.toEqual(c)
+    // The same effect value run twice replays the stream from its start.
+    const roll = Random.nextIntBetween(1, 1_000_000).pipe(Seed.withRandom(Seed.make(11)))
+    expect(Effect.runSync(roll)).toBe(Effect.runSync(roll))
   })
 
   it("derives from the RootSeed in context", () => {
