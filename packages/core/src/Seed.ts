@@ -345,7 +345,11 @@ export const withRandom =
   (seed: Seed) =>
   <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     // A fresh stream each time the effect runs: running it twice draws the same values.
-    Effect.provideServiceEffect(self, Random.Random, Effect.sync(() => toRandom(seed)))
+    Effect.provideServiceEffect(
+      self,
+      Random.Random,
+      Effect.sync(() => toRandom(seed))
+    )
 
 /**
  * The run's root seed as a service, so library code can derive substreams without threading it by hand.
