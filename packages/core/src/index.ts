@@ -3,7 +3,9 @@
  *
  * @since 0.1.0
  */
+export * as Check from "./Check.ts"
 export * from "./CoreError.ts"
+export * as Fault from "./Fault.ts"
 export * as Histogram from "./Histogram.ts"
 export * as Invariant from "./Invariant.ts"
 export * as Log from "./Log.ts"
