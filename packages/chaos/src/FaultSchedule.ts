@@ -15,7 +15,7 @@
  *
  * @since 0.1.0
  */
-import { Fault, FaultSchedule as Core } from "@24h/core"
+import { FaultSchedule as Core, Fault } from "@24h/core"
 import { Duration, Effect } from "effect"
 import { type ChaosError, make as chaosError } from "./ChaosError.ts"
 import type { TcpProxy } from "./TcpProxy.ts"

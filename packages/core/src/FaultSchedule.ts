@@ -118,7 +118,10 @@ export const make = <E = never, R = never>(
     const durationMs = ms(w.duration, `${where}: duration`)
     const times = w.times ?? 1
     if (!Number.isInteger(times) || times < 1 || times > 100_000)
-      throw coreError("InvalidInput", `FaultSchedule.make: ${where}: times must be an integer in 1..100000 (got ${times})`)
+      throw coreError(
+        "InvalidInput",
+        `FaultSchedule.make: ${where}: times must be an integer in 1..100000 (got ${times})`
+      )
     if (times > 1 && w.every === undefined)
       throw coreError("InvalidInput", `FaultSchedule.make: ${where}: times > 1 needs every`)
     const everyMs = w.every === undefined ? 0 : ms(w.every, `${where}: every`)
@@ -205,7 +208,11 @@ export const run = <E, R, R2 = never>(
               )
             )
             const start = yield* Clock.currentTimeMillis
-            const end = rec?.fault(f.name, { target: f.target, ...f.details, ...(o.repeat > 1 ? { repeat: o.repeat } : {}) })
+            const end = rec?.fault(f.name, {
+              target: f.target,
+              ...f.details,
+              ...(o.repeat > 1 ? { repeat: o.repeat } : {})
+            })
             yield* Effect.logWarning(`fault ${f.name}: applied to ${f.target}`).pipe(
               Effect.annotateLogs({ component: "core/FaultSchedule", fault: f.name, target: f.target })
             )

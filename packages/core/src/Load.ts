@@ -136,7 +136,10 @@ const ms = (where: string, field: string, input: unknown): number => {
 }
 
 const rate = (where: string, field: string, input: unknown, allowZero = false): number => {
-  if (allowZero && (input === 0 || (typeof input === "string" && /^\s*0+(\.0*)?\s*(\/\s*(ms|s|m|h))?\s*$/i.test(input))))
+  if (
+    allowZero &&
+    (input === 0 || (typeof input === "string" && /^\s*0+(\.0*)?\s*(\/\s*(ms|s|m|h))?\s*$/i.test(input)))
+  )
     return 0
   const v = perSecond(input)
   if (typeof v === "string") throw coreError("InvalidInput", `${where}: ${field} ${v} (got ${JSON.stringify(input)})`)
@@ -296,6 +299,7 @@ export const closed = (options: ClosedOptions): Model => {
  * @category models
  * @since 0.2.0
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: an iteration may be an Effect<void> (ok when it succeeds)
 export type Outcome = boolean | undefined | void | { readonly ok: boolean; readonly status?: number | string }
 
 /**
@@ -529,7 +533,8 @@ class Engine<E, R> {
     private readonly o: EngineOptions
   ) {
     this.rng = Seed.stream(o.seed)
-    this.durationMs = model._tag === "ramping-rate" ? model.stages.reduce((t, s) => t + s.durationMs, 0) : model.durationMs
+    this.durationMs =
+      model._tag === "ramping-rate" ? model.stages.reduce((t, s) => t + s.durationMs, 0) : model.durationMs
     const implied =
       model._tag === "constant-rate"
         ? Math.ceil((model.rate * model.durationMs) / 1000) + 1
@@ -544,6 +549,8 @@ class Engine<E, R> {
   start(done: (s: Summary) => void): void {
     this.done = done
     this.t0 = performance.now()
+    // Present from the start, so `dropped == 0` is a threshold with data.
+    this.o.rec?.count("dropped", 0)
     if (this.o.onProgress !== undefined) {
       const report = this.o.onProgress
       this.progressTimer = setInterval(() => report(this.progress()), 1000)
@@ -640,6 +647,13 @@ class Engine<E, R> {
       })
     }
     for (let vu = 0; vu < model.vus; vu++) this.freeVus.pop()
+    // The duration ends the load even when iterations never return: then gracefulStop starts.
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      this.schedulingDone = true
+      this.scheduledEnd = deadline
+      this.maybeFinish()
+    }, model.durationMs)
     for (let vu = 0; vu < model.vus; vu++) loop(vu)
   }
 
@@ -704,7 +718,10 @@ class Engine<E, R> {
 
   private maybeFinish(): void {
     if (this.finished || !this.schedulingDone) return
-    if (this.inFlight.size === 0) return this.finish()
+    if (this.inFlight.size === 0) {
+      this.finish()
+      return
+    }
     if (this.graceTimer === undefined) this.graceTimer = setTimeout(() => this.stopInFlight(), this.o.graceMs)
   }
 

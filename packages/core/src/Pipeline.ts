@@ -25,12 +25,12 @@ import { Cause, Clock, Effect, Exit, Option } from "effect"
 import { z } from "zod"
 import * as Check from "./Check.ts"
 import { type CoreError, coreError, formatIssues } from "./CoreError.ts"
+import * as FaultSchedule from "./FaultSchedule.ts"
 import * as Histogram from "./Histogram.ts"
 import * as Invariant from "./Invariant.ts"
 import { writeFileAtomic } from "./internal/fs.ts"
 import { CurrentRecorder, makeRecorder, type Recorder as RecorderShape } from "./internal/recorder.ts"
 import { millis } from "./internal/units.ts"
-import * as FaultSchedule from "./FaultSchedule.ts"
 import * as Load from "./Load.ts"
 import { CurrentRun } from "./Run.ts"
 import * as SteadyState from "./SteadyState.ts"
@@ -575,7 +575,10 @@ export const experiment = <E = never, R = never>(
     const wantsRecovery = spec.recovery !== undefined || kind === "recovery"
     if (wantsRecovery && spec.steadyState === undefined)
       return yield* Effect.fail(
-        coreError("InvalidInput", `${where}: steadyState is required to measure recovery (it says when the system is healthy again)`)
+        coreError(
+          "InvalidInput",
+          `${where}: steadyState is required to measure recovery (it says when the system is healthy again)`
+        )
       )
     if (wantsRecovery && spec.faults === undefined)
       return yield* Effect.fail(coreError("InvalidInput", `${where}: faults are required to measure recovery`))
@@ -598,7 +601,9 @@ export const experiment = <E = never, R = never>(
           const before = yield* SteadyState.check(hypothesis)
           for (const c of before.checks) rec.check(checkName("steady state before the method", c))
           if (before.outcome !== "pass") {
-            rec.note(`aborted: the steady state "${hypothesis.title}" did not hold before the method; no fault was injected`)
+            rec.note(
+              `aborted: the steady state "${hypothesis.title}" did not hold before the method; no fault was injected`
+            )
             return
           }
         }
@@ -658,19 +663,27 @@ export const experiment = <E = never, R = never>(
         }
         for (const c of spec.checks ?? []) {
           const exit = yield* Effect.exit(c)
-          if (Exit.isSuccess(exit)) for (const one of Array.isArray(exit.value) ? exit.value : [exit.value]) rec.check(one as Check.Check)
-          else rec.check(Check.fail("check", `a check failed to run: ${Cause.pretty(exit.cause).split("\n")[0]}`, { source: "audit" }))
+          if (Exit.isSuccess(exit))
+            for (const one of Array.isArray(exit.value) ? exit.value : [exit.value]) rec.check(one as Check.Check)
+          else
+            rec.check(
+              Check.fail("check", `a check failed to run: ${Cause.pretty(exit.cause).split("\n")[0]}`, {
+                source: "audit"
+              })
+            )
         }
       }).pipe(
         Effect.ensuring(
-          Effect.forEach(spec.rollbacks ?? [], (rollback, i) =>
-            Effect.exit(rollback).pipe(
-              Effect.flatMap((exit) =>
-                Exit.isSuccess(exit)
-                  ? Effect.void
-                  : Effect.logError(`rollback ${i + 1} failed: ${Cause.pretty(exit.cause).split("\n")[0]}`)
-              )
-            ),
+          Effect.forEach(
+            spec.rollbacks ?? [],
+            (rollback, i) =>
+              Effect.exit(rollback).pipe(
+                Effect.flatMap((exit) =>
+                  Exit.isSuccess(exit)
+                    ? Effect.void
+                    : Effect.logError(`rollback ${i + 1} failed: ${Cause.pretty(exit.cause).split("\n")[0]}`)
+                )
+              ),
             { discard: true }
           )
         )

@@ -134,13 +134,15 @@ export const thresholds = <E, R>(name: string, options: ThresholdsOptions<E, R>)
     name,
     run: Effect.gen(function* () {
       const s = yield* Load.run(options.model, options.iteration, { recorder: false, name: "probe", gracefulStop: 0 })
-      const verdicts = parsed.map((t) => Threshold.evaluate(t, {
-        latency: s.latency,
-        requests: s.completed,
-        errors: s.errors,
-        durationMs: s.durationMs,
-        counters: { dropped: s.dropped }
-      }))
+      const verdicts = parsed.map((t) =>
+        Threshold.evaluate(t, {
+          latency: s.latency,
+          requests: s.completed,
+          errors: s.errors,
+          durationMs: s.durationMs,
+          counters: { dropped: s.dropped }
+        })
+      )
       const outcome: Check.Outcome = verdicts.some((v) => v.verdict === "fail")
         ? "fail"
         : verdicts.some((v) => v.verdict === "error")

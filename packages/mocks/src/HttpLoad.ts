@@ -129,7 +129,9 @@ export const iteration = (
   Effect.gen(function* () {
     const parsed = Options.safeParse(options, { reportInput: true })
     if (!parsed.success)
-      return yield* Effect.fail(mocksError("InvalidOptions", formatZodIssues("HttpLoad.iteration", parsed.error.issues)))
+      return yield* Effect.fail(
+        mocksError("InvalidOptions", formatZodIssues("HttpLoad.iteration", parsed.error.issues))
+      )
     const o = parsed.data
     const url = new URL(o.url)
     if (!o.allowRemote && !isLoopback(url.hostname))

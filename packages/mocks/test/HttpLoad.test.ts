@@ -65,7 +65,9 @@ describe("HttpLoad", () => {
   })
 
   it("rejects bad options and non-loopback hosts without connecting", async () => {
-    const bad = await Effect.runPromiseExit(Effect.scoped(HttpLoad.iteration({ url: "http://127.0.0.1:1/", connections: 0 })))
+    const bad = await Effect.runPromiseExit(
+      Effect.scoped(HttpLoad.iteration({ url: "http://127.0.0.1:1/", connections: 0 }))
+    )
     expect(String(Exit.isFailure(bad) && bad.cause)).toContain("HttpLoad.iteration.connections: Too small")
     const remote = await Effect.runPromiseExit(Effect.scoped(HttpLoad.iteration({ url: "http://192.0.2.1/" })))
     expect(String(Exit.isFailure(remote) && remote.cause)).toContain(

@@ -55,7 +55,9 @@ export interface Recorder {
 }
 
 /** The recorder of the pipeline running here, if any: load and fault schedules record into it by themselves. */
-export class CurrentRecorder extends Context.Service<CurrentRecorder, Recorder>()("@24h/core/Pipeline/CurrentRecorder") {}
+export class CurrentRecorder extends Context.Service<CurrentRecorder, Recorder>()(
+  "@24h/core/Pipeline/CurrentRecorder"
+) {}
 
 interface WindowAcc {
   requests: number

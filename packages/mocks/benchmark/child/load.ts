@@ -14,7 +14,11 @@ const [url, connections, durationMs, maxRequests] = [
   Number(process.argv[5])
 ]
 const r = await Effect.runPromise(
-  HttpLoad.run({ url, connections, model: Load.closed({ vus: connections, duration: durationMs, maxIterations: maxRequests }) })
+  HttpLoad.run({
+    url,
+    connections,
+    model: Load.closed({ vus: connections, duration: durationMs, maxIterations: maxRequests })
+  })
 )
 const s = Histogram.summary(r.latency)
 const errors = r.completed - (r.statuses["200"] ?? 0)
