@@ -65,6 +65,15 @@ export const Options = z
 export type Options = z.input<typeof Options>
 
 /**
+ * An HTTP load iteration: resolves `{ ok, status }` (`status` is `"aborted"` when the load stopped it) and rejects
+ * on a transport error (counted as an error by `Load.run`).
+ *
+ * @category models
+ * @since 0.2.0
+ */
+export type Iteration = (ctx: Load.Context) => Promise<{ readonly ok: boolean; readonly status: number | string }>
+
+/**
  * Per-iteration request parts, when one request does not fit all (a body per input).
  *
  * @category models
@@ -125,7 +134,7 @@ class Handler implements Dispatcher.DispatchHandler {
 export const iteration = (
   options: Options,
   parts?: (ctx: Load.Context) => RequestParts
-): Effect.Effect<Load.Iteration, MocksError, Scope.Scope> =>
+): Effect.Effect<Iteration, MocksError, Scope.Scope> =>
   Effect.gen(function* () {
     const parsed = Options.safeParse(options, { reportInput: true })
     if (!parsed.success)
