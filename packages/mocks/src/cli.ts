@@ -12,9 +12,9 @@
  *
  * @since 0.1.0
  */
-import { Load, Seed, Threshold } from "@24h/core"
+import { Load, Pipeline, Seed, Shard, Threshold } from "@24h/core"
 import { CliExit, ExitCode, emit, exitOnError, json } from "@24h/core/cli"
-import { Effect, Option } from "effect"
+import { Effect, Exit, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import * as Dataset from "./Dataset.ts"
 import type * as HttpLoad from "./HttpLoad.ts"
@@ -158,6 +158,20 @@ const loadFlags = {
   ),
   seed: Flag.String("seed").pipe(Flag.optional, Flag.withDescription(`Root seed (default: ${Seed.ENV_VAR} or 0)`)),
   allowRemote: Flag.Boolean("allow-remote").pipe(Flag.withDefault(false)),
+  shard: Flag.String("shard").pipe(
+    Flag.optional,
+    Flag.withDescription(
+      `i/n: run shard i of n (0-based) with its share of the rate or VUs and its own seed (default: JOB_COMPLETION_INDEX or ${Shard.INDEX_VAR}, with ${Shard.COUNT_VAR})`
+    )
+  ),
+  out: Flag.String("out").pipe(
+    Flag.optional,
+    Flag.withDescription("A run directory: write results/pipelines/baseline-<name>.json there (under shards/<i>/ with a shard)")
+  ),
+  name: Flag.String("name").pipe(
+    Flag.withDefault("load"),
+    Flag.withDescription("The pipeline's name in the result file, and the correlation-id prefix")
+  ),
   json
 }
 
@@ -224,10 +238,16 @@ const headersOf = (list: ReadonlyArray<string>): Effect.Effect<Record<string, st
  */
 export const loadCommand = Command.make("load", loadFlags, (f) =>
   Effect.gen(function* () {
-    const model = yield* loadModel(f)
+    const whole = yield* loadModel(f)
     const thresholds = yield* Effect.forEach(f.threshold, Threshold.parse)
     const headers = yield* headersOf(f.header)
-    const seed = Option.isSome(f.seed) ? yield* Seed.parse(f.seed.value) : yield* Seed.fromEnv()
+    const rootSeed = Option.isSome(f.seed) ? yield* Seed.parse(f.seed.value) : yield* Seed.fromEnv()
+    const shard = Option.isSome(f.shard)
+      ? Option.some(yield* Shard.parse(f.shard.value))
+      : yield* Shard.fromEnv()
+    const share = Option.isSome(shard) ? yield* Shard.model(whole, shard.value) : whole
+    const seed = Option.isSome(shard) ? Shard.seed(rootSeed, shard.value) : rootSeed
+    const idPrefix = Option.isSome(shard) ? `${f.name}-s${shard.value.index}` : f.name
     const method = f.method.toUpperCase() as HttpLoad.Options["method"]
     const Http = yield* Effect.promise(() => import("./HttpLoad.ts"))
     const tty = process.stderr.isTTY === true && !f.json
@@ -235,15 +255,31 @@ export const loadCommand = Command.make("load", loadFlags, (f) =>
       process.stderr.write(
         `\r24h load: ${(p.elapsedMs / 1000).toFixed(0)}/${(p.durationMs / 1000).toFixed(0)} s · ${p.completed} done · ${p.errors} errors · ${p.dropped} dropped · ${p.inFlight} in flight   `
       )
-    const summary = yield* Http.run({
+    const load = Http.run({
       url: f.url,
       method,
       headers,
       ...(Option.isSome(f.body) ? { body: f.body.value } : {}),
       allowRemote: f.allowRemote,
-      model,
-      load: { seed, name: "load", ...(tty ? { onProgress } : {}) }
+      model: share,
+      load: { seed, name: idPrefix, ...(tty ? { onProgress } : {}) }
     })
+    // With --out, the load runs as a pipeline whose result a later `24h merge` reads; it is written only when the
+    // load ran (bad input exits 2 and writes nothing).
+    let exit: Exit.Exit<Load.Summary, MocksError> | undefined
+    const piped = Option.isNone(f.out)
+      ? undefined
+      : yield* Pipeline.run({ kind: "baseline", name: f.name, thresholds: f.threshold }, () =>
+          Effect.exit(load).pipe(Effect.tap((e) => Effect.sync(() => (exit = e))))
+        )
+    const summary = piped === undefined ? yield* load : yield* (exit ?? Exit.die("the load did not run"))
+    const path =
+      piped === undefined || Option.isNone(f.out)
+        ? undefined
+        : yield* Pipeline.write(
+            Option.isSome(shard) ? Shard.dir(f.out.value, shard.value) : f.out.value,
+            Option.isSome(shard) ? { ...piped, notes: [...piped.notes, `shard ${Shard.format(shard.value)}`] } : piped
+          )
     if (tty) process.stderr.write("\n")
     const { ok: succeeded, ...report } = Load.toJson(summary)
     const verdicts = thresholds.map((t) =>
@@ -260,7 +296,9 @@ export const loadCommand = Command.make("load", loadFlags, (f) =>
     const out = {
       ok: failed.length === 0,
       verdict,
-      seed: Seed.describe(seed),
+      seed: Seed.describe(rootSeed),
+      ...(Option.isSome(shard) ? { shard: Shard.format(shard.value) } : {}),
+      ...(path === undefined ? {} : { path }),
       succeeded,
       ...report,
       thresholds: verdicts
