@@ -111,7 +111,11 @@ const entryOf = (kind: Invariant.Kind, hits: number, trues: number, falses: numb
       return {
         verdict: trues > 0 ? ("pass" as const) : ("never-hit" as const),
         message:
-          trues > 0 ? `true ${trues} of ${hits} times` : hits === 0 ? "never reached" : `reached ${hits} times, never true`
+          trues > 0
+            ? `true ${trues} of ${hits} times`
+            : hits === 0
+              ? "never reached"
+              : `reached ${hits} times, never true`
       }
     case "reachable":
       return {
@@ -254,7 +258,9 @@ export const results = (
     Object.assign(counts, options.counters)
     const startedAt = Math.min(...all.map((r) => ms(r.startedAt)))
     const endedAt = Math.max(...all.map((r) => ms(r.endedAt)))
-    const expressions = [...new Set([...all.flatMap((r) => r.thresholds.map((t) => t.expression)), ...(options.thresholds ?? [])])]
+    const expressions = [
+      ...new Set([...all.flatMap((r) => r.thresholds.map((t) => t.expression)), ...(options.thresholds ?? [])])
+    ]
     const parsed = yield* Effect.forEach(expressions, Threshold.parse)
     const thresholds = parsed.map((t) =>
       Threshold.evaluate(t, { latency, requests, errors, durationMs: endedAt - startedAt, counters: counts })
@@ -264,9 +270,7 @@ export const results = (
       result.checks.map((c) => ({ ...c, evidence: [...(c.evidence ?? []), `source: ${source}`] }))
     )
     const faultWindows = sorted
-      .flatMap(({ source, result }) =>
-        result.faultWindows.map((f) => ({ ...f, details: { ...f.details, source } }))
-      )
+      .flatMap(({ source, result }) => result.faultWindows.map((f) => ({ ...f, details: { ...f.details, source } })))
       .sort((a, b) => a.start.localeCompare(b.start) || a.name.localeCompare(b.name))
     const errorsText = sorted.flatMap(({ source, result }) =>
       result.error === undefined ? [] : [`${source}: ${result.error}`]
@@ -311,7 +315,11 @@ export const results = (
 
 const isDir = (path: string) =>
   Effect.tryPromise({
-    try: () => stat(path).then((s) => s.isDirectory()),
+    try: () =>
+      stat(path).then(
+        (s) => s.isDirectory(),
+        (e: NodeJS.ErrnoException) => (e.code === "ENOENT" ? false : Promise.reject(e))
+      ),
     catch: (cause) => coreError("Io", `Merge.dirs: cannot read ${path} (${String(cause)})`, cause)
   })
 
@@ -337,7 +345,11 @@ export const shardDirs = (given: ReadonlyArray<string>): Effect.Effect<Array<str
         return yield* Effect.fail(coreError("InvalidInput", `Merge.dirs: ${d} is not a directory`))
       const shards = join(d, "shards")
       const hasShards = yield* Effect.tryPromise({
-        try: () => stat(shards).then((s) => s.isDirectory(), () => false),
+        try: () =>
+          stat(shards).then(
+            (s) => s.isDirectory(),
+            () => false
+          ),
         catch: (cause) => coreError("Io", `Merge.dirs: cannot read ${shards} (${String(cause)})`, cause)
       })
       if (hasShards) {
@@ -394,7 +406,10 @@ export const dirs = (
     }
     if (groups.size === 0)
       return yield* Effect.fail(
-        coreError("InvalidInput", `Merge.dirs: no results/pipelines/*.json under ${found.join(", ") || given.join(", ")}`)
+        coreError(
+          "InvalidInput",
+          `Merge.dirs: no results/pipelines/*.json under ${found.join(", ") || given.join(", ")}`
+        )
       )
     const merged = yield* Effect.forEach([...groups.values()], (g) => results(g, options))
     const order = Pipeline.Kind.options

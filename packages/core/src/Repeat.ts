@@ -76,15 +76,22 @@ export interface Summary {
  * (relative error below 1e-15).
  */
 const normalQuantile = (p: number): number => {
-  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239]
+  const a = [
+    -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239
+  ]
   const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572]
-  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783]
+  const c = [
+    -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+    2.938163982698783
+  ]
   const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416]
   const lo = 0.02425
   let x: number
   if (p < lo) {
     const q = Math.sqrt(-2 * Math.log(p))
-    x = (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1)
+    x =
+      (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) /
+      ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1)
   } else if (p <= 1 - lo) {
     const q = p - 0.5
     const r = q * q
@@ -93,7 +100,9 @@ const normalQuantile = (p: number): number => {
       (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1)
   } else {
     const q = Math.sqrt(-2 * Math.log(1 - p))
-    x = -(((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1)
+    x =
+      -(((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) /
+      ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1)
   }
   // One Halley step on erfc for full precision.
   const e = 0.5 * erfc(-x / Math.SQRT2) - p
@@ -114,7 +123,11 @@ const erfc = (x: number): number => {
           (1.00002368 +
             t *
               (0.37409196 +
-                t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))))
+                t *
+                  (0.09678418 +
+                    t *
+                      (-0.18628806 +
+                        t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))))
     )
   return x >= 0 ? r : 2 - r
 }
@@ -280,7 +293,10 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`
 export const toCheck = (s: Summary): Check.Check => {
   const w = s.successRate
   const text = `${s.classification}: ${s.passes} of ${s.runs} runs passed (${pct(w.rate)}, ${Math.round(w.confidence * 100)}% Wilson interval [${pct(w.lower)}, ${pct(w.upper)}]); pass^${s.k} ${+s.passK.toFixed(4)}, pass@${s.k} ${+s.passAtK.toFixed(4)}`
-  const evidence = [`classification: ${s.classification}`, `outcomes: ${s.outcomes.map((o) => (o ? "P" : "F")).join("")}`]
+  const evidence = [
+    `classification: ${s.classification}`,
+    `outcomes: ${s.outcomes.map((o) => (o ? "P" : "F")).join("")}`
+  ]
   return s.classification === "pass"
     ? Check.pass(s.name, text, { source: "repeat", evidence })
     : Check.fail(s.name, text, { source: "repeat", evidence })
@@ -309,7 +325,9 @@ export const run = <E, R>(
 ): Effect.Effect<Summary, CoreError, R> =>
   Effect.gen(function* () {
     if (!Number.isInteger(k) || k < 1 || k > 1_000_000)
-      return yield* Effect.fail(coreError("InvalidInput", `Repeat.run: k must be an integer in [1, 1000000] (got ${k})`))
+      return yield* Effect.fail(
+        coreError("InvalidInput", `Repeat.run: k must be an integer in [1, 1000000] (got ${k})`)
+      )
     const outcomes: Array<boolean> = []
     for (let i = 0; i < k; i++) {
       const exit = yield* Effect.exit(once(i))
@@ -397,7 +415,11 @@ export const pipeline = <E = never, R = never>(
           : eff
       )
     }
-    const summary = summarize(spec.name, runs.map((r) => r.verdict === "pass"), options)
+    const summary = summarize(
+      spec.name,
+      runs.map((r) => r.verdict === "pass"),
+      options
+    )
     const merged = yield* Merge.results(
       runs.map((result, j) => ({ source: `repeats/${j}`, result })),
       { counters: counters(summary), ...(options.thresholds === undefined ? {} : { thresholds: options.thresholds }) }

@@ -93,7 +93,10 @@ export const make = (index: number, count: number): Effect.Effect<Shard, CoreErr
     )
   if (!Number.isInteger(index) || index < 0 || index >= count)
     return Effect.fail(
-      coreError("InvalidInput", `Shard: index must be an integer in [0, ${count - 1}] for ${count} shards (got ${index})`)
+      coreError(
+        "InvalidInput",
+        `Shard: index must be an integer in [0, ${count - 1}] for ${count} shards (got ${index})`
+      )
     )
   return Effect.succeed({ _tag: "Shard", index, count })
 }
@@ -115,7 +118,10 @@ export const parse = (text: string): Effect.Effect<Shard, CoreError> => {
   const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text)
   if (m === null)
     return Effect.fail(
-      coreError("InvalidInput", `Shard.parse: expected "i/n" with 0 <= i < n, such as "0/4" (got ${JSON.stringify(text)})`)
+      coreError(
+        "InvalidInput",
+        `Shard.parse: expected "i/n" with 0 <= i < n, such as "0/4" (got ${JSON.stringify(text)})`
+      )
     )
   return make(Number(m[1]), Number(m[2]))
 }
@@ -326,7 +332,8 @@ export const pipeline = <E = never, R = never>(
             options: {
               ...spec.load.options,
               seed: seed(
-                spec.load.options?.seed ?? (root === undefined ? Seed.make("load") : Seed.derive(root, `load/${spec.name}`)),
+                spec.load.options?.seed ??
+                  (root === undefined ? Seed.make("load") : Seed.derive(root, `load/${spec.name}`)),
                 shard
               )
             }

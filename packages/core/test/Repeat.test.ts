@@ -96,8 +96,8 @@ describe("Repeat", () => {
           ["pass", "fail", "pass", "pass"]
         )
         assert.strictEqual(r.summary.classification, "flaky")
-        assert.strictEqual(r.result.counts["successRate"], 0.75)
-        assert.strictEqual(r.result.counts["passK"], 0)
+        assert.strictEqual(r.result.counts.successRate, 0.75)
+        assert.strictEqual(r.result.counts.passK, 0)
         assert.strictEqual(r.result.requests, 12)
         assert.strictEqual(r.result.checks.at(-1)?.source, "repeat")
         // errorRate == 0 on the merged data fails (one run had an error): the verdict says so.

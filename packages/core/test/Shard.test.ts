@@ -5,7 +5,11 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import { Load, Pipeline, Seed, Shard } from "../src/index.ts"
 
-const all = (n: number) => Effect.forEach(Array.from({ length: n }, (_, i) => i), (i) => Shard.make(i, n))
+const all = (n: number) =>
+  Effect.forEach(
+    Array.from({ length: n }, (_, i) => i),
+    (i) => Shard.make(i, n)
+  )
 
 describe("Shard", () => {
   it.effect("parses i/n (0-based) and rejects what is not a shard, naming the value", () =>
@@ -16,7 +20,10 @@ describe("Shard", () => {
       for (const bad of ["4/4", "1", "-1/4", "a/b", "0/0"]) {
         const e = yield* Effect.flip(Shard.parse(bad))
         assert.strictEqual(e.reason, "InvalidInput")
-        assert.include(e.message, bad.includes("/") && /^\d+\/\d+$/.test(bad) ? bad.split("/")[0]! : JSON.stringify(bad))
+        assert.include(
+          e.message,
+          bad.includes("/") && /^\d+\/\d+$/.test(bad) ? bad.split("/")[0]! : JSON.stringify(bad)
+        )
       }
     })
   )

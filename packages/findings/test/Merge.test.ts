@@ -28,7 +28,13 @@ const shard = async (run: string, i: number, titles: ReadonlyArray<readonly [str
           type: "bug",
           entryId: "checkout-01",
           agent: `shard-${i}`,
-          payload: { title, severity: "high", description: `seen by shard ${i}`, component, evidence: [`log line ${i}`] }
+          payload: {
+            title,
+            severity: "high",
+            description: `seen by shard ${i}`,
+            component,
+            evidence: [`log line ${i}`]
+          }
         })
         yield* TestClock.adjust("1 second")
       }

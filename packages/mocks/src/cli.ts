@@ -166,7 +166,9 @@ const loadFlags = {
   ),
   out: Flag.String("out").pipe(
     Flag.optional,
-    Flag.withDescription("A run directory: write results/pipelines/baseline-<name>.json there (under shards/<i>/ with a shard)")
+    Flag.withDescription(
+      "A run directory: write results/pipelines/baseline-<name>.json there (under shards/<i>/ with a shard)"
+    )
   ),
   name: Flag.String("name").pipe(
     Flag.withDefault("load"),
@@ -222,9 +224,12 @@ const headersOf = (list: ReadonlyArray<string>): Effect.Effect<Record<string, st
 
 /**
  * `24h load <url> (--rate N [--stage D:T …] | --vus N) --duration D [--method --header --body --seed --threshold]
- * [--json]`: an open- or closed-model HTTP load, printing `{ requests, ok, errors, dropped, rps, latency: { p50, p90,
+ * [--shard i/n] [--out RUN_DIR] [--name N] [--json]`: an open- or closed-model HTTP load, printing `{ requests, ok, errors, dropped, rps, latency: { p50, p90,
  * p95, p99, p999, max } }` (ms) and the encoded HDR histogram; a progress line on a TTY; exit 1 when a threshold
- * fails, 2 for bad input.
+ * fails, 2 for bad input. With `--shard i/n` (or `JOB_COMPLETION_INDEX` / `H24_SHARD_INDEX` and `H24_SHARD_COUNT`)
+ * the rate, VUs and iteration budget given are the whole run's, and this process takes shard i's part with its own
+ * seed (`Shard`); with `--out`, the load's pipeline result is written to `RUN_DIR/results/pipelines/baseline-<name>.json`
+ * (`RUN_DIR/shards/<i>/…` with a shard) for `24h merge`.
  *
  * @example
  * ```ts
@@ -242,9 +247,7 @@ export const loadCommand = Command.make("load", loadFlags, (f) =>
     const thresholds = yield* Effect.forEach(f.threshold, Threshold.parse)
     const headers = yield* headersOf(f.header)
     const rootSeed = Option.isSome(f.seed) ? yield* Seed.parse(f.seed.value) : yield* Seed.fromEnv()
-    const shard = Option.isSome(f.shard)
-      ? Option.some(yield* Shard.parse(f.shard.value))
-      : yield* Shard.fromEnv()
+    const shard = Option.isSome(f.shard) ? Option.some(yield* Shard.parse(f.shard.value)) : yield* Shard.fromEnv()
     const share = Option.isSome(shard) ? yield* Shard.model(whole, shard.value) : whole
     const seed = Option.isSome(shard) ? Shard.seed(rootSeed, shard.value) : rootSeed
     const idPrefix = Option.isSome(shard) ? `${f.name}-s${shard.value.index}` : f.name
@@ -272,7 +275,7 @@ export const loadCommand = Command.make("load", loadFlags, (f) =>
       : yield* Pipeline.run({ kind: "baseline", name: f.name, thresholds: f.threshold }, () =>
           Effect.exit(load).pipe(Effect.tap((e) => Effect.sync(() => (exit = e))))
         )
-    const summary = piped === undefined ? yield* load : yield* (exit ?? Exit.die("the load did not run"))
+    const summary = piped === undefined ? yield* load : yield* exit ?? Exit.die("the load did not run")
     const path =
       piped === undefined || Option.isNone(f.out)
         ? undefined

@@ -193,3 +193,4 @@ export const command = Command.make("report").pipe(
   Command.withDescription("Telemetry packs, FINAL_REPORT.md, HTML and JUnit reports from a run directory"),
   Command.withSubcommands([logs, final, htmlCommand, junit])
 )
+export { mergeCommand } from "./mergeCli.ts"
