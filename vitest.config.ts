@@ -20,7 +20,15 @@ export default defineConfig({
       })),
       {
         extends: true as const,
-        test: { name: "examples", root: "examples", include: ["**/*.test.ts"], exclude: ["**/node_modules/**"] }
+        test: {
+          name: "examples",
+          root: "examples",
+          include: ["**/*.test.ts"],
+          exclude: ["**/node_modules/**"],
+          // GitHub's workflow parser imports its schema JSON without an import attribute, which Node refuses: let
+          // vite transform it (examples/github-actions/workflow.test.ts).
+          server: { deps: { inline: ["@actions/workflow-parser"] } }
+        }
       }
     ]
   }
