@@ -15,6 +15,7 @@ import { join } from "node:path"
 import { CliExit, ExitCode, emit, exitOnError, json } from "@24h/core/cli"
 import { Effect } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
+import { reportingError } from "./ReportingError.ts"
 
 const flags = {
   dirs: Argument.String("dir").pipe(
@@ -45,11 +46,7 @@ const carryRunJson = (given: ReadonlyArray<string>, out: string) =>
           return
         }
     },
-    catch: (cause) => ({
-      _tag: "MergeError",
-      reason: "Io",
-      message: `24h merge: cannot copy run.json into ${out} (${String(cause)})`
-    })
+    catch: (cause) => reportingError("Io", `24h merge: cannot copy run.json into ${out} (${String(cause)})`)
   })
 
 const exists = (path: string) =>
