@@ -99,6 +99,24 @@ const casesOf = (r: Pipeline.Result): Array<Case> => {
               ].join("\n")
             }
     })
+  // Repeated cases (`Repeat.toCheck`): a flaky one fails as `Flaky`, so CI shows it as such.
+  for (const c of r.checks.filter((x) => x.source === "repeat")) {
+    const flaky = c.evidence?.includes("classification: flaky") === true
+    cases.push({
+      name: `repeat: ${c.name}`,
+      classname: `${cls}.repeats`,
+      time: 0,
+      outcome:
+        c.outcome === "pass"
+          ? null
+          : {
+              kind: "failure",
+              type: flaky ? "Flaky" : "RepeatFailed",
+              message: c.message,
+              text: [c.message, ...(c.evidence ?? [])].join("\n")
+            }
+    })
+  }
   return cases
 }
 

@@ -1,0 +1,43 @@
+import { Histogram, Invariant, type Pipeline, Repeat } from "@24h/core"
+import { describe, expect, it } from "vitest"
+import * as Junit from "../src/Junit.ts"
+
+const result = (checks: Pipeline.Result["checks"]): Pipeline.Result => ({
+  schemaVersion: 1,
+  kind: "adversarial",
+  name: "assistant",
+  startedAt: "2026-12-01T00:00:00.000Z",
+  endedAt: "2026-12-01T00:00:01.000Z",
+  durationMs: 1000,
+  verdict: "fail",
+  thresholds: [],
+  invariants: Invariant.summarize([]),
+  latency: Histogram.encode(Histogram.make()),
+  requests: 0,
+  errors: 0,
+  counts: {},
+  windows: [],
+  faultWindows: [],
+  checks,
+  notes: []
+})
+
+describe("Junit: repeated cases", () => {
+  it("a flaky case is a failure of type Flaky with its rate and interval; a steady one passes", () => {
+    const flaky = Repeat.toCheck(
+      Repeat.summarize("cites a source", [true, true, false, true, true, true, true, true, false, true])
+    )
+    const steady = Repeat.toCheck(Repeat.summarize("refuses injection", [true, true, true]))
+    const broken = Repeat.toCheck(Repeat.summarize("answers in French", [false, false]))
+    const { xml, totals } = Junit.render([result([flaky, steady, broken])])
+    expect(xml).toContain('<testcase name="repeat: cites a source" classname="adversarial.assistant.repeats"')
+    expect(xml).toContain(
+      'message="flaky: 8 of 10 runs passed (80.0%, 95% Wilson interval [49.0%, 94.3%]); pass^10 0, pass@10 1" type="Flaky"'
+    )
+    expect(xml).toContain(
+      '<testcase name="repeat: refuses injection" classname="adversarial.assistant.repeats" time="0.000"/>'
+    )
+    expect(xml).toContain('type="RepeatFailed"')
+    expect(totals.failures).toBe(2)
+  })
+})
