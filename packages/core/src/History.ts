@@ -58,8 +58,8 @@ export const Event = z.object({
   type: EventType,
   /** The function: `read`, `write`, `cas`, `get`, `put`, `append`, or your own. */
   f: z.string().min(1),
-  /** The invoke's argument, or the completion's result (a read's value). */
-  value: z.unknown(),
+  /** The invoke's argument, or the completion's result (a read's value); missing reads as `null`. */
+  value: z.unknown().optional(),
   /** The key, for keyed models (key-value stores, per-account registers). */
   key: z.string().optional(),
   /** Nanoseconds since recording began (monotonic), or the line number for histories without times. */
@@ -240,7 +240,7 @@ const EdnEvent = z.object({
   process: z.union([z.number().int(), z.string().min(1)]),
   type: EventType,
   f: z.string().min(1),
-  value: z.unknown(),
+  value: z.unknown().optional(),
   key: z.union([z.string(), z.number()]).optional(),
   time: z.number().finite().optional()
 })
@@ -252,7 +252,7 @@ const parseEdnSync = (text: string): Array<Event> => {
     const line = lines[i]!.trim()
     if (line === "" || line.startsWith(";")) continue
     const raw = ednValue(line, `line ${i + 1}`)
-    const r = EdnEvent.safeParse(raw)
+    const r = EdnEvent.safeParse(raw, { reportInput: true })
     if (!r.success) throw coreError("InvalidInput", `line ${i + 1}: ${formatIssues(r.error.issues)}`)
     const e = r.data
     const type = jepsenType(e.type, e.value)
@@ -280,7 +280,7 @@ const parseJsonLinesSync = (text: string): Array<Event> => {
     } catch {
       throw coreError("InvalidInput", `line ${i + 1}: not JSON (got ${preview(line)})`)
     }
-    const r = Event.safeParse(raw)
+    const r = Event.safeParse(raw, { reportInput: true })
     if (!r.success) throw coreError("InvalidInput", `line ${i + 1}: ${formatIssues(r.error.issues)}`)
     const e = r.data
     out.push({ ...e, value: e.value ?? null })

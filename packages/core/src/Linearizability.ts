@@ -218,7 +218,48 @@ export interface KvOptions {
   readonly partitioned?: boolean
 }
 
+/**
+ * The value of one key, with a rolling hash of it kept up to date by `put` and `append` (so the search cache can
+ * tell states apart without rehashing long values).
+ *
+ * @category models
+ * @since 0.2.0
+ */
+export interface KvCell {
+  readonly value: string
+  readonly hash: number
+}
+
+/**
+ * The whole store, for the unpartitioned {@link kv} model: a cell per key written, and the XOR of the keys' mixed
+ * cell hashes.
+ *
+ * @category models
+ * @since 0.2.0
+ */
+export interface KvStore {
+  readonly cells: ReadonlyMap<string, KvCell>
+  readonly hash: number
+}
+
 const kvValue = (v: unknown): string => (v === null || v === undefined ? "" : String(v))
+
+const rolling = (h: number, text: string): number => {
+  let x = h
+  for (let i = 0; i < text.length; i++) x = (Math.imul(x, 31) + text.charCodeAt(i)) | 0
+  return x
+}
+
+const EMPTY: KvCell = { value: "", hash: 0 }
+
+const kvNext = (cell: KvCell, op: History.Operation): KvCell => {
+  const v = kvValue(op.value)
+  return op.f === "put" ? { value: v, hash: rolling(0, v) } : { value: cell.value + v, hash: rolling(cell.hash, v) }
+}
+
+const cellEquals = (a: KvCell, b: KvCell) => a === b || (a.hash === b.hash && a.value === b.value)
+
+const keyMix = (key: string, cell: KvCell) => Math.imul(rolling(0x2545f491, key) ^ cell.hash, 0x9e3779b1)
 
 const kvValidate = (op: History.Operation): string | undefined =>
   op.f !== "get" && op.f !== "put" && op.f !== "append"
@@ -243,49 +284,49 @@ const kvInclude = (op: History.Operation) => op.status === "ok" || (op.status ==
  * @category models
  * @since 0.2.0
  */
-export function kv(options?: { readonly partitioned?: true }): Model<string>
-export function kv(options: { readonly partitioned: false }): Model<ReadonlyMap<string, string>>
-export function kv(options?: KvOptions): Model<string> | Model<ReadonlyMap<string, string>>
-export function kv(options: KvOptions = {}): Model<string> | Model<ReadonlyMap<string, string>> {
+export function kv(options?: { readonly partitioned?: true }): Model<KvCell>
+export function kv(options: { readonly partitioned: false }): Model<KvStore>
+export function kv(options?: KvOptions): Model<KvCell> | Model<KvStore>
+export function kv(options: KvOptions = {}): Model<KvCell> | Model<KvStore> {
   if (options.partitioned !== false) {
-    const m: Model<string> = {
+    const m: Model<KvCell> = {
       name: "kv",
-      init: () => "",
-      step: (state, op) =>
-        op.f === "get"
-          ? state === kvValue(op.result)
-            ? state
-            : ILLEGAL
-          : op.f === "put"
-            ? kvValue(op.value)
-            : state + kvValue(op.value),
+      init: () => EMPTY,
+      step: (cell, op) => (op.f === "get" ? (cell.value === kvValue(op.result) ? cell : ILLEGAL) : kvNext(cell, op)),
       partition: (op) => op.key ?? "",
       include: kvInclude,
       validate: kvValidate,
-      describe: (s) => JSON.stringify(s)
+      equals: cellEquals,
+      hash: (cell) => cell.hash,
+      describe: (cell) => JSON.stringify(cell.value)
     }
     return m
   }
-  const whole: Model<ReadonlyMap<string, string>> = {
+  const whole: Model<KvStore> = {
     name: "kv-unpartitioned",
-    init: () => new Map(),
-    step: (state, op) => {
+    init: () => ({ cells: new Map(), hash: 0 }),
+    step: (store, op) => {
       const key = op.key!
-      const cur = state.get(key) ?? ""
-      if (op.f === "get") return cur === kvValue(op.result) ? state : ILLEGAL
-      const next = new Map(state)
-      next.set(key, op.f === "put" ? kvValue(op.value) : cur + kvValue(op.value))
-      return next
+      const cur = store.cells.get(key) ?? EMPTY
+      if (op.f === "get") return cur.value === kvValue(op.result) ? store : ILLEGAL
+      const cell = kvNext(cur, op)
+      const cells = new Map(store.cells)
+      cells.set(key, cell)
+      return { cells, hash: store.hash ^ (cur === EMPTY ? 0 : keyMix(key, cur)) ^ keyMix(key, cell) }
     },
     include: kvInclude,
     validate: kvValidate,
     equals: (a, b) => {
       if (a === b) return true
-      if (a.size !== b.size) return false
-      for (const [k, v] of a) if (b.get(k) !== v) return false
+      if (a.hash !== b.hash || a.cells.size !== b.cells.size) return false
+      for (const [k, v] of a.cells) {
+        const w = b.cells.get(k)
+        if (w === undefined || !cellEquals(v, w)) return false
+      }
       return true
     },
-    describe: (s) => JSON.stringify(Object.fromEntries(s))
+    hash: (store) => store.hash,
+    describe: (store) => JSON.stringify(Object.fromEntries([...store.cells].map(([k, c]) => [k, c.value])))
   }
   return whole
 }
