@@ -5,7 +5,7 @@
  */
 
 import { command as proxyCommand } from "@24h/chaos/cli"
-import { command as runCommand } from "@24h/core/cli"
+import { checkCommand, command as runCommand } from "@24h/core/cli"
 import { command as findingCommand } from "@24h/findings/cli"
 import { command as datasetCommand } from "@24h/mocks/cli"
 import { command as reportCommand } from "@24h/reporting/cli"
@@ -20,7 +20,7 @@ import { version } from "./version.ts"
  */
 export const root = Command.make("24h").pipe(
   Command.withDescription("Reliability testing toolkit: runs, fault proxies, findings, reports and datasets"),
-  Command.withSubcommands([runCommand, proxyCommand, findingCommand, reportCommand, datasetCommand])
+  Command.withSubcommands([runCommand, proxyCommand, findingCommand, reportCommand, datasetCommand, checkCommand])
 )
 
 /**

@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { type History, Linearizability } from "@24h/core"
 import { Effect } from "effect"
 import fc from "fast-check"
-import { describe, expect, it } from "vitest"
+import { afterAll, describe, expect, it } from "vitest"
+import { run24h } from "./util.ts"
 
 type Ev = History.Event
 
@@ -391,5 +395,92 @@ describe("Linearizability.toCheck", () => {
     expect(check.outcome).toBe("fail")
     expect(check.message).toContain("#1 (process 0, read null → ok 2, call 2, return 3)")
     expect(check.evidence).toContain("longest linearizable prefix: #0")
+  })
+})
+
+describe("24h check linearizability", () => {
+  const dir = mkdtempSync(join(tmpdir(), "24h-lin-cli-"))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  const write = (name: string, text: string) => {
+    const file = join(dir, name)
+    writeFileSync(file, text)
+    return file
+  }
+  const good = write(
+    "good.jsonl",
+    h([0, "invoke", "write", 1, 0], [1, "invoke", "read", null, 1], [0, "ok", "write", 1, 2], [1, "ok", "read", 1, 3])
+      .map((e) => JSON.stringify(e))
+      .join("\n")
+  )
+  const jepsen = (p: number, type: string, f: string, v: string) => `INFO  jepsen.util - ${p}\t:${type}\t:${f}\t${v}`
+  const badLog = write(
+    "bad.log",
+    [
+      jepsen(0, "invoke", "write", "3"),
+      jepsen(0, "ok", "write", "3"),
+      jepsen(1, "invoke", "cas", "[3 4]"),
+      jepsen(1, "ok", "cas", "[3 4]"),
+      jepsen(2, "invoke", "read", "nil"),
+      jepsen(2, "ok", "read", "3")
+    ].join("\n")
+  )
+  const kvEdn = write(
+    "kv.edn",
+    [
+      '{:process 0, :type :invoke, :f :append, :key "a", :value "x"}',
+      '{:process 0, :type :ok, :f :append, :key "a", :value "x"}',
+      '{:process 1, :type :invoke, :f :get, :key "a", :value nil}',
+      '{:process 1, :type :ok, :f :get, :key "a", :value "x"}'
+    ].join("\n")
+  )
+
+  it("prints one JSON document per run, with a verdict, partitions and evidence per file; exit 1 when one fails", () => {
+    const r = run24h(["check", "linearizability", good, badLog, "--model", "register", "--json"])
+    expect(r.status).toBe(1)
+    const doc = JSON.parse(r.stdout)
+    expect(doc).toMatchObject({ ok: false, model: "register", verdict: "not-linearizable" })
+    expect(doc.files.map((f: { file: string; verdict: string }) => [f.file, f.verdict])).toEqual([
+      [good, "linearizable"],
+      [badLog, "not-linearizable"]
+    ])
+    const bad = doc.files[1]
+    expect(bad.partitions).toEqual([
+      { partition: "", verdict: "not-linearizable", operations: 3, ms: expect.any(Number), longestPrefix: 2 }
+    ])
+    expect(bad.evidence).toMatchObject({
+      state: "4",
+      prefix: [0, 1],
+      blocked: { index: 2, process: 2, f: "read", status: "ok", result: 3, call: 4, return: 5 }
+    })
+    expect(typeof bad.ms).toBe("number")
+  })
+
+  it("checks kv EDN by key and exits 0; bad input exits 2 naming the problem", () => {
+    const ok = run24h([
+      "check",
+      "linearizability",
+      kvEdn,
+      "--model",
+      "kv",
+      "--format",
+      "edn",
+      "--timeout",
+      "30s",
+      "--json"
+    ])
+    expect(ok.status).toBe(0)
+    expect(JSON.parse(ok.stdout)).toMatchObject({
+      ok: true,
+      verdict: "linearizable",
+      files: [{ partitions: [{ partition: "a" }] }]
+    })
+    const notEdn = run24h(["check", "linearizability", good, "--model", "kv", "--format", "edn", "--json"])
+    expect(notEdn.status).toBe(2)
+    expect(JSON.parse(notEdn.stdout).error.message).toContain("good.jsonl: line 1: ")
+    const timeout = run24h(["check", "linearizability", good, "--model", "register", "--timeout", "soon"])
+    expect(timeout.status).toBe(2)
+    expect(timeout.stderr).toContain('--timeout: expected a duration like 30s, 500ms or 2m (got "soon")')
+    const missing = run24h(["check", "linearizability", join(dir, "nope.jsonl"), "--model", "register"])
+    expect(missing.status).toBe(2)
   })
 })
