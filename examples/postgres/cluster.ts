@@ -138,7 +138,7 @@ const fromUrl = (url: string): Cluster => {
   }
 }
 
-/** A cluster for the scope: `DATABASE_URL` when set, else a throwaway one. */
+/** A cluster for the scope: `databaseUrl`, else `DATABASE_URL` when set, else a throwaway one (`""` forces it). */
 export const make = (
   options: { readonly databaseUrl?: string | undefined } = {}
 ): Effect.Effect<Cluster, ClusterError, Scope.Scope> => {
