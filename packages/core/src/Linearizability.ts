@@ -32,7 +32,10 @@
  *
  * @since 0.2.0
  */
+import { mkdir, writeFile } from "node:fs/promises"
+import { dirname } from "node:path"
 import { Duration, Effect } from "effect"
+import { z } from "zod"
 import * as Check from "./Check.ts"
 import { type CoreError, coreError, preview } from "./CoreError.ts"
 import * as History from "./History.ts"
@@ -356,6 +359,8 @@ export interface Evidence {
   readonly stateText: string
   /** One sentence a person can check against the history. */
   readonly message: string
+  /** Every operation of the partition (for timelines). */
+  readonly operations: ReadonlyArray<History.Operation>
 }
 
 /**
@@ -496,6 +501,7 @@ export const checkOperations = <S, V>(
     const stateText = describe(r.state)
     const ev: Evidence = {
       partition: key,
+      operations: ops as ReadonlyArray<History.Operation>,
       prefix,
       blocked,
       state: r.state,
@@ -610,3 +616,151 @@ export const toCheck = (result: Result, name = `history is linearizable (${resul
     ]
   })
 }
+
+// ── timelines ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * What the HTML report draws for a history that is not linearizable: the operations of the failing partition around
+ * the operation that cannot be placed, each with its role — in the longest linearizable `prefix` (with its position
+ * `order`), the `blocked` one, or `other`. Written to `<run>/results/linearizability/<name>.json` by
+ * {@link writeTimeline}.
+ *
+ * @category timelines
+ * @since 0.2.0
+ */
+export const Timeline = z.object({
+  schemaVersion: z.literal(1),
+  name: z.string().min(1),
+  model: z.string(),
+  verdict: z.enum(["linearizable", "not-linearizable", "unknown"]),
+  partition: z.string(),
+  message: z.string(),
+  stateText: z.string(),
+  /** The time window drawn (the history's own time unit). */
+  start: z.number(),
+  end: z.number(),
+  /** Operations of the partition left out of the window. */
+  omitted: z.number().int().nonnegative(),
+  operations: z.array(
+    z.object({
+      index: z.number().int(),
+      process: z.union([z.number(), z.string()]),
+      f: z.string(),
+      key: z.string().optional(),
+      value: z.unknown(),
+      result: z.unknown(),
+      status: z.enum(["ok", "fail", "info"]),
+      call: z.number(),
+      /** `null`: unknown outcome (returns at +∞). */
+      return: z.number().nullable(),
+      role: z.enum(["prefix", "blocked", "other"]),
+      order: z.number().int().optional()
+    })
+  )
+})
+/**
+ * A timeline of a violation.
+ *
+ * @category timelines
+ * @since 0.2.0
+ */
+export type Timeline = z.infer<typeof Timeline>
+
+/**
+ * The timeline of a result's first violation (`undefined` when it has none): the operations of the failing
+ * partition that overlap the last `focus` (default 8) operations of the longest prefix and the blocked one, at most
+ * `maxOperations` (default 60) of them, nearest the blocked one first.
+ *
+ * @example
+ * ```ts
+ * import { Linearizability } from "@24h/core"
+ * declare const result: Linearizability.Result
+ * const t = Linearizability.timeline(result, "account histories")
+ * t?.operations.filter((o) => o.role === "blocked").length // 1
+ * ```
+ *
+ * @category timelines
+ * @since 0.2.0
+ */
+export const timeline = (
+  result: Result,
+  name: string,
+  options: { readonly focus?: number; readonly maxOperations?: number } = {}
+): Timeline | undefined => {
+  const ev = result.evidence
+  if (ev === undefined) return undefined
+  const focus = [...ev.prefix.slice(-(options.focus ?? 8)), ...(ev.blocked === undefined ? [] : [ev.blocked])]
+  const finite = (t: number) => Number.isFinite(t)
+  let start = Math.min(...focus.map((o) => o.call))
+  let end = Math.max(...focus.flatMap((o) => (finite(o.return) ? [o.return] : [o.call])))
+  if (!Number.isFinite(start)) start = 0
+  if (!(end > start)) end = start + 1
+  const order = new Map(ev.prefix.map((o, i) => [o.index, i]))
+  const pivot = ev.blocked?.call ?? end
+  const inWindow = ev.operations
+    .filter((o) => o.call <= end && (!finite(o.return) || o.return >= start))
+    .sort((a, b) => Math.abs(a.call - pivot) - Math.abs(b.call - pivot))
+    .slice(0, options.maxOperations ?? 60)
+    .sort((a, b) => a.call - b.call)
+  return {
+    schemaVersion: 1,
+    name,
+    model: result.model,
+    verdict: result.verdict,
+    partition: ev.partition,
+    message: ev.message,
+    stateText: ev.stateText,
+    start,
+    end,
+    omitted: ev.operations.length - inWindow.length,
+    operations: inWindow.map((o) => {
+      const pos = order.get(o.index)
+      return {
+        index: o.index,
+        process: o.process,
+        f: o.f,
+        ...(o.key === undefined ? {} : { key: o.key }),
+        value: o.value ?? null,
+        result: o.result ?? null,
+        status: o.status,
+        call: o.call,
+        return: finite(o.return) ? o.return : null,
+        role:
+          o.index === ev.blocked?.index
+            ? ("blocked" as const)
+            : pos === undefined
+              ? ("other" as const)
+              : ("prefix" as const),
+        ...(pos === undefined ? {} : { order: pos })
+      }
+    })
+  }
+}
+
+/**
+ * Writes the timeline of a result's first violation as JSON (nothing when the result has none), for the HTML
+ * report: by convention `<run>/results/linearizability/<name>.json`.
+ *
+ * @example
+ * ```ts
+ * import { Linearizability } from "@24h/core"
+ * declare const result: Linearizability.Result
+ * Linearizability.writeTimeline(result, "accounts", "runs/bank/latest/results/linearizability/accounts.json")
+ * ```
+ *
+ * @category timelines
+ * @since 0.2.0
+ */
+export const writeTimeline = (result: Result, name: string, file: string): Effect.Effect<boolean, CoreError> =>
+  Effect.suspend(() => {
+    const t = timeline(result, name)
+    if (t === undefined) return Effect.succeed(false)
+    return Effect.tryPromise({
+      try: async () => {
+        await mkdir(dirname(file), { recursive: true })
+        await writeFile(file, JSON.stringify(t, null, 2) + "\n")
+        return true
+      },
+      catch: (e) => coreError("Io", `Linearizability.writeTimeline: cannot write ${file} (${(e as Error).message})`, e)
+    })
+  })
