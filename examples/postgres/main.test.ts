@@ -48,6 +48,7 @@ describe("the PostgreSQL bank scenario", () => {
       expect(existsSync(p.history)).toBe(true)
     }
     expect(r.findings).toEqual([])
+    expect(readFileSync(r.report, "utf8")).not.toContain('<section id="linearizability">')
     expectGone(r.cluster)
   })
 
@@ -63,6 +64,10 @@ describe("the PostgreSQL bank scenario", () => {
     expect(ledger).toMatch(/SUM\(balance\) = \d+, expected 4 × 1000 = 4000/)
     const lin = r.pipelines.find((p) => p.linearizability?.verdict === "not-linearizable")!.linearizability!
     expect(lin.evidence?.blocked?.f).toBe("transfer")
+    // The HTML report draws the failing account's operations, the impossible transfer marked.
+    const page = readFileSync(r.report, "utf8")
+    expect(page).toContain('<section id="linearizability">')
+    expect(page.match(/data-role="blocked"/g)?.length).toBeGreaterThan(0)
     expectGone(r.cluster)
   })
 

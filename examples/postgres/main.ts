@@ -34,6 +34,7 @@ import {
   SteadyState
 } from "@24h/core"
 import { Ledger } from "@24h/findings"
+import { HtmlReport } from "@24h/reporting"
 import { Effect } from "effect"
 import * as Bank from "./bank.ts"
 import * as Cluster from "./cluster.ts"
@@ -62,6 +63,8 @@ export interface PipelineSummary {
 export interface ScenarioResult {
   readonly mode: Bank.Mode
   readonly dir: string
+  /** report.html of the run (with the linearizability timelines). */
+  readonly report: string
   readonly pipelines: ReadonlyArray<PipelineSummary>
   readonly findings: ReadonlyArray<{
     readonly id: string
@@ -133,6 +136,8 @@ const plans = (scale: number): ReadonlyArray<Plan> => [
 
 /** The three checks of a pipeline, from the database and the recorded history. */
 const judge = (
+  dir: string,
+  name: string,
   conn: Bank.Connection,
   rec: History.Recorder,
   acknowledged: ReadonlyArray<string>,
@@ -167,6 +172,12 @@ const judge = (
     const events = yield* History.readFile(rec.file)
     const result = yield* Linearizability.check(accountModel(INITIAL), events, { timeout: "20 seconds" })
     out.linearizability = result
+    // The HTML report draws this as a timeline of the failing account's operations.
+    yield* Linearizability.writeTimeline(
+      result,
+      `${name}: account histories`,
+      join(dir, "results", "linearizability", `${name}.json`)
+    )
     const lin = Linearizability.toCheck(result, "per-account history linearizable")
     return [conserved, kept, { ...lin, evidence: [...(lin.evidence ?? []), `history: ${rec.file}`] }]
   })
@@ -262,7 +273,7 @@ const pipeline = (
             )
           )
         ]),
-        checks: [judge(direct, rec, acknowledged, out)]
+        checks: [judge(run.dir, `${plan.kind}-${plan.name}`, direct, rec, acknowledged, out)]
       })
       return {
         kind: plan.kind,
@@ -354,9 +365,11 @@ export const scenario = (
       const pipelines: Array<PipelineSummary> = []
       for (const plan of plans(scale)) pipelines.push(yield* pipeline(run, plan, mode, direct, proxy, scale))
       const findings = yield* fileFindings(run, mode, pipelines)
+      const report = yield* HtmlReport.write(run.dir)
       return {
         mode,
         dir: run.dir,
+        report: report.path,
         pipelines,
         findings,
         cluster: { pid: cluster.pid, dir: cluster.dir }
@@ -366,7 +379,7 @@ export const scenario = (
 
 const describe = (r: ScenarioResult) =>
   [
-    `${r.mode} service — ${r.dir}`,
+    `${r.mode} service — ${r.dir} (report: ${r.report})`,
     ...r.pipelines.flatMap((p) => [
       `  ${p.kind}/${p.name}: ${p.verdict}`,
       ...p.checks.map(
