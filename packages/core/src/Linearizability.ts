@@ -600,7 +600,7 @@ export const toCheck = (result: Result, name = `history is linearizable (${resul
     `${count("not-linearizable")} not, ${count("unknown")} unknown`
   if (result.verdict === "linearizable") return Check.pass(name, summary, { source: "linearizability" })
   if (result.verdict === "unknown") {
-    return Check.unknown(name, `${summary} (time budget used up)`, {
+    return Check.unknown(name, `${summary} (the time or step budget ran out, or failFast stopped early)`, {
       source: "linearizability",
       evidence: parts.filter((p) => p.verdict === "unknown").map((p) => `partition ${preview(p.partition)}: unknown`)
     })
