@@ -94,6 +94,19 @@ const classify = (e: unknown, committing: boolean): CallError => {
   return new CallError("info", err.message ?? String(e))
 }
 
+/** Why a transfer is refused before it reaches the database (both modes validate), or `undefined`. */
+export const invalid = (id: unknown, src: unknown, dst: unknown, amount: unknown): string | undefined => {
+  const account = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 1
+  if (typeof id !== "string" || !/^[A-Za-z0-9._-]{1,64}$/.test(id))
+    return `id: expected 1-64 of [A-Za-z0-9._-] (got ${JSON.stringify(id)})`
+  if (!account(src)) return `src: expected an account id ≥ 1 (got ${JSON.stringify(src)})`
+  if (!account(dst)) return `dst: expected an account id ≥ 1 (got ${JSON.stringify(dst)})`
+  if (src === dst) return `dst: must differ from src (got ${JSON.stringify(dst)} twice)`
+  if (!Number.isSafeInteger(amount) || (amount as number) < 1 || (amount as number) > 10_000)
+    return `amount: expected an integer in 1..10000 (got ${JSON.stringify(amount)})`
+  return undefined
+}
+
 export const make = (conn: Connection, mode: Mode, options: { readonly timeoutMs?: number } = {}): Bank => {
   const timeoutMs = options.timeoutMs ?? 1500
   const pool = new pg.Pool({
@@ -180,7 +193,12 @@ export const make = (conn: Connection, mode: Mode, options: { readonly timeoutMs
     }, true)
 
   return {
-    transfer: mode === "correct" ? correct : lostUpdate,
+    transfer: (id, src, dst, amount) => {
+      const problem = invalid(id, src, dst, amount)
+      return problem === undefined
+        ? (mode === "correct" ? correct : lostUpdate)(id, src, dst, amount)
+        : Promise.reject(new CallError("fail", problem))
+    },
     balance: (account) =>
       withClient(
         async (q) =>

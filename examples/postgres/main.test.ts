@@ -34,6 +34,7 @@ describe("the PostgreSQL bank scenario", () => {
       ["baseline", "pass"],
       ["stress", "pass"],
       ["chaos", "pass"],
+      ["adversarial", "pass"],
       ["recovery", "pass"]
     ])
     for (const p of r.pipelines) {

@@ -3,8 +3,8 @@
  *
  *   bank service (./bank.ts, node pg) ──► TcpProxy (@24h/chaos) ──► PostgreSQL (a throwaway cluster, ./cluster.ts)
  *
- * Concurrent transfers and balance reads run through the pipelines (baseline, stress, chaos with latency,
- * reset_peer, timeout and down on the proxy, recovery); every call is recorded as a history (History.recorder,
+ * Concurrent transfers and balance reads run through the five pipelines (baseline, stress, chaos with latency,
+ * reset_peer, timeout and down on the proxy, adversarial with hostile transfers, recovery); every call is recorded as a history (History.recorder,
  * one operation per account leg) in results/history-<kind>-<name>.jsonl. Each pipeline is judged by three checks:
  *
  *   total balance conserved              SUM(balance) afterwards = accounts × initial
@@ -105,7 +105,23 @@ interface Plan {
   readonly vus: number
   readonly seconds: number
   readonly faults: (proxy: TcpProxy.TcpProxy) => ReadonlyArray<Schedule.Window<unknown>>
+  /** Hostile transfers instead of the workload (adversarial). */
+  readonly hostile?: boolean
 }
+
+/** Transfers the service must refuse: none may move money. */
+const HOSTILE: ReadonlyArray<readonly [string, unknown, unknown, unknown]> = [
+  ["zero", 1, 2, 0],
+  ["negative", 1, 2, -50],
+  ["fraction", 1, 2, 1.5],
+  ["huge", 1, 2, 1e12],
+  ["nan", 1, 2, Number.NaN],
+  ["self", 3, 3, 10],
+  ["unknown-src", 0, 2, 10],
+  ["string-amount", 1, 2, "10"],
+  ["'; DROP TABLE accounts; --", 1, 2, 10],
+  ["float-account", 1.5, 2, 10]
+]
 
 const down = (proxy: TcpProxy.TcpProxy) =>
   Fault.make({ name: "down", target: `proxy/${proxy.name}`, apply: proxy.disable, revert: proxy.enable })
@@ -125,6 +141,7 @@ const plans = (scale: number): ReadonlyArray<Plan> => [
   { kind: "baseline", name: "transfers", vus: 4, seconds: 1.5 * scale, faults: () => [] },
   { kind: "stress", name: "contention", vus: 12, seconds: 1.5 * scale, faults: () => [] },
   { kind: "chaos", name: "proxy-faults", vus: 6, seconds: 4 * scale, faults: (p) => windows(p, scale) },
+  { kind: "adversarial", name: "hostile-transfers", vus: 2, seconds: 1 * scale, faults: () => [], hostile: true },
   {
     kind: "recovery",
     name: "after-down",
@@ -220,6 +237,19 @@ const pipeline = (
         }
         return s
       }
+      let hostileAccepted = 0
+      const hostile = (ctx: Load.Context) =>
+        Effect.promise(async () => {
+          const [name, src, dst, amount] = HOSTILE[ctx.index % HOSTILE.length]!
+          const id = name.startsWith("'") ? name : `${ctx.correlationId}-${name}`
+          const accepted = await bank.transfer(id, src as number, dst as number, amount as number).then(
+            () => true,
+            () => false
+          )
+          if (accepted) hostileAccepted++
+          // Refusing a hostile transfer is the right answer.
+          return { ok: !accepted }
+        })
       const iteration = (ctx: Load.Context) =>
         Effect.gen(function* () {
           const rng = rngFor(ctx.vu)
@@ -278,7 +308,7 @@ const pipeline = (
             duration: `${plan.seconds} seconds`,
             maxIterations: Math.round(800 * scale)
           }),
-          iteration,
+          iteration: plan.hostile === true ? hostile : iteration,
           options: { name: `${plan.kind}-${plan.name}` }
         },
         faults: plan.faults(proxy),
@@ -294,7 +324,19 @@ const pipeline = (
             )
           )
         ]),
-        checks: [judge(run.dir, `${plan.kind}-${plan.name}`, direct, rec, acknowledged, out)]
+        checks: [
+          judge(run.dir, `${plan.kind}-${plan.name}`, direct, rec, acknowledged, out),
+          ...(plan.hostile === true
+            ? [
+                Effect.sync(() =>
+                  Check.make("hostile transfers refused", hostileAccepted === 0, {
+                    source: "audit",
+                    message: `${hostileAccepted} hostile transfers accepted (${HOSTILE.length} kinds tried)`
+                  })
+                )
+              ]
+            : [])
+        ]
       })
       return {
         kind: plan.kind,
