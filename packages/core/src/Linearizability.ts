@@ -207,6 +207,12 @@ export const register = (): Model<unknown> => ({
         ? `a cas value must be [from, to] (got ${preview(op.value)})`
         : undefined,
   equals: same,
+  hash: (s) =>
+    typeof s === "number"
+      ? Math.imul(s | 0, 0x9e3779b1) ^ (s % 1 === 0 ? 0 : 0x2545f491)
+      : s === null || s === undefined
+        ? 0x5bd1e995
+        : rolling(0x27d4eb2d, typeof s === "string" ? s : (JSON.stringify(s) ?? String(s))),
   describe: (s) => (s === null ? "nil" : describeJson(s))
 })
 
