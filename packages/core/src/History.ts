@@ -223,13 +223,26 @@ const processOf = (v: unknown): number | string =>
 const jepsenType = (type: EventType, value: unknown): EventType =>
   type !== "invoke" && type !== "ok" && value === "timed-out" ? "info" : type
 
+const INT = /^-?\d+$/
+const PAIR = /^\[(-?\d+)\s+(-?\d+)\]$/
+
+/** The value field of a Jepsen log line: the common shapes (nil, an integer, `[a b]`, a keyword) without the EDN reader. */
+const jepsenValue = (text: string | undefined, i: number): unknown => {
+  if (text === undefined || text === "" || text === "nil") return null
+  if (INT.test(text)) return Number(text)
+  const pair = PAIR.exec(text)
+  if (pair !== null) return [Number(pair[1]), Number(pair[2])]
+  if (text.startsWith(":") && !/[\s[\]{}()"]/.test(text)) return text.slice(1)
+  return ednValue(text, `line ${i + 1}`)
+}
+
 const parseJepsenLogSync = (text: string): Array<Event> => {
   const out: Array<Event> = []
   const lines = text.split("\n")
   for (let i = 0; i < lines.length; i++) {
     const m = JEPSEN_LINE.exec(lines[i]!)
     if (m === null) continue
-    const value = m[4] === undefined || m[4] === "" ? null : ednValue(m[4], `line ${i + 1}`)
+    const value = jepsenValue(m[4], i)
     const type = jepsenType(m[2] as EventType, value)
     out.push({ process: processOf(m[1]), type, f: m[3]!, value, time: i })
   }
