@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { History, Linearizability } from "@24h/core"
+import { History, Linearizability, Load } from "@24h/core"
 import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
 import { afterEach, describe, expect, it } from "vitest"
@@ -216,6 +216,38 @@ describe("History.recorder and instrument", () => {
     const events = await Effect.runPromise(History.readFile(file))
     expect(new Set(events.map((e) => e.process))).toEqual(new Set([0, 1, 2]))
     expect(events.filter((e) => e.type === "info")).toHaveLength(1)
+    const result = await Effect.runPromise(Linearizability.check(Linearizability.register(), events))
+    expect(result.verdict).toBe("linearizable")
+  })
+
+  it("instrument plugs into core Load: a closed-model workload records a history that checks", async () => {
+    const file = join(tmp(), "load.jsonl")
+    let register: number | null = null
+    const summary = await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const rec = yield* History.recorder({ file, flushEvery: 8 })
+          const iteration = History.instrument(rec, (ctx: Load.Context) =>
+            ctx.index % 3 === 0
+              ? {
+                  f: "write",
+                  value: ctx.index,
+                  run: Effect.sync(() => {
+                    register = ctx.index
+                    return { type: "ok" as const }
+                  })
+                }
+              : { f: "read", run: Effect.sync(() => ({ type: "ok" as const, value: register })) }
+          )
+          return yield* Load.run(Load.closed({ vus: 3, duration: "5 seconds", maxIterations: 60 }), iteration, {
+            recorder: false
+          })
+        })
+      )
+    )
+    expect(summary.ok).toBe(60)
+    const events = await Effect.runPromise(History.readFile(file))
+    expect(events).toHaveLength(120)
     const result = await Effect.runPromise(Linearizability.check(Linearizability.register(), events))
     expect(result.verdict).toBe("linearizable")
   })
