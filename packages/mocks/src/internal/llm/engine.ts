@@ -734,12 +734,10 @@ export class LlmEngine {
     extra: ReadonlyArray<Switch>
   ): Promise<void> {
     const e = reply.entry
-    const d0 = this.decide("transcriptions", undefined, [], e.seq, 0)
     const limitSw = [...this.switches.map((a) => a.sw), ...extra].find(
       (s): s is SwitchOf<"upload-limit"> => s.kind === "upload-limit"
     )
     const limit = Math.min(this.opts.maxUploadBytes, limitSw?.maxBytes ?? Number.POSITIVE_INFINITY)
-    void d0
     if (size > limit) {
       if (limitSw !== undefined && limitSw.maxBytes < this.opts.maxUploadBytes) {
         e.faults.push({ id: limitSw.id!, kind: "upload-limit" })
@@ -808,7 +806,8 @@ export class LlmEngine {
       let text =
         r !== undefined && "text" in r
           ? r.text
-          : (info?.text ?? Speech.babble(durationMs, this.rng(`transcript/${fnv(raw.toString("latin1"))}`, 0)))
+          : (info?.text ??
+            Speech.babble(durationMs, this.rng(`transcript/${fnv(Buffer.from(bytes).toString("latin1"))}`, 0)))
       for (const s of d.hit) {
         if (s.kind === "wer") {
           text = Speech.corrupt(text, s.wordErrorRate, this.rng(`wer/${s.id}`, e.seq))
