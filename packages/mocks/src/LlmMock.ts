@@ -426,7 +426,7 @@ export const make = (options: Options = {}): Effect.Effect<LlmMock, MocksError, 
  * ```ts
  * import { Effect } from "effect"
  * import { LlmMock } from "@24h/mocks"
- * const url = Effect.map(LlmMock.Upstream.asEffect(), (llm) => llm.openaiBaseUrl)
+ * const url = Effect.map(LlmMock.Upstream, (llm) => llm.openaiBaseUrl).pipe(Effect.provide(LlmMock.layer({ seed: 1 })))
  * ```
  *
  * @category services
