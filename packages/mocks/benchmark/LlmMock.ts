@@ -96,7 +96,9 @@ const main = async () => {
         const r = await load(url, SECONDS)
         const cpu = process.cpuUsage(cpu0)
         r.cpuUsPerChunk = (cpu.user + cpu.system) / Math.max(1, r.chunks)
-        ;(rounds[name] ??= []).push(r)
+        const list = rounds[name] ?? []
+        list.push(r)
+        rounds[name] = list
       }
     }
   } finally {

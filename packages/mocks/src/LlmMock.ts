@@ -212,7 +212,7 @@ export interface Options {
   readonly fixtures?: ReadonlyArray<Fixture>
   readonly switches?: ReadonlyArray<SwitchInput>
   readonly physics?: Partial<Physics>
-  /** Requests kept in the journal. Default 10 000. */
+  /** Requests kept in the journal, each with its stream frames (about 30 KB for a 100-token stream). Default 1 000; raise it when verdicts need a longer history. */
   readonly journalLimit?: number
   /** Largest transcription upload, bytes (413 above). Default 25 MiB, as OpenAI. */
   readonly maxUploadBytes?: number
@@ -357,7 +357,7 @@ export const make = (options: Options = {}): Effect.Effect<LlmMock, MocksError, 
     const engine = new LlmEngine({
       seed,
       physics: { ttftMs: ph.ttftMs ?? 0, tokensPerSecond: ph.tokensPerSecond ?? 0, jitter: ph.jitter ?? 0 },
-      journalLimit: options.journalLimit ?? 10_000,
+      journalLimit: options.journalLimit ?? 1_000,
       maxUploadBytes: options.maxUploadBytes ?? 25 * 1024 * 1024,
       epoch: options.epoch ?? 1_767_225_600,
       models: options.models ?? [

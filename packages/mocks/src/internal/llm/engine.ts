@@ -463,9 +463,9 @@ export class LlmEngine {
       if (typeof turn === "string") return reply.error(500, turn, null)
       e.reply = { text: turn.text, toolCalls: turn.toolCalls, finish: turn.finish }
       const drift = d.hit.find((s): s is SwitchOf<"drift"> => s.kind === "drift")
-      const driftRng = this.rng("drift", e.seq)
+      const driftRng = drift === undefined ? undefined : this.rng("drift", e.seq)
       const mutate = (v: Record<string, unknown>) =>
-        drift === undefined
+        drift === undefined || driftRng === undefined
           ? v
           : SchemaDrift.mutate(v, driftRng, {
               fieldRate: drift.fieldRate,
