@@ -507,7 +507,8 @@ export const fault = (
   })
 
 /**
- * Whether every request answered 429 was sent again (the SDKs' built-in retry): `unknown` when no 429 was served.
+ * Whether every request answered 429 was sent again after its first 429 (the SDKs' built-in retry; a 429 that ends
+ * a spent retry budget is {@link boundedRetries}' business): `unknown` when no 429 was served.
  *
  * @example
  * ```ts
@@ -577,7 +578,8 @@ export const detectsBrokenStreams: (
 /**
  * Whether no call of a non-idempotent tool (same name, same arguments) was executed twice: a result for two
  * distinct tool calls of the same action means the client ran it again, for example after a retry restarted the
- * conversation.
+ * conversation. A result marked as an error, or saying the tool did not run (refused, denied, not allowed, blocked,
+ * already done, duplicate, skipped), does not count as an execution.
  *
  * @example
  * ```ts
