@@ -104,7 +104,8 @@ export const makeAgent = (baseURL: string, policy: Policy) => {
         if (choice === undefined) continue
         text += choice.delta.content ?? ""
         for (const tc of choice.delta.tool_calls ?? []) {
-          const c = (calls[tc.index] ??= { id: "", name: "", arguments: "" })
+          const c = calls[tc.index] ?? { id: "", name: "", arguments: "" }
+          calls[tc.index] = c
           c.id += tc.id ?? ""
           c.name += tc.function?.name ?? ""
           c.arguments += tc.function?.arguments ?? ""
