@@ -167,6 +167,47 @@ describe("LlmMock — Responses API, embeddings and models", () => {
       expect(types.at(-1)).toBe("response.completed")
     }))
 
+  it("answers Responses function calls (streamed and not) and text.format json_schema", () =>
+    withLlm(
+      {
+        fixtures: [
+          {
+            match: { endpoint: "responses", user: /order/ },
+            reply: { toolCalls: [{ name: "lookup_order", arguments: { id: "A1" } }] }
+          }
+        ]
+      },
+      async (llm) => {
+        const client = openai(llm)
+        const tools = [
+          {
+            type: "function" as const,
+            name: "lookup_order",
+            parameters: { type: "object", properties: {} },
+            strict: false
+          }
+        ]
+        const r = await client.responses.create({ model: "gpt-4.1", input: "where is my order?", tools })
+        expect(r.output[0]).toMatchObject({ type: "function_call", name: "lookup_order", arguments: '{"id":"A1"}' })
+        const s = await client.responses.create({ model: "gpt-4.1", input: "where is my order?", tools, stream: true })
+        let args = ""
+        for await (const ev of s) if (ev.type === "response.function_call_arguments.delta") args += ev.delta
+        expect(JSON.parse(args)).toEqual({ id: "A1" })
+        const schema = {
+          type: "object",
+          properties: { ok: { type: "boolean" } },
+          required: ["ok"],
+          additionalProperties: false
+        }
+        const j = await client.responses.create({
+          model: "gpt-4.1",
+          input: "json please",
+          text: { format: { type: "json_schema", name: "r", schema, strict: true } }
+        })
+        expect(typeof JSON.parse(j.output_text).ok).toBe("boolean")
+      }
+    ))
+
   it("gives deterministic unit-length embeddings from seed and input (the client's base64 default and float)", () =>
     withLlm({ seed: 9 }, async (llm) => {
       const client = openai(llm)
@@ -295,6 +336,35 @@ describe("LlmMock — retries, switches and the admin API", () => {
       expect(raw.headers.get("x-ratelimit-limit-requests")).toBe("1")
       expect(raw.headers.get("x-ratelimit-remaining-requests")).toBe("0")
       expect(await raw.json()).toMatchObject({ error: { code: "rate_limit_exceeded" } })
+    }))
+
+  it("throttles on a tokens-per-window budget, and LlmMock.fault applies and reverts switches for a schedule", () =>
+    withLlm({}, async (llm) => {
+      const client = openai(llm, { maxRetries: 0 })
+      const f = LlmMock.fault(llm, "token budget", [{ id: "tpm", kind: "throttle", tokens: 10, windowMs: 60_000 }])
+      await run(f.apply)
+      const long = "a fairly long question that costs more than ten tokens of the budget"
+      const r = await settle(client.chat.completions.create({ model: "gpt-4o-mini", messages: user(long) }))
+      expect(!r.ok && r.name).toBe("RateLimitError")
+      await run(f.revert)
+      expect(await run(llm.switches)).toEqual([])
+      const ok = await client.chat.completions.create({ model: "gpt-4o-mini", messages: user(long) })
+      expect(ok.choices[0]!.finish_reason).toBe("stop")
+    }))
+
+  it("adds fixtures and resets the journal through the admin endpoint", () =>
+    withLlm({}, async (llm) => {
+      const add = await fetch(`${llm.url}/__admin/fixtures`, {
+        method: "POST",
+        body: JSON.stringify([{ match: { user: { regex: "^ping$" } }, reply: { text: "pong" } }])
+      })
+      expect(add.status).toBe(200)
+      const bad = await fetch(`${llm.url}/__admin/fixtures`, { method: "POST", body: JSON.stringify({ reply: {} }) })
+      expect(((await bad.json()) as { error: { reason: string } }).error.reason).toBe("InvalidFixture")
+      const r = await openai(llm).chat.completions.create({ model: "gpt-4o-mini", messages: user("ping") })
+      expect(r.choices[0]!.message.content).toBe("pong")
+      await fetch(`${llm.url}/__admin/reset`, { method: "POST" })
+      expect((await journal(llm)).requests).toEqual([])
     }))
 
   it("judges bounded retries: the client's default 2 retries against an always-failing upstream", () =>
