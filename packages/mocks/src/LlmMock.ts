@@ -417,7 +417,7 @@ export const make = (options: Options = {}): Effect.Effect<LlmMock, MocksError, 
       reset: Effect.sync(() => engine.reset())
     }
     return mock
-  })
+  }).pipe(Effect.withSpan("LlmMock.make"))
 
 /**
  * The simulator as a service, for programs that take their upstream from the context.

@@ -99,6 +99,24 @@ describe("LlmMock — OpenAI chat completions with the official openai client", 
       }
     ))
 
+  it("plays a sequence of turns, one per matching request, then falls through to the next fixture", () =>
+    withLlm(
+      {
+        fixtures: [
+          { id: "script", match: { user: "again" }, turns: [{ text: "first" }, { text: "second" }] },
+          { match: { user: "again" }, reply: { text: "default" } }
+        ]
+      },
+      async (llm) => {
+        const client = openai(llm)
+        const say = async () =>
+          (await client.chat.completions.create({ model: "gpt-4o-mini", messages: user("again") })).choices[0]!.message
+            .content
+        expect([await say(), await say(), await say()]).toEqual(["first", "second", "default"])
+        expect((await journal(llm)).requests.map((e) => e.fixture)).toEqual(["script", "script", "fixture-1"])
+      }
+    ))
+
   it("answers response_format json_schema with JSON that validates against the schema", () =>
     withLlm({ seed: 3 }, async (llm) => {
       const schema = {
