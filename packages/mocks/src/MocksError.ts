@@ -15,6 +15,7 @@ import { Data } from "effect"
  * - `InvalidOptions` — options failed validation (the message names the field and the value).
  * - `InvalidRoute` — an `HttpMock` route definition failed validation.
  * - `InvalidSwitch` — a failure switch failed validation (Effect API or admin endpoint).
+ * - `InvalidFixture` — an `LlmMock` fixture failed validation (options, fixtures file or admin endpoint).
  * - `InvalidAdminRequest` — a request to the admin endpoint could not be understood.
  * - `VerificationFailed` — an `HttpMock` verification (call counts, pending routes, unmatched requests) failed.
  * - `Server` — the HTTP server could not listen or close.
@@ -36,6 +37,7 @@ export type MocksErrorReason =
   | "InvalidOptions"
   | "InvalidRoute"
   | "InvalidSwitch"
+  | "InvalidFixture"
   | "InvalidAdminRequest"
   | "VerificationFailed"
   | "Server"

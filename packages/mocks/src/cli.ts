@@ -1,10 +1,12 @@
 /**
- * `24h dataset …` — the subcommands contributed by `@24h/mocks`.
+ * `24h dataset …`, `24h load …` and `24h mock …` — the subcommands contributed by `@24h/mocks`.
  *
  * ```
  * 24h dataset --pack customer --tier scale --count 1000000 --seed 42 --out customers.ndjson [--format json] [--json]
  * 24h dataset generate …   (the same flags)
  * 24h dataset packs [--json]
+ * 24h mock llm [--port 0] [--seed 42] [--fixtures fixtures.json] [--json]
+ * 24h mock http [--port 0] [--seed 42] [--routes routes.json] [--json]
  * ```
  *
  * Without `--out` the records go to stdout. With `--json` a summary `{ ok, dataset, tier, seed, records, bytes, path,
@@ -279,3 +281,126 @@ export const loadCommand = Command.make("load", loadFlags, (f) =>
       })
   }).pipe(exitOnError(f.json))
 ).pipe(Command.withDescription("Open- or closed-model HTTP load with HDR latency, dropped iterations and thresholds"))
+
+// ── 24h mock ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+const serveFlags = {
+  port: Flag.Int("port").pipe(Flag.withDefault(0), Flag.withDescription("Port on 127.0.0.1; 0 picks a free one")),
+  seed: Flag.String("seed").pipe(
+    Flag.optional,
+    Flag.withDescription(
+      `Root seed of every reply and fault decision (default: ${Seed.ENV_VAR} or a fresh one, printed)`
+    )
+  ),
+  json
+}
+
+const seedOf = (seed: Option.Option<string>) => (Option.isSome(seed) ? Seed.parse(seed.value) : Seed.fromEnv())
+
+const checkPort = (port: number) =>
+  Number.isSafeInteger(port) && port >= 0 && port <= 65535
+    ? Effect.void
+    : Effect.fail(mocksError("InvalidOptions", `--port must be an integer in 0..65535 (got ${port})`))
+
+const readJsonArray = (flag: string, path: string) =>
+  Effect.gen(function* () {
+    const { readFile } = yield* Effect.promise(() => import("node:fs/promises"))
+    const text = yield* Effect.tryPromise({
+      try: () => readFile(path, "utf8"),
+      catch: (e) => mocksError("InvalidOptions", `${flag}: cannot read ${path}: ${(e as Error).message}`)
+    })
+    const value = yield* Effect.try({
+      try: () => JSON.parse(text) as unknown,
+      catch: (e) => mocksError("InvalidOptions", `${flag}: ${path} is not JSON: ${(e as Error).message}`)
+    })
+    if (!Array.isArray(value)) return yield* mocksError("InvalidOptions", `${flag}: ${path} must hold a JSON array`)
+    return value as ReadonlyArray<unknown>
+  })
+
+/** Prints where the mock listens, then keeps it up until the process is interrupted (Ctrl-C, SIGTERM). */
+const serve = <A extends { readonly url: string }>(asJson: boolean, info: A, human: string) =>
+  Effect.andThen(
+    emit({ ok: true, ...info }, asJson, () => human),
+    Effect.never
+  )
+
+const llmCommand = Command.make(
+  "llm",
+  {
+    ...serveFlags,
+    fixtures: Flag.String("fixtures").pipe(
+      Flag.optional,
+      Flag.withDescription("JSON file: an array of fixtures (match on the last user message, model, tool result)")
+    )
+  },
+  (f) =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        yield* checkPort(f.port)
+        const seed = yield* seedOf(f.seed)
+        const LlmMock = yield* Effect.promise(() => import("./LlmMock.ts"))
+        const fixtures = Option.isSome(f.fixtures) ? yield* LlmMock.loadFixtures(f.fixtures.value) : []
+        const llm = yield* LlmMock.make({ seed, port: f.port, fixtures })
+        return yield* serve(
+          f.json,
+          {
+            url: llm.url,
+            openaiBaseUrl: llm.openaiBaseUrl,
+            anthropicBaseUrl: llm.url,
+            port: llm.port,
+            seed: seed.root
+          },
+          `LlmMock on ${llm.url} (OpenAI baseURL ${llm.openaiBaseUrl}, Anthropic baseURL ${llm.url}), ${Seed.replayHint(seed)}; admin at ${llm.url}/__admin; Ctrl-C stops it`
+        )
+      })
+    ).pipe(exitOnError(f.json))
+).pipe(Command.withDescription("Serve an OpenAI- and Anthropic-compatible LLM simulator with seeded faults"))
+
+const httpCommand = Command.make(
+  "http",
+  {
+    ...serveFlags,
+    routes: Flag.String("routes").pipe(
+      Flag.optional,
+      Flag.withDescription(
+        "JSON file: an array of static routes ({ id, method, path, respond: { status, json } }); default: GET /health"
+      )
+    )
+  },
+  (f) =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        yield* checkPort(f.port)
+        const seed = yield* seedOf(f.seed)
+        const routes = Option.isSome(f.routes)
+          ? yield* readJsonArray("--routes", f.routes.value)
+          : [{ id: "health", method: "GET", path: "/health", respond: { json: { ok: true } } }]
+        const HttpMock = yield* Effect.promise(() => import("./HttpMock.ts"))
+        const mock = yield* HttpMock.make({ seed, port: f.port, routes: routes as ReadonlyArray<never> })
+        return yield* serve(
+          f.json,
+          { url: mock.url, port: mock.port, seed: seed.root, routes: routes.length },
+          `HttpMock on ${mock.url} with ${routes.length} routes, ${Seed.replayHint(seed)}; admin at ${mock.url}/__admin; Ctrl-C stops it`
+        )
+      })
+    ).pipe(exitOnError(f.json))
+).pipe(Command.withDescription("Serve an HttpMock from a routes file (switches and routes via /__admin)"))
+
+/**
+ * The `mock` command: `24h mock llm` (the LLM simulator) and `24h mock http` (an HttpMock), each printing its base
+ * URL (one JSON document with `--json`) and serving until interrupted. Implementations load on demand.
+ *
+ * @example
+ * ```ts
+ * import { Command } from "effect/cli"
+ * import { mockCommand } from "@24h/mocks/cli"
+ * const root = Command.make("24h").pipe(Command.withSubcommands([mockCommand]))
+ * ```
+ *
+ * @category commands
+ * @since 0.2.0
+ */
+export const mockCommand = Command.make("mock").pipe(
+  Command.withDescription("Serve simulated upstreams on 127.0.0.1 until interrupted"),
+  Command.withSubcommands([llmCommand, httpCommand])
+)
