@@ -17,6 +17,9 @@ import { Data } from "effect"
  * - `InvalidSwitch` — a failure switch failed validation (Effect API or admin endpoint).
  * - `InvalidAdminRequest` — a request to the admin endpoint could not be understood.
  * - `VerificationFailed` — an `HttpMock` verification (call counts, pending routes, unmatched requests) failed.
+ * - `QueueRejected` — `QueueMock` refused an operation as SQS would (unknown queue, bad receipt handle, bad
+ *   attribute); the message starts with the SQS error code.
+ * - `QueueUnavailable` — a `QueueMock` outage or throttle switch answered (`ServiceUnavailable`, `RequestThrottled`).
  * - `Server` — the HTTP server could not listen or close.
  * - `Io` — a dataset file could not be written, or a load run failed unexpectedly.
  *
@@ -38,6 +41,8 @@ export type MocksErrorReason =
   | "InvalidSwitch"
   | "InvalidAdminRequest"
   | "VerificationFailed"
+  | "QueueRejected"
+  | "QueueUnavailable"
   | "Server"
   | "Io"
 
