@@ -39,10 +39,10 @@ import { Check, Fault, Seed } from "@24h/core"
 import { Clock, Context, Effect, Layer, type Scope } from "effect"
 import type { z } from "zod"
 import {
-  Broker as BrokerState,
   type JournalEntry as BrokerEntry,
-  type Msg,
   type Op as BrokerOp,
+  Broker as BrokerState,
+  type Msg,
   SqsFailure
 } from "./internal/queue/broker.ts"
 import { makeHandler } from "./internal/queue/server.ts"
@@ -221,7 +221,10 @@ export interface QueueMock {
   readonly seed: Seed.Seed
   /** The queue URL of a queue name, as `CreateQueue` and `GetQueueUrl` answer it. */
   readonly queueUrl: (name: string) => string
-  readonly createQueue: (name: string, attributes?: Readonly<Record<string, string>>) => Effect.Effect<string, MocksError>
+  readonly createQueue: (
+    name: string,
+    attributes?: Readonly<Record<string, string>>
+  ) => Effect.Effect<string, MocksError>
   readonly send: (
     queue: string,
     body: string,
@@ -304,10 +307,16 @@ export const make = Effect.fnUntraced(function* (options: Options = {}) {
     return yield* mocksError("InvalidOptions", `QueueMock.make: port must be an integer in 0..65535 (got ${port})`)
   const journalLimit = options.journalLimit ?? 1_000_000
   if (!Number.isSafeInteger(journalLimit) || journalLimit < 1)
-    return yield* mocksError("InvalidOptions", `QueueMock.make: journalLimit must be a positive integer (got ${journalLimit})`)
+    return yield* mocksError(
+      "InvalidOptions",
+      `QueueMock.make: journalLimit must be a positive integer (got ${journalLimit})`
+    )
   const region = options.region ?? "us-east-1"
   if (!/^[a-z0-9-]+$/.test(region))
-    return yield* mocksError("InvalidOptions", `QueueMock.make: region must look like "us-east-1" (got ${JSON.stringify(region)})`)
+    return yield* mocksError(
+      "InvalidOptions",
+      `QueueMock.make: region must look like "us-east-1" (got ${JSON.stringify(region)})`
+    )
   const clock = yield* Clock.clockWith((c) => Effect.succeed(c))
   const now = () => clock.currentTimeMillisUnsafe()
   const broker = new BrokerState({ seed, region, account: "000000000000", journalLimit })
@@ -331,7 +340,10 @@ export const make = Effect.fnUntraced(function* (options: Options = {}) {
       })
     const q = broker.createQueue(def.name, attributes, now(), {})
     if (q instanceof SqsFailure)
-      return yield* mocksError("InvalidOptions", `QueueMock.make: queues[${i}] (${JSON.stringify(def.name)}): ${q.message}`)
+      return yield* mocksError(
+        "InvalidOptions",
+        `QueueMock.make: queues[${i}] (${JSON.stringify(def.name)}): ${q.message}`
+      )
   }
   for (const s of initial) broker.addSwitch(s, now())
 
@@ -356,7 +368,8 @@ export const make = Effect.fnUntraced(function* (options: Options = {}) {
 
   const toMessage = (d: { readonly msg: Msg; readonly receipt: string }): Message => {
     const attributes: Record<string, string> = {}
-    for (const [k, v] of Object.entries(d.msg.attributes)) if (v.StringValue !== undefined) attributes[k] = v.StringValue
+    for (const [k, v] of Object.entries(d.msg.attributes))
+      if (v.StringValue !== undefined) attributes[k] = v.StringValue
     return {
       messageId: d.msg.id,
       receiptHandle: d.receipt,
@@ -463,7 +476,8 @@ export const make = Effect.fnUntraced(function* (options: Options = {}) {
     setSwitches: (list) =>
       Effect.gen(function* () {
         const parsed: Array<Switch> = []
-        for (const [i, s] of list.entries()) parsed.push(yield* parseSwitch(s, list.length > 1 ? `switches[${i}]` : "switch"))
+        for (const [i, s] of list.entries())
+          parsed.push(yield* parseSwitch(s, list.length > 1 ? `switches[${i}]` : "switch"))
         const t = yield* Clock.currentTimeMillis
         for (const s of [...broker.switches]) broker.removeSwitch(s.id, t)
         return parsed.map((s) => broker.addSwitch(s, t))
@@ -629,7 +643,8 @@ export const appliedOnce = (
   for (const [id, n] of counts) {
     if (n > 1) twice.push(`${id}: applied ${n}×, received ${all.get(id)?.receives ?? "?"}×`)
   }
-  for (const l of all.values()) if (l.deleted && (counts.get(l.id) ?? 0) === 0) none.push(`${l.id}: deleted, never applied`)
+  for (const l of all.values())
+    if (l.deleted && (counts.get(l.id) ?? 0) === 0) none.push(`${l.id}: deleted, never applied`)
   const redelivered = [...all.values()].filter((l) => l.receives > 1).length
   const evidence = cap([...twice, ...none], options)
   if (twice.length > 0 || none.length > 0)
@@ -639,9 +654,13 @@ export const appliedOnce = (
       { source: "mock", evidence }
     )
   if (redelivered === 0)
-    return Check.unknown(name, `no message of ${all.size} was delivered more than once: idempotency was not exercised`, {
-      source: "mock"
-    })
+    return Check.unknown(
+      name,
+      `no message of ${all.size} was delivered more than once: idempotency was not exercised`,
+      {
+        source: "mock"
+      }
+    )
   return Check.pass(name, `${all.size} messages, ${redelivered} delivered more than once, each applied once`, {
     source: "mock",
     evidence: cap(
@@ -684,7 +703,10 @@ export const noneLost = (journal: Journal, options: VerdictOptions = {}): Check.
   if (all.size === 0) return Check.unknown(name, "no message was sent", { source: "mock" })
   return Check.pass(name, `${all.size} sent: ${deleted} deleted, ${dead} dead-lettered`, {
     source: "mock",
-    evidence: [`journal entries: ${journal.entries.length}`, `sent ${all.size}, deleted ${deleted}, dead-lettered ${dead}`]
+    evidence: [
+      `journal entries: ${journal.entries.length}`,
+      `sent ${all.size}, deleted ${deleted}, dead-lettered ${dead}`
+    ]
   })
 }
 
@@ -715,7 +737,8 @@ export const poisonDeadLettered = (
   const bad: Array<string> = []
   for (const id of poison) {
     const l = all.get(id)
-    if (l === undefined) bad.push(`${id}: poison message never sent${options.queue === undefined ? "" : ` to ${options.queue}`}`)
+    if (l === undefined)
+      bad.push(`${id}: poison message never sent${options.queue === undefined ? "" : ` to ${options.queue}`}`)
     else if (!l.deadLettered) bad.push(`${id}: poison not dead-lettered (received ${l.receives}×, last step ${l.last})`)
   }
   for (const l of all.values()) {
@@ -723,10 +746,14 @@ export const poisonDeadLettered = (
     if (!l.deleted) bad.push(`${l.id}: healthy message not processed (received ${l.receives}×, last step ${l.last})`)
   }
   if (bad.length > 0)
-    return Check.fail(name, `${bad.length} problem(s) among ${poison.size} poison and ${all.size - poison.size} other messages`, {
-      source: "mock",
-      evidence: cap(bad, options)
-    })
+    return Check.fail(
+      name,
+      `${bad.length} problem(s) among ${poison.size} poison and ${all.size - poison.size} other messages`,
+      {
+        source: "mock",
+        evidence: cap(bad, options)
+      }
+    )
   return Check.pass(name, `${poison.size} poison dead-lettered, ${all.size - poison.size} others deleted`, {
     source: "mock",
     evidence: cap(
@@ -760,7 +787,9 @@ export const fifoOrdered = (
   const all = lives(journal, options.queue)
   const order =
     options.processed ??
-    journal.entries.filter((e) => e.op === "delete" && e.messageId !== undefined && all.has(e.messageId)).map((e) => e.messageId!)
+    journal.entries
+      .filter((e) => e.op === "delete" && e.messageId !== undefined && all.has(e.messageId))
+      .map((e) => e.messageId!)
   const seen = new Set<string>()
   const lastSent = new Map<string, { readonly id: string; readonly seq: number }>()
   const bad: Array<string> = []

@@ -80,7 +80,12 @@ describe("QueueMock with @aws-sdk/client-sqs", () => {
       const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["All"] }))
       expect(attrs.Attributes?.ApproximateNumberOfMessagesNotVisible).toBe("1")
       await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: m.ReceiptHandle! }))
-      const after = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }))
+      const after = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl,
+          AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+        })
+      )
       expect(after.Attributes).toEqual({ ApproximateNumberOfMessages: "0", ApproximateNumberOfMessagesNotVisible: "0" })
       const j = await journalOf(mock)
       expect(j.entries.filter((e) => e.messageId === sent.MessageId).map((e) => [e.op, e.correlationId])).toEqual([
@@ -108,12 +113,18 @@ describe("QueueMock with @aws-sdk/client-sqs", () => {
     withSqs({ seed: 3, queues: [{ name: "jobs", attributes: { VisibilityTimeout: "1" } }] }, async (sqs, mock) => {
       const QueueUrl = mock.queueUrl("jobs")
       await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: "work" }))
-      const first = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MessageSystemAttributeNames: ["ApproximateReceiveCount"] }))
+      const first = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl, MessageSystemAttributeNames: ["ApproximateReceiveCount"] })
+      )
       expect(first.Messages?.[0]?.Attributes?.ApproximateReceiveCount).toBe("1")
       expect((await sqs.send(new ReceiveMessageCommand({ QueueUrl }))).Messages ?? []).toEqual([])
       // The long poll wakes when the visibility timeout ends.
       const second = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 10, MessageSystemAttributeNames: ["ApproximateReceiveCount"] })
+        new ReceiveMessageCommand({
+          QueueUrl,
+          WaitTimeSeconds: 10,
+          MessageSystemAttributeNames: ["ApproximateReceiveCount"]
+        })
       )
       expect(second.Messages?.[0]?.MessageId).toBe(first.Messages?.[0]?.MessageId)
       expect(second.Messages?.[0]?.Attributes?.ApproximateReceiveCount).toBe("2")
@@ -132,7 +143,9 @@ describe("QueueMock with @aws-sdk/client-sqs", () => {
       const QueueUrl = mock.queueUrl("jobs")
       await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: "x" }))
       const [m] = (await sqs.send(new ReceiveMessageCommand({ QueueUrl }))).Messages!
-      await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl, ReceiptHandle: m!.ReceiptHandle!, VisibilityTimeout: 0 }))
+      await sqs.send(
+        new ChangeMessageVisibilityCommand({ QueueUrl, ReceiptHandle: m!.ReceiptHandle!, VisibilityTimeout: 0 })
+      )
       const again = await sqs.send(new ReceiveMessageCommand({ QueueUrl }))
       expect(again.Messages?.[0]?.MessageId).toBe(m!.MessageId)
     }))
@@ -182,9 +195,12 @@ describe("QueueMock with @aws-sdk/client-sqs", () => {
       for (let i = 0; i < 10; i++) {
         const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }))
         for (const m of r.Messages ?? [])
-          if (m.Body !== "poison") await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: m.ReceiptHandle! }))
+          if (m.Body !== "poison")
+            await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: m.ReceiptHandle! }))
       }
-      const dead = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlq, MessageSystemAttributeNames: ["ApproximateReceiveCount"] }))
+      const dead = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: dlq, MessageSystemAttributeNames: ["ApproximateReceiveCount"] })
+      )
       expect(dead.Messages?.map((m) => [m.MessageId, m.Body])).toEqual([[MessageId, "poison"]])
       const j = await journalOf(mock)
       const moved = j.entries.find((e) => e.op === "dlq")
@@ -203,12 +219,22 @@ describe("QueueMock with @aws-sdk/client-sqs", () => {
       for (let i = 0; i < 4; i++)
         for (const g of ["a", "b"]) {
           const r = await sqs.send(
-            new SendMessageCommand({ QueueUrl, MessageBody: `${g}${i}`, MessageGroupId: g, MessageDeduplicationId: `${g}-${i}` })
+            new SendMessageCommand({
+              QueueUrl,
+              MessageBody: `${g}${i}`,
+              MessageGroupId: g,
+              MessageDeduplicationId: `${g}-${i}`
+            })
           )
           ids[g]!.push(r.MessageId!)
         }
       const dup = await sqs.send(
-        new SendMessageCommand({ QueueUrl, MessageBody: "a0 again", MessageGroupId: "a", MessageDeduplicationId: "a-0" })
+        new SendMessageCommand({
+          QueueUrl,
+          MessageBody: "a0 again",
+          MessageGroupId: "a",
+          MessageDeduplicationId: "a-0"
+        })
       )
       expect(dup.MessageId).toBe(ids.a![0])
       // While a0 is in flight, group a is blocked; group b is not.
@@ -220,7 +246,8 @@ describe("QueueMock with @aws-sdk/client-sqs", () => {
         await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: m.ReceiptHandle! }))
       const rest = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }))
       expect(rest.Messages?.map((m) => m.Body)).toEqual(["a1", "a2", "a3"])
-      for (const m of rest.Messages!) await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: m.ReceiptHandle! }))
+      for (const m of rest.Messages!)
+        await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: m.ReceiptHandle! }))
       const j = await journalOf(mock)
       expect(QueueMock.fifoOrdered(j, { queue: "pay.fifo" }).outcome).toBe("pass")
       // A consumer that processed a2 before a1 is caught, with the pair as evidence.
@@ -244,9 +271,7 @@ describe("QueueMock with @aws-sdk/client-sqs", () => {
       expect((bad as SQSServiceException).name).toBe("InvalidParameterValue")
       expect((bad as Error).message).toContain("ReceiveMessage.MaxNumberOfMessages")
       expect((bad as Error).message).toContain("(got 11)")
-      const noAttr = sqs.send(
-        new CreateQueueCommand({ QueueName: "x", Attributes: { VisibilityTimeout: "-1" } })
-      )
+      const noAttr = sqs.send(new CreateQueueCommand({ QueueName: "x", Attributes: { VisibilityTimeout: "-1" } }))
       await expect(noAttr).rejects.toMatchObject({ name: "InvalidAttributeValue" })
       await sqs.send(new SendMessageCommand({ QueueUrl: mock.queueUrl("q"), MessageBody: "p" }))
       await sqs.send(new PurgeQueueCommand({ QueueUrl: mock.queueUrl("q") }))

@@ -323,7 +323,8 @@ export class Broker {
     const q = this.queues.get(queue)
     if (q === undefined) return undefined
     let next: number | undefined
-    for (const m of q.messages.values()) if (m.visibleAt > now && (next === undefined || m.visibleAt < next)) next = m.visibleAt
+    for (const m of q.messages.values())
+      if (m.visibleAt > now && (next === undefined || m.visibleAt < next)) next = m.visibleAt
     return next
   }
 
@@ -396,13 +397,25 @@ export class Broker {
     const e = this.applyAttributes(q, attributes, true)
     if (e !== undefined) return e
     this.queues.set(name, q)
-    this.record({ at: now, op: "create-queue", queue: name, correlationId: ctx.correlationId, detail: fifo ? "fifo" : "standard" })
+    this.record({
+      at: now,
+      op: "create-queue",
+      queue: name,
+      correlationId: ctx.correlationId,
+      detail: fifo ? "fifo" : "standard"
+    })
     return q
   }
 
   deleteQueue(q: Queue, now: number, ctx: Ctx): void {
     this.queues.delete(q.name)
-    this.record({ at: now, op: "delete-queue", queue: q.name, correlationId: ctx.correlationId, detail: `${q.messages.size} messages` })
+    this.record({
+      at: now,
+      op: "delete-queue",
+      queue: q.name,
+      correlationId: ctx.correlationId,
+      detail: `${q.messages.size} messages`
+    })
     this.notify(q.name)
   }
 
@@ -412,7 +425,10 @@ export class Broker {
       const n = Number(v)
       return /^\d+$/.test(v) && n >= min && n <= max
         ? n
-        : new SqsFailure("InvalidAttributeValue", `Attributes.${name}: must be an integer in ${min}..${max} (got ${JSON.stringify(v)})`)
+        : new SqsFailure(
+            "InvalidAttributeValue",
+            `Attributes.${name}: must be an integer in ${min}..${max} (got ${JSON.stringify(v)})`
+          )
     }
     const mutable = q as { -readonly [K in keyof Queue]: Queue[K] }
     for (const [name, v] of Object.entries(attributes)) {
@@ -448,14 +464,22 @@ export class Broker {
           break
         }
         case "FifoQueue":
-          if (!creating) return new SqsFailure("InvalidAttributeName", "Attributes.FifoQueue: can only be set when creating a queue")
+          if (!creating)
+            return new SqsFailure("InvalidAttributeName", "Attributes.FifoQueue: can only be set when creating a queue")
           if (v !== "true" && v !== "false")
-            return new SqsFailure("InvalidAttributeValue", `Attributes.FifoQueue: must be "true" or "false" (got ${JSON.stringify(v)})`)
+            return new SqsFailure(
+              "InvalidAttributeValue",
+              `Attributes.FifoQueue: must be "true" or "false" (got ${JSON.stringify(v)})`
+            )
           if ((v === "true") !== q.fifo)
-            return new SqsFailure("InvalidAttributeValue", `Attributes.FifoQueue: does not match the queue (got ${JSON.stringify(v)})`)
+            return new SqsFailure(
+              "InvalidAttributeValue",
+              `Attributes.FifoQueue: does not match the queue (got ${JSON.stringify(v)})`
+            )
           break
         case "ContentBasedDeduplication":
-          if (!q.fifo) return new SqsFailure("InvalidAttributeName", "Attributes.ContentBasedDeduplication: only for FIFO queues")
+          if (!q.fifo)
+            return new SqsFailure("InvalidAttributeName", "Attributes.ContentBasedDeduplication: only for FIFO queues")
           if (v !== "true" && v !== "false")
             return new SqsFailure(
               "InvalidAttributeValue",
@@ -496,7 +520,10 @@ export class Broker {
     } catch {
       return new SqsFailure("InvalidAttributeValue", `Attributes.RedrivePolicy: not JSON (got ${JSON.stringify(v)})`)
     }
-    const o = (typeof raw === "object" && raw !== null ? raw : {}) as { deadLetterTargetArn?: unknown; maxReceiveCount?: unknown }
+    const o = (typeof raw === "object" && raw !== null ? raw : {}) as {
+      deadLetterTargetArn?: unknown
+      maxReceiveCount?: unknown
+    }
     const arn = o.deadLetterTargetArn
     const max = Number(o.maxReceiveCount)
     if (typeof arn !== "string" || !arn.startsWith("arn:aws:sqs:"))
@@ -556,7 +583,14 @@ export class Broker {
   purge(q: Queue, now: number, ctx: Ctx): number {
     const n = q.messages.size
     for (const m of q.messages.values())
-      this.record({ at: now, op: "purge", queue: q.name, messageId: m.id, copy: m.copy || undefined, correlationId: m.correlationId ?? ctx.correlationId })
+      this.record({
+        at: now,
+        op: "purge",
+        queue: q.name,
+        messageId: m.id,
+        copy: m.copy || undefined,
+        correlationId: m.correlationId ?? ctx.correlationId
+      })
     q.messages.clear()
     return n
   }
@@ -567,13 +601,21 @@ export class Broker {
     if (input.body.length === 0) return failures.invalid("MessageBody: must not be empty")
     const size = Buffer.byteLength(input.body, "utf8")
     if (size > q.maxSize)
-      return new SqsFailure("InvalidParameterValue", `MessageBody: ${size} bytes is over the queue's MaximumMessageSize of ${q.maxSize}`)
+      return new SqsFailure(
+        "InvalidParameterValue",
+        `MessageBody: ${size} bytes is over the queue's MaximumMessageSize of ${q.maxSize}`
+      )
     if (/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u.test(input.body))
-      return new SqsFailure("InvalidMessageContents", "MessageBody: contains characters outside the allowed set (#x9 #xA #xD #x20-#xD7FF ...)")
+      return new SqsFailure(
+        "InvalidMessageContents",
+        "MessageBody: contains characters outside the allowed set (#x9 #xA #xD #x20-#xD7FF ...)"
+      )
     const attributes = input.attributes ?? {}
     for (const [name, a] of Object.entries(attributes)) {
       if (!/^(String|Number|Binary)(\..+)?$/.test(a.DataType))
-        return failures.invalid(`MessageAttributes.${name}.DataType: must be String, Number or Binary (got ${JSON.stringify(a.DataType)})`)
+        return failures.invalid(
+          `MessageAttributes.${name}.DataType: must be String, Number or Binary (got ${JSON.stringify(a.DataType)})`
+        )
       if (a.StringValue === undefined && a.BinaryValue === undefined)
         return failures.invalid(`MessageAttributes.${name}: needs StringValue or BinaryValue`)
     }
@@ -582,7 +624,9 @@ export class Broker {
       if (input.groupId === undefined || input.groupId === "")
         return failures.missing("MessageGroupId: required for a FIFO queue")
       if (input.delaySeconds !== undefined && input.delaySeconds !== 0)
-        return failures.invalid(`DelaySeconds: per-message delays are not allowed on FIFO queues (got ${input.delaySeconds})`)
+        return failures.invalid(
+          `DelaySeconds: per-message delays are not allowed on FIFO queues (got ${input.delaySeconds})`
+        )
       dedupKey = input.dedupId ?? (q.contentDedup ? createHash("sha256").update(input.body).digest("hex") : undefined)
       if (dedupKey === undefined)
         return failures.invalid(
@@ -590,8 +634,20 @@ export class Broker {
         )
       const seen = q.dedup.get(dedupKey)
       if (seen !== undefined && now - seen.at < DEDUP_WINDOW_MS) {
-        this.record({ at: now, op: "send-deduplicated", queue: q.name, messageId: seen.id, group: input.groupId, correlationId: ctx.correlationId })
-        return { messageId: seen.id, md5Body: md5(input.body), md5Attributes: md5OfAttributes(attributes), sequenceNumber: seen.seq }
+        this.record({
+          at: now,
+          op: "send-deduplicated",
+          queue: q.name,
+          messageId: seen.id,
+          group: input.groupId,
+          correlationId: ctx.correlationId
+        })
+        return {
+          messageId: seen.id,
+          md5Body: md5(input.body),
+          md5Attributes: md5OfAttributes(attributes),
+          sequenceNumber: seen.seq
+        }
       }
     }
     const delay = input.delaySeconds ?? q.delaySeconds
@@ -647,7 +703,15 @@ export class Broker {
       if (picked.length >= want) break
       if (now - m.sentAt >= retentionMs) {
         q.messages.delete(m.key)
-        this.record({ at: now, op: "expired", queue: q.name, messageId: m.id, receiveCount: m.receiveCount, copy: m.copy || undefined, correlationId: m.correlationId })
+        this.record({
+          at: now,
+          op: "expired",
+          queue: q.name,
+          messageId: m.id,
+          receiveCount: m.receiveCount,
+          copy: m.copy || undefined,
+          correlationId: m.correlationId
+        })
         continue
       }
       if (q.fifo) {
@@ -708,7 +772,15 @@ export class Broker {
       deliveries: 0
     }
     q.messages.set(copy.key, copy)
-    this.record({ at: now, op: "duplicate", queue: q.name, messageId: m.id, fault, copy: true, correlationId: m.correlationId })
+    this.record({
+      at: now,
+      op: "duplicate",
+      queue: q.name,
+      messageId: m.id,
+      fault,
+      copy: true,
+      correlationId: m.correlationId
+    })
     if (visibleAt <= now) this.notify(q.name)
   }
 
@@ -735,7 +807,11 @@ export class Broker {
 
   private findByReceipt(q: Queue, receipt: string): { msg: Msg | undefined } | SqsFailure {
     const r = RECEIPT.exec(receipt)
-    if (r === null) return new SqsFailure("ReceiptHandleIsInvalid", `ReceiptHandle: not a receipt handle of this mock (got ${JSON.stringify(receipt.slice(0, 60))})`)
+    if (r === null)
+      return new SqsFailure(
+        "ReceiptHandleIsInvalid",
+        `ReceiptHandle: not a receipt handle of this mock (got ${JSON.stringify(receipt.slice(0, 60))})`
+      )
     return { msg: q.messages.get(Number(r[1])) }
   }
 
@@ -747,7 +823,15 @@ export class Broker {
       this.record({ at: now, op: "delete-gone", queue: q.name, correlationId: ctx.correlationId, detail: receipt })
       return undefined
     }
-    const base = { at: now, queue: q.name, messageId: m.id, receiveCount: m.receiveCount, group: m.group, correlationId: m.correlationId ?? ctx.correlationId, copy: m.copy || undefined }
+    const base = {
+      at: now,
+      queue: q.name,
+      messageId: m.id,
+      receiveCount: m.receiveCount,
+      group: m.group,
+      correlationId: m.correlationId ?? ctx.correlationId,
+      copy: m.copy || undefined
+    }
     if (m.receipt !== receipt) {
       // Documented SQS behaviour: an old receipt handle "succeeds, but the message will not be deleted".
       this.record({ ...base, op: "delete-stale", detail: receipt })
@@ -776,7 +860,15 @@ export class Broker {
         "AWS.SimpleQueueService.MessageNotInflight"
       )
     m.visibleAt = now + seconds * 1000
-    this.record({ at: now, op: "visibility", queue: q.name, messageId: m.id, receiveCount: m.receiveCount, correlationId: m.correlationId ?? ctx.correlationId, detail: `${seconds}s` })
+    this.record({
+      at: now,
+      op: "visibility",
+      queue: q.name,
+      messageId: m.id,
+      receiveCount: m.receiveCount,
+      correlationId: m.correlationId ?? ctx.correlationId,
+      detail: `${seconds}s`
+    })
     if (seconds === 0) this.notify(q.name)
     return undefined
   }

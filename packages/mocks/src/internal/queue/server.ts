@@ -129,7 +129,9 @@ export const makeHandler = (options: FacadeOptions) => {
 
   const queueOf = (url: string): Queue | SqsFailure => broker.resolve(url)
 
-  const handlers: { readonly [A in Action]: (input: Input<A>, ctx: Ctx, respond: Respond, res: ServerResponse) => void } = {
+  const handlers: {
+    readonly [A in Action]: (input: Input<A>, ctx: Ctx, respond: Respond, res: ServerResponse) => void
+  } = {
     CreateQueue: (i, ctx, respond) => {
       const q = broker.createQueue(i.QueueName, i.Attributes ?? {}, now(), ctx)
       respond(q instanceof SqsFailure ? q : { json: { QueueUrl: broker.url(q.name) } })
@@ -139,7 +141,9 @@ export const makeHandler = (options: FacadeOptions) => {
       respond(q === undefined ? failures.noQueue(i.QueueName) : { json: { QueueUrl: broker.url(q.name) } })
     },
     ListQueues: (i, _ctx, respond) => {
-      const urls = [...broker.queues.keys()].filter((n) => n.startsWith(i.QueueNamePrefix ?? "")).map((n) => broker.url(n))
+      const urls = [...broker.queues.keys()]
+        .filter((n) => n.startsWith(i.QueueNamePrefix ?? ""))
+        .map((n) => broker.url(n))
       respond({ json: urls.length === 0 ? {} : { QueueUrls: urls } })
     },
     DeleteQueue: (i, ctx, respond) => {
@@ -158,7 +162,9 @@ export const makeHandler = (options: FacadeOptions) => {
       for (const n of names) {
         const v = all[n]
         if (v === undefined && !KNOWN_ATTRIBUTES.has(n))
-          return respond(new SqsFailure("InvalidAttributeName", `AttributeNames: unknown attribute ${JSON.stringify(n)}`))
+          return respond(
+            new SqsFailure("InvalidAttributeName", `AttributeNames: unknown attribute ${JSON.stringify(n)}`)
+          )
         if (v !== undefined) out[n] = v
       }
       respond({ json: Object.keys(out).length === 0 ? {} : { Attributes: out } })
@@ -192,7 +198,8 @@ export const makeHandler = (options: FacadeOptions) => {
       const Failed: Array<unknown> = []
       for (const entry of i.Entries) {
         const r = broker.send(q, toSendInput(entry), t, ctx)
-        if (r instanceof SqsFailure) Failed.push({ Id: entry.Id, SenderFault: r.sender, Code: r.code, Message: r.message })
+        if (r instanceof SqsFailure)
+          Failed.push({ Id: entry.Id, SenderFault: r.sender, Code: r.code, Message: r.message })
         else Successful.push({ Id: entry.Id, ...sentJson(r) })
       }
       respond({ json: { Successful, Failed } })
@@ -384,7 +391,17 @@ export const makeHandler = (options: FacadeOptions) => {
         dispatch(req, res, text)
       } catch (e) {
         // A bug here must not take the server down: answer as SQS does for an internal error and keep serving.
-        send(res, new SqsFailure("InternalError", `QueueMock: ${e instanceof Error ? e.message : String(e)}`, "InternalError", 500, false), "internal")
+        send(
+          res,
+          new SqsFailure(
+            "InternalError",
+            `QueueMock: ${e instanceof Error ? e.message : String(e)}`,
+            "InternalError",
+            500,
+            false
+          ),
+          "internal"
+        )
       }
     })
   }
@@ -422,7 +439,11 @@ const pick = (input: unknown, path: ReadonlyArray<PropertyKey>): unknown => {
 
 const checkBatch = (entries: ReadonlyArray<{ readonly Id: string }>): SqsFailure | undefined => {
   if (entries.length === 0)
-    return new SqsFailure("EmptyBatchRequest", "Entries: the batch request does not contain any entries.", "AWS.SimpleQueueService.EmptyBatchRequest")
+    return new SqsFailure(
+      "EmptyBatchRequest",
+      "Entries: the batch request does not contain any entries.",
+      "AWS.SimpleQueueService.EmptyBatchRequest"
+    )
   if (entries.length > 10)
     return new SqsFailure(
       "TooManyEntriesInBatchRequest",
@@ -492,7 +513,12 @@ const receivedJson = (
     allUser || userNames.some((p) => (p.endsWith(".*") ? n.startsWith(p.slice(0, -1)) : p === n))
   return {
     Messages: delivered.map(({ msg, receipt }) => {
-      const o: Record<string, unknown> = { MessageId: msg.id, ReceiptHandle: receipt, MD5OfBody: msg.md5Body, Body: msg.body }
+      const o: Record<string, unknown> = {
+        MessageId: msg.id,
+        ReceiptHandle: receipt,
+        MD5OfBody: msg.md5Body,
+        Body: msg.body
+      }
       if (sysNames.length > 0) {
         const a: Record<string, string> = {}
         for (const n of sysNames) {
@@ -507,7 +533,8 @@ const receivedJson = (
           const picked: Record<string, WireAttribute> = {}
           for (const n of names) picked[n] = msg.attributes[n]!
           o.MessageAttributes = picked
-          o.MD5OfMessageAttributes = names.length === Object.keys(msg.attributes).length ? msg.md5Attributes : md5OfAttributes(picked)
+          o.MD5OfMessageAttributes =
+            names.length === Object.keys(msg.attributes).length ? msg.md5Attributes : md5OfAttributes(picked)
         }
       }
       return o
