@@ -1,5 +1,5 @@
 /**
- * `24h dataset …` — the subcommands contributed by `@24h/mocks`.
+ * `24h dataset …` and `24h mock …` — the subcommands contributed by `@24h/mocks`.
  *
  * ```
  * 24h dataset --pack customer --tier scale --count 1000000 --seed 42 --out customers.ndjson [--format json] [--json]
@@ -123,4 +123,89 @@ const packsCommand = Command.make("packs", { json }, (f) =>
 export const command = Command.make("dataset", flags, generate).pipe(
   Command.withDescription("Seeded datasets in four tiers (happy, edge, adversarial, scale) from domain packs"),
   Command.withSubcommands([generateCommand, packsCommand])
+)
+
+const queueFlags = {
+  port: Flag.Int("port").pipe(Flag.withDefault(0), Flag.withDescription("Port on 127.0.0.1 (default: a free one)")),
+  seed: Flag.String("seed").pipe(
+    Flag.optional,
+    Flag.withDescription(`Root seed of every fault decision (default: ${Seed.ENV_VAR} or a fresh one, printed)`)
+  ),
+  queue: Flag.String("queue").pipe(
+    Flag.optional,
+    Flag.withDescription("Queues to create at start, comma-separated (a name ending in .fifo makes a FIFO queue)")
+  ),
+  json
+}
+
+const serveQueue = (f: {
+  readonly port: number
+  readonly seed: Option.Option<string>
+  readonly queue: Option.Option<string>
+  readonly json: boolean
+}) =>
+  Effect.gen(function* () {
+    const seed = Option.isSome(f.seed) ? yield* Seed.parse(f.seed.value) : yield* Seed.fromEnv()
+    const names = Option.isSome(f.queue)
+      ? f.queue.value
+          .split(",")
+          .map((s) => s.trim())
+          .filter((s) => s !== "")
+      : []
+    // Loaded on demand: `24h --help` and the other commands do not pay for the queue simulator.
+    const QueueMock = yield* Effect.promise(() => import("./QueueMock.ts"))
+    yield* Effect.scoped(
+      Effect.gen(function* () {
+        const mock = yield* QueueMock.make({
+          seed,
+          port: f.port,
+          queues: names.map((name) => ({
+            name,
+            ...(name.endsWith(".fifo") ? { attributes: { FifoQueue: "true" } } : {})
+          }))
+        })
+        yield* emit(
+          {
+            ok: true,
+            endpoint: mock.url,
+            port: mock.port,
+            seed: seed.root,
+            queues: names.map((n) => mock.queueUrl(n)),
+            admin: `${mock.url}/__24h`
+          },
+          f.json,
+          (v) =>
+            [
+              `SQS endpoint ${v.endpoint} (seed ${JSON.stringify(v.seed)}; replay with ${Seed.replayHint(seed)})`,
+              ...v.queues.map((q) => `queue ${q}`),
+              `journal ${v.admin}/journal, switches ${v.admin}/switches`,
+              "serving until interrupted (Ctrl-C)"
+            ].join("\n")
+        )
+        return yield* Effect.never
+      })
+    )
+  }).pipe(exitOnError(f.json))
+
+const queueCommand = Command.make("queue", queueFlags, serveQueue).pipe(
+  Command.withDescription("Serve a simulated SQS (AWS JSON protocol) on 127.0.0.1 for @aws-sdk/client-sqs")
+)
+
+/**
+ * The `mock` command: simulated services served until interrupted — `24h mock queue [--port] [--seed] [--queue a,b]
+ * [--json]` prints the SQS endpoint (one JSON document with `--json`).
+ *
+ * @example
+ * ```ts
+ * import { Command } from "effect/cli"
+ * import { mockCommand } from "@24h/mocks/cli"
+ * const root = Command.make("24h").pipe(Command.withSubcommands([mockCommand]))
+ * ```
+ *
+ * @category commands
+ * @since 0.2.0
+ */
+export const mockCommand = Command.make("mock").pipe(
+  Command.withDescription("Simulated services"),
+  Command.withSubcommands([queueCommand])
 )
