@@ -169,6 +169,8 @@ const FIFO_NAME = /^[A-Za-z0-9_-]{1,75}\.fifo$/
 const RECEIPT = /^(\d+)-(\d+)-([0-9a-f]{8})$/
 const DEDUP_WINDOW_MS = 5 * 60_000
 
+const hex = (n: number, width: number): string => n.toString(16).padStart(width, "0").slice(-width)
+
 export const md5 = (s: string | Uint8Array): string => createHash("md5").update(s).digest("hex")
 
 /** The MD5 of message attributes as SQS computes it (names sorted; length-prefixed name, type, transport, value). */
@@ -210,6 +212,8 @@ export class Broker {
   switches: Array<QueueSwitch & { readonly id: string }> = []
   endpoint = "http://127.0.0.1"
   private nextKey = 1
+  private nextId = 1
+  private nextRequest = 1
   private nextSeq = 1
   private nextSwitch = 1
   private nextSequenceNumber = 1n
@@ -225,7 +229,10 @@ export class Broker {
 
   record(entry: Omit<JournalEntry, "seq">): void {
     const e: Record<string, unknown> = { seq: this.nextSeq++ }
-    for (const [k, v] of Object.entries(entry)) if (v !== undefined) e[k] = v
+    for (const k in entry) {
+      const v = (entry as Record<string, unknown>)[k]
+      if (v !== undefined) e[k] = v
+    }
     this.journal.push(e as unknown as JournalEntry)
     if (this.journal.length > this.options.journalLimit) {
       this.journal.shift()
@@ -233,13 +240,17 @@ export class Broker {
     }
   }
 
+  /** A seeded, unique RFC 4122-shaped id: 60 seeded bits and a 48-bit counter. */
   uuid(): string {
-    const h = (n: number) => n.toString(16).padStart(8, "0")
-    const a = h(this.ids.nextUint32())
-    const b = h(this.ids.nextUint32())
-    const c = h(this.ids.nextUint32())
-    const d = h(this.ids.nextUint32())
-    return `${a}-${b.slice(0, 4)}-4${b.slice(5, 8)}-${((Number.parseInt(c[0]!, 16) & 3) | 8).toString(16)}${c.slice(1, 4)}-${c.slice(4)}${d}`
+    const a = this.ids.nextUint32()
+    const b = this.ids.nextUint32()
+    const n = this.nextId++
+    return `${hex(a, 8)}-${hex(b >>> 16, 4)}-4${hex(b & 0xfff, 3)}-${hex(0x8000 | ((n / 0x1000000000000) & 0x3fff), 4)}-${hex(n, 12)}`
+  }
+
+  /** A request id for `x-amzn-requestid` (not seeded: it never changes what the mock does). */
+  requestId(): string {
+    return `24h-${(this.nextRequest++).toString(36)}`
   }
 
   private stream(kind: Kind): Seed.Stream {

@@ -338,7 +338,7 @@ export const makeHandler = (options: FacadeOptions) => {
   }
 
   const dispatch = (req: IncomingMessage, res: ServerResponse, text: string) => {
-    const requestId = broker.uuid()
+    const requestId = broker.requestId()
     const respond: Respond = (r) => send(res, r, requestId)
     const path = (req.url ?? "/").split("?")[0]!
     if (path.startsWith("/__24h/")) return admin(req, res, path, text)
