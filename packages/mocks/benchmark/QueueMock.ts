@@ -124,7 +124,9 @@ const main = async () => {
         const r = await load(t.endpoint, t.queueUrl, SECONDS)
         const cpu = process.cpuUsage(cpu0)
         r.cpuUs = (cpu.user + cpu.system) / Math.max(1, r.messages)
-        ;(rounds[name] ??= []).push(r)
+        const list = rounds[name] ?? []
+        list.push(r)
+        rounds[name] = list
       }
     }
   } finally {
