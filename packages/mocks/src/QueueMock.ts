@@ -247,7 +247,7 @@ export interface QueueMock {
    * The switch as a core `Fault`: `apply` adds it (with a fixed id), `revert` removes it. Fails with `InvalidSwitch`
    * at once when the switch is invalid.
    */
-  readonly fault: (s: SwitchInput, name?: string) => Effect.Effect<Fault.Fault<MocksError>, MocksError>
+  readonly fault: (s: SwitchInput, name?: string) => Effect.Effect<Fault.Fault, MocksError>
 }
 
 const parseSwitch = (input: unknown, where?: string): Effect.Effect<Switch, MocksError> => {
@@ -500,7 +500,7 @@ export const make = Effect.fnUntraced(function* (options: Options = {}) {
         const parsed = yield* parseSwitch(s)
         const id = parsed.id ?? `fault-${parsed.kind}-${++faultCount}`
         const withId = { ...parsed, id }
-        return Fault.make<MocksError>({
+        return Fault.make({
           name: name ?? `queue ${parsed.kind}${parsed.queue === undefined ? "" : ` on ${parsed.queue}`}`,
           target: `queue/${parsed.queue ?? "*"}`,
           details: withId,
