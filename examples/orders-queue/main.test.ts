@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { program } from "./main.ts"
@@ -32,5 +33,18 @@ describe("examples/orders-queue", () => {
     ])
     expect(r.findings).toEqual([])
     expect(new Set(r.charges.map((c) => c.orderId)).size).toBe(r.charges.length)
+  })
+
+  it("docs/queues-and-sensors.md quotes this example verbatim", () => {
+    const strip = (text: string) =>
+      text
+        .split("\n")
+        .map((l) => l.trim())
+        .join("\n")
+    const source = strip(readFileSync(new URL("./main.ts", import.meta.url), "utf8"))
+    const guide = readFileSync(new URL("../../docs/queues-and-sensors.md", import.meta.url), "utf8")
+    const quoted = [...guide.matchAll(/```ts\n([\s\S]*?)\n```/g)].map((m) => m[1]!)
+    expect(quoted).toHaveLength(3)
+    for (const block of quoted) expect(source).toContain(strip(block))
   })
 })

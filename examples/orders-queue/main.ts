@@ -101,7 +101,7 @@ const sqsClient = (endpoint: string) =>
           endpoint,
           region: "us-east-1",
           credentials: { accessKeyId: "test", secretAccessKey: "test" },
-          maxAttempts: 8 // rides out the outage window with the SDK's own backoff
+          maxAttempts: 8 // 503s and throttling are retried with the SDK's own backoff (about 100 ms in all)
         })
     ),
     (c) => Effect.sync(() => c.destroy())
