@@ -314,4 +314,30 @@ describe("QueueMock with @aws-sdk/client-sqs", () => {
       expect(bad.reason).toBe("InvalidSwitch")
       expect(bad.message).toBe("QueueMock: switch.maxMs: must be >= minMs (got 5)")
     }))
+
+  it("journals the x-correlation-id header of each request (added to the client with a middleware)", () =>
+    withSqs({ seed: 12, queues: [{ name: "q" }] }, async (sqs, mock) => {
+      let current = "req-1"
+      sqs.middlewareStack.add(
+        (next) => (args) => {
+          const request = args.request as { headers: Record<string, string> }
+          request.headers["x-correlation-id"] = current
+          return next(args)
+        },
+        { step: "build", name: "correlationId" }
+      )
+      const QueueUrl = mock.queueUrl("q")
+      await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: "x" }))
+      current = "req-2"
+      const [m] = (await sqs.send(new ReceiveMessageCommand({ QueueUrl }))).Messages!
+      current = "req-3"
+      await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: m!.ReceiptHandle! }))
+      const j = await journalOf(mock)
+      // The message keeps the correlation id it was sent with, through its receive and its delete.
+      expect(j.entries.filter((e) => e.messageId !== undefined).map((e) => [e.op, e.correlationId])).toEqual([
+        ["send", "req-1"],
+        ["receive", "req-1"],
+        ["delete", "req-1"]
+      ])
+    }))
 })

@@ -182,4 +182,24 @@ describe("Sensor", () => {
     expect(mean.outcome).toBe("pass")
     expect(Sensor.aggregateCorrect(truth, { kind: "max", value: 120, tolerance: 1 }).outcome).toBe("fail")
   })
+
+  it("paces the SSE stream by arrival time at speed 1, and resumes after Last-Event-ID", async () => {
+    const sensor = await make({ name: "fast", rateHz: 100, samples: 50, signal: { kind: "constant", value: 1 } }, 1)
+    await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const ep = yield* Sensor.serve([sensor], { speed: 1 })
+          const started = Date.now()
+          const text = yield* Effect.promise(async () =>
+            (await request(ep.streamUrl("fast"), { headers: { "last-event-id": "39" } })).body.text()
+          )
+          const ids = [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]))
+          expect(ids).toEqual([40, 41, 42, 43, 44, 45, 46, 47, 48, 49])
+          expect(text.endsWith("event: end\ndata: {}\n\n")).toBe(true)
+          // 10 readings 10 ms apart: at least ~90 ms at real-time pace (a generous lower bound, no upper one).
+          expect(Date.now() - started).toBeGreaterThanOrEqual(80)
+        })
+      )
+    )
+  })
 })
