@@ -273,27 +273,8 @@ const listen = (server: ReturnType<typeof createServer>, port: number) =>
     })
   })
 
-/**
- * Starts a queue mock on `127.0.0.1` in the current scope, with the given queues and switches. Invalid options or
- * switches fail before anything listens; when the scope closes, long polls end, sockets are destroyed and the
- * server closes.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { QueueMock } from "@24h/mocks"
- *
- * const mock = QueueMock.make({
- *   seed: 7,
- *   queues: [{ name: "jobs-dlq" }, { name: "jobs", deadLetter: { queue: "jobs-dlq", maxReceiveCount: 3 } }],
- *   switches: [{ kind: "lostAck", rate: 0.05 }]
- * })
- * ```
- *
- * @category constructors
- * @since 0.2.0
- */
-export const make = Effect.fnUntraced(function* (options: Options = {}) {
+/** Validates the options of {@link make}. */
+const parseOptions = Effect.fnUntraced(function* (options: Options) {
   const seedIn = options.seed ?? 0
   const seed =
     typeof seedIn === "object"
@@ -317,69 +298,77 @@ export const make = Effect.fnUntraced(function* (options: Options = {}) {
       "InvalidOptions",
       `QueueMock.make: region must look like "us-east-1" (got ${JSON.stringify(region)})`
     )
-  const clock = yield* Clock.clockWith((c) => Effect.succeed(c))
-  const now = () => clock.currentTimeMillisUnsafe()
-  const broker = new BrokerState({ seed, region, account: "000000000000", journalLimit })
-  const initial: Array<Switch> = []
-  for (const [i, s] of (options.switches ?? []).entries()) initial.push(yield* parseSwitch(s, `switches[${i}]`))
+  const switches: Array<Switch> = []
+  for (const [i, s] of (options.switches ?? []).entries()) switches.push(yield* parseSwitch(s, `switches[${i}]`))
+  return { seed, port, journalLimit, region, switches }
+})
 
-  const sqs = <A>(f: A | SqsFailure): Effect.Effect<A, MocksError> =>
-    f instanceof SqsFailure ? Effect.fail(toError(f)) : Effect.succeed(f)
+/** Creates the queues of the options, with `deadLetter` as a redrive policy. */
+const createQueues = (broker: BrokerState, queues: ReadonlyArray<QueueDef>, now: number) =>
+  Effect.forEach(
+    queues,
+    (def, i) => {
+      const attributes: Record<string, string> = { ...def.attributes }
+      if (def.deadLetter !== undefined)
+        attributes.RedrivePolicy = JSON.stringify({
+          deadLetterTargetArn: broker.arn(def.deadLetter.queue),
+          maxReceiveCount: def.deadLetter.maxReceiveCount
+        })
+      const q = broker.createQueue(def.name, attributes, now, {})
+      return q instanceof SqsFailure
+        ? Effect.fail(
+            mocksError("InvalidOptions", `QueueMock.make: queues[${i}] (${JSON.stringify(def.name)}): ${q.message}`)
+          )
+        : Effect.void
+    },
+    { discard: true }
+  )
+
+/** Serves the SQS facade on 127.0.0.1 in the current scope; returns the bound port. */
+const serveFacade = (broker: BrokerState, now: () => number, port: number) =>
+  Effect.gen(function* () {
+    const facade = makeHandler({ broker, now })
+    const sockets = new Set<Socket>()
+    const server = createServer({ keepAliveTimeout: 30_000 }, facade.handle)
+    server.on("connection", (s) => {
+      sockets.add(s)
+      s.on("close", () => sockets.delete(s))
+    })
+    server.on("clientError", (_e, socket) => socket.destroy())
+    yield* Effect.acquireRelease(listen(server, port), () =>
+      Effect.callback<void>((resume) => {
+        facade.close()
+        server.close(() => resume(Effect.void))
+        for (const s of sockets) s.destroy()
+        server.closeAllConnections()
+      })
+    )
+    return (server.address() as AddressInfo).port
+  })
+
+const sqs = <A>(f: A | SqsFailure): Effect.Effect<A, MocksError> =>
+  f instanceof SqsFailure ? Effect.fail(toError(f)) : Effect.succeed(f)
+
+const toMessage = (d: { readonly msg: Msg; readonly receipt: string }): Message => {
+  const attributes: Record<string, string> = {}
+  for (const [k, v] of Object.entries(d.msg.attributes)) if (v.StringValue !== undefined) attributes[k] = v.StringValue
+  return {
+    messageId: d.msg.id,
+    receiptHandle: d.receipt,
+    body: d.msg.body,
+    receiveCount: d.msg.receiveCount,
+    group: d.msg.group,
+    attributes
+  }
+}
+
+/** The in-process API over a broker: every operation reads the time from Effect's `Clock`. */
+const api = (broker: BrokerState, bound: number, seed: Seed.Seed): QueueMock => {
   const queueOf = (name: string) => sqs(broker.resolve(name))
   const gate = (queue: string | undefined, action: string, t: number) => {
     const r = broker.gate(queue, action, t, {})
     return r === undefined ? Effect.void : Effect.fail(toError(r))
   }
-
-  for (const [i, def] of (options.queues ?? []).entries()) {
-    const attributes: Record<string, string> = { ...def.attributes }
-    if (def.deadLetter !== undefined)
-      attributes.RedrivePolicy = JSON.stringify({
-        deadLetterTargetArn: broker.arn(def.deadLetter.queue),
-        maxReceiveCount: def.deadLetter.maxReceiveCount
-      })
-    const q = broker.createQueue(def.name, attributes, now(), {})
-    if (q instanceof SqsFailure)
-      return yield* mocksError(
-        "InvalidOptions",
-        `QueueMock.make: queues[${i}] (${JSON.stringify(def.name)}): ${q.message}`
-      )
-  }
-  for (const s of initial) broker.addSwitch(s, now())
-
-  const facade = makeHandler({ broker, now })
-  const sockets = new Set<Socket>()
-  const server = createServer({ keepAliveTimeout: 30_000 }, facade.handle)
-  server.on("connection", (s) => {
-    sockets.add(s)
-    s.on("close", () => sockets.delete(s))
-  })
-  server.on("clientError", (_e, socket) => socket.destroy())
-  yield* Effect.acquireRelease(listen(server, port), () =>
-    Effect.callback<void>((resume) => {
-      facade.close()
-      server.close(() => resume(Effect.void))
-      for (const s of sockets) s.destroy()
-      server.closeAllConnections()
-    })
-  )
-  const bound = (server.address() as AddressInfo).port
-  broker.endpoint = `http://127.0.0.1:${bound}`
-
-  const toMessage = (d: { readonly msg: Msg; readonly receipt: string }): Message => {
-    const attributes: Record<string, string> = {}
-    for (const [k, v] of Object.entries(d.msg.attributes))
-      if (v.StringValue !== undefined) attributes[k] = v.StringValue
-    return {
-      messageId: d.msg.id,
-      receiptHandle: d.receipt,
-      body: d.msg.body,
-      receiveCount: d.msg.receiveCount,
-      group: d.msg.group,
-      attributes
-    }
-  }
-
   const receive = (queue: string, o: ReceiveOptions = {}): Effect.Effect<ReadonlyArray<Message>, MocksError> =>
     Effect.gen(function* () {
       const max = o.max ?? 1
@@ -511,7 +500,45 @@ export const make = Effect.fnUntraced(function* (options: Options = {}) {
   }
   let faultCount = 0
   return mock
-}) as (options?: Options) => Effect.Effect<QueueMock, MocksError, Scope.Scope>
+}
+
+/**
+ * Starts a queue mock on `127.0.0.1` in the current scope, with the given queues and switches. Invalid options or
+ * switches fail before anything listens; when the scope closes, long polls end, sockets are destroyed and the
+ * server closes.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { QueueMock } from "@24h/mocks"
+ *
+ * const mock = QueueMock.make({
+ *   seed: 7,
+ *   queues: [{ name: "jobs-dlq" }, { name: "jobs", deadLetter: { queue: "jobs-dlq", maxReceiveCount: 3 } }],
+ *   switches: [{ kind: "lostAck", rate: 0.05 }]
+ * })
+ * ```
+ *
+ * @category constructors
+ * @since 0.2.0
+ */
+export const make = (options: Options = {}): Effect.Effect<QueueMock, MocksError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const o = yield* parseOptions(options)
+    const clock = yield* Clock.clockWith((c) => Effect.succeed(c))
+    const now = () => clock.currentTimeMillisUnsafe()
+    const broker = new BrokerState({
+      seed: o.seed,
+      region: o.region,
+      account: "000000000000",
+      journalLimit: o.journalLimit
+    })
+    yield* createQueues(broker, options.queues ?? [], now())
+    for (const s of o.switches) broker.addSwitch(s, now())
+    const bound = yield* serveFacade(broker, now, o.port)
+    broker.endpoint = `http://127.0.0.1:${bound}`
+    return api(broker, bound, o.seed)
+  })
 
 /**
  * The queue mock as a service.
