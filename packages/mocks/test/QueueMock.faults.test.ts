@@ -288,3 +288,38 @@ describe("QueueMock in process, on the Effect clock", () => {
     })
   )
 })
+
+describe("QueueMock determinism", () => {
+  it.effect("the same seed gives the same message ids and fault decisions; another seed does not", () =>
+    Effect.gen(function* () {
+      const trace = (seed: number) =>
+        Effect.scoped(
+          Effect.gen(function* () {
+            const mock = yield* QueueMock.make({
+              seed,
+              queues: [{ name: "q", attributes: { VisibilityTimeout: "1" } }],
+              switches: [
+                { kind: "duplicate", rate: 0.2 },
+                { kind: "reorder", window: 5 },
+                { kind: "lostAck", rate: 0.2 }
+              ]
+            })
+            for (let i = 0; i < 50; i++) yield* mock.send("q", `m${i}`)
+            for (let round = 0; round < 40; round++) {
+              const got = yield* mock.receive("q", { max: 10 })
+              for (const m of got) yield* mock.delete("q", m.receiptHandle)
+              yield* TestClock.adjust("1 second")
+            }
+            const j = yield* mock.journal
+            assert.strictEqual(QueueMock.noneLost(j).outcome, "pass")
+            return j.entries.map((e) => `${e.op} ${e.messageId ?? ""} ${e.receiveCount ?? ""}`).join("\n")
+          })
+        )
+      const a = yield* trace(77)
+      assert.strictEqual(a, yield* trace(77))
+      assert.notStrictEqual(a, yield* trace(78))
+      assert.include(a, "delete-lost")
+      assert.include(a, "duplicate")
+    })
+  )
+})

@@ -340,4 +340,17 @@ describe("QueueMock with @aws-sdk/client-sqs", () => {
         ["delete", "req-1"]
       ])
     }))
+
+  it("refuses a request body over 4 MiB unread, in SQS's shape, and keeps serving", () =>
+    withSqs({ seed: 13, queues: [{ name: "q" }] }, async (sqs, mock) => {
+      const r = await request(mock.url, {
+        method: "POST",
+        headers: { "x-amz-target": "AmazonSQS.SendMessage", "content-type": "application/x-amz-json-1.0" },
+        body: JSON.stringify({ QueueUrl: mock.queueUrl("q"), MessageBody: "x".repeat(5 * 1024 * 1024) })
+      })
+      expect(r.statusCode).toBe(400)
+      expect(r.headers["x-amzn-query-error"]).toBe("AWS.SimpleQueueService.BatchRequestTooLong;Sender")
+      expect(((await r.body.json()) as { __type: string }).__type).toBe("com.amazonaws.sqs#BatchRequestTooLong")
+      await sqs.send(new SendMessageCommand({ QueueUrl: mock.queueUrl("q"), MessageBody: "still here" }))
+    }))
 })

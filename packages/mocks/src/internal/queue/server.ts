@@ -97,6 +97,9 @@ type Input<A extends Action> = z.infer<(typeof schemas)[A]>
 type Reply = { readonly json: unknown } | SqsFailure
 type Respond = (r: Reply) => void
 
+/** Four times SQS's 1 MiB payload limit, leaving room for JSON and base64: anything larger is refused unread. */
+const MAX_REQUEST_BYTES = 4 * 1024 * 1024
+
 const JSON_HEADERS = { "content-type": "application/x-amz-json-1.0" }
 
 export interface FacadeOptions {
@@ -384,8 +387,24 @@ export const makeHandler = (options: FacadeOptions) => {
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Array<Buffer> = []
-    req.on("data", (c: Buffer) => chunks.push(c))
+    let size = 0
+    let tooLong = false
+    req.on("data", (c: Buffer) => {
+      size += c.length
+      if (size > MAX_REQUEST_BYTES) tooLong = true
+      else chunks.push(c)
+    })
     req.on("end", () => {
+      if (tooLong)
+        return send(
+          res,
+          new SqsFailure(
+            "BatchRequestTooLong",
+            `the request body is ${size} bytes, over the ${MAX_REQUEST_BYTES} this mock accepts (SQS allows 1 MiB of messages)`,
+            "AWS.SimpleQueueService.BatchRequestTooLong"
+          ),
+          "too-long"
+        )
       const text = chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")
       try {
         dispatch(req, res, text)
