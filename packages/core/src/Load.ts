@@ -461,7 +461,7 @@ const isThenable = (u: unknown): u is PromiseLike<unknown> =>
  * @category running
  * @since 0.2.0
  */
-export const run = <E, R>(
+export const run = <E = never, R = never>(
   model: Model,
   iteration: Iteration<E, R>,
   options: RunOptions = {}

@@ -128,7 +128,7 @@ export interface ThresholdsOptions<E, R> {
  * @category constructors
  * @since 0.2.0
  */
-export const thresholds = <E, R>(name: string, options: ThresholdsOptions<E, R>): Probe<R> => {
+export const thresholds = <E = never, R = never>(name: string, options: ThresholdsOptions<E, R>): Probe<R> => {
   const parsed = options.thresholds.map((t) => Effect.runSync(Threshold.parse(t)))
   return {
     name,
