@@ -323,3 +323,73 @@ describe("QueueMock determinism", () => {
     })
   )
 })
+
+describe("QueueMock poison messages in a FIFO group", () => {
+  /**
+   * An ordered consumer (one message at a time) that fails on "poison" (never deletes it) and deletes everything
+   * else, for 10 polls a second apart.
+   */
+  const consume = (mock: QueueMock.QueueMock, queue: string) =>
+    Effect.gen(function* () {
+      const processed: Array<string> = []
+      for (let round = 0; round < 10; round++) {
+        for (const m of yield* mock.receive(queue, { max: 1 })) {
+          if (m.body === "poison") continue
+          processed.push(m.messageId)
+          yield* mock.delete(queue, m.receiptHandle)
+        }
+        yield* TestClock.adjust("1 second")
+      }
+      return processed
+    })
+
+  it.effect("with a DLQ the poison is dead-lettered and its group moves on, in order", () =>
+    Effect.gen(function* () {
+      const mock = yield* QueueMock.make({
+        seed: 5,
+        queues: [
+          { name: "jobs-dlq.fifo", attributes: { FifoQueue: "true" } },
+          {
+            name: "jobs.fifo",
+            attributes: { FifoQueue: "true", ContentBasedDeduplication: "true", VisibilityTimeout: "1" },
+            deadLetter: { queue: "jobs-dlq.fifo", maxReceiveCount: 2 }
+          }
+        ]
+      })
+      const poison = yield* mock.send("jobs.fifo", "poison", { groupId: "g" })
+      yield* mock.send("jobs.fifo", "after-1", { groupId: "g" })
+      yield* mock.send("jobs.fifo", "after-2", { groupId: "g" })
+      const processed = yield* consume(mock, "jobs.fifo")
+      const j = yield* mock.journal
+      const dead = QueueMock.poisonDeadLettered(j, { queue: "jobs.fifo", poison: [poison.messageId] })
+      assert.strictEqual(dead.outcome, "pass", JSON.stringify(dead))
+      assert.strictEqual(QueueMock.fifoOrdered(j, { queue: "jobs.fifo", processed }).outcome, "pass")
+      assert.strictEqual(processed.length, 2)
+    })
+  )
+
+  it.effect("without a DLQ the poison blocks its group, and the verdict names the stuck messages", () =>
+    Effect.gen(function* () {
+      const mock = yield* QueueMock.make({
+        seed: 5,
+        queues: [
+          {
+            name: "jobs.fifo",
+            attributes: { FifoQueue: "true", ContentBasedDeduplication: "true", VisibilityTimeout: "1" }
+          }
+        ]
+      })
+      const poison = yield* mock.send("jobs.fifo", "poison", { groupId: "g" })
+      const stuck = yield* mock.send("jobs.fifo", "after-1", { groupId: "g" })
+      const processed = yield* consume(mock, "jobs.fifo")
+      assert.deepStrictEqual(processed, [])
+      const verdict = QueueMock.poisonDeadLettered(yield* mock.journal, {
+        queue: "jobs.fifo",
+        poison: [poison.messageId]
+      })
+      assert.strictEqual(verdict.outcome, "fail")
+      assert.include(verdict.evidence!.join("\n"), `${poison.messageId}: poison not dead-lettered (received 10×`)
+      assert.include(verdict.evidence!.join("\n"), `${stuck.messageId}: healthy message not processed (received 0×`)
+    })
+  )
+})
