@@ -8,7 +8,7 @@
  */
 
 import { type Check, Load, Pipeline } from "@24h/core"
-import { type Finding, Ledger } from "@24h/findings"
+import { type Finding, FromRun, Ledger } from "@24h/findings"
 import { QueueMock } from "@24h/mocks"
 import {
   DeleteMessageBatchCommand,
@@ -194,36 +194,30 @@ const orderPipeline = (
     })
   )
 
-/** Files one finding per failing check of the results. */
-const fileFindings = (results: ReadonlyArray<Pipeline.Result>) =>
+/**
+ * Files a finding for every failed check and threshold of the results; a double charge is a silent failure (the
+ * consumer "succeeded"), so it is filed as one, with high severity.
+ */
+const fileFindings = (results: ReadonlyArray<Pipeline.Result>, seed: number) =>
   Effect.gen(function* () {
     const ledger = yield* Ledger.Ledger
+    const context: FromRun.Context = {
+      entryId: "orders-queue",
+      agent: "examples/orders-queue",
+      replay: `H24_SEED=${seed} npx tsx --conditions=@24h/source examples/orders-queue/main.ts`,
+      seed,
+      component: "order consumer"
+    }
     const filed: Array<Finding.Finding> = []
-    for (const r of results)
+    for (const r of results) {
       for (const c of r.checks.filter((x) => x.outcome === "fail")) {
-        const doubleCharge = c.name.includes("exactly once")
-        filed.push(
-          yield* ledger.add({
-            type: doubleCharge ? "silent_failure" : "reliability",
-            entryId: "orders-queue",
-            agent: "examples/orders-queue",
-            payload: {
-              severity: doubleCharge ? "high" : "medium",
-              title: `${r.kind} "${r.name}": ${c.name} — ${c.message}`.slice(0, 300),
-              description: `The ${r.kind} pipeline's check "${c.name}" failed: ${c.message}.`,
-              component: "order consumer",
-              reproduction: `H24_SEED=${r.seed ?? "?"} npx tsx --conditions=@24h/source examples/orders-queue/main.ts`,
-              expected_behavior: "Every order is charged exactly once, whatever the broker redelivers.",
-              actual_behavior: c.message,
-              evidence: [...(c.evidence ?? [])],
-              impact: doubleCharge ? "Customers are charged twice for one order." : "Orders are lost.",
-              recommendation: doubleCharge
-                ? "Make the charge idempotent on the order id (or the message id): remember what was charged, and skip a redelivery."
-                : "Delete a message only after its effect is durable; never acknowledge what was not done."
-            }
-          })
-        )
+        const doubleCharge = c.name === "consumer applies each message exactly once"
+        const options = doubleCharge ? { type: "silent_failure" as const, severity: "high" as const } : {}
+        filed.push(yield* ledger.add(FromRun.check(r, c, context, options)))
       }
+      const missed = FromRun.thresholds(r, context)
+      if (missed !== undefined) filed.push(yield* ledger.add(missed))
+    }
     return filed
   })
 
@@ -234,7 +228,7 @@ export const program = (options: { readonly seed: number; readonly idempotent: b
     const baseline = yield* orderPipeline("baseline", o)
     const chaos = yield* orderPipeline("chaos", o)
     const results = [baseline.result, chaos.result]
-    const findings = yield* fileFindings(results)
+    const findings = yield* fileFindings(results, o.seed)
     return { results, findings, charges: chaos.charges }
   }).pipe(Effect.provide(Layer.fresh(Ledger.layerMemory())))
 
