@@ -483,7 +483,7 @@ const api = (broker: BrokerState, bound: number, seed: Seed.Seed): QueueMock => 
       })
     ),
     switches: Effect.sync(() => [...broker.switches]),
-    journal: Effect.sync(() => ({ entries: [...broker.journal], dropped: broker.journalDropped })),
+    journal: Effect.sync(() => broker.snapshot()),
     fault: (s, name) =>
       Effect.gen(function* () {
         const parsed = yield* parseSwitch(s)

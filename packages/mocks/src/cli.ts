@@ -292,6 +292,10 @@ const queueFlags = {
     Flag.optional,
     Flag.withDescription("Queues to create at start, comma-separated (a name ending in .fifo makes a FIFO queue)")
   ),
+  journalLimit: Flag.Int("journal-limit").pipe(
+    Flag.withDefault(100_000),
+    Flag.withDescription("Journal entries kept (the oldest are dropped past it; verdicts then say unknown)")
+  ),
   json
 }
 
@@ -299,6 +303,7 @@ const serveQueue = (f: {
   readonly port: number
   readonly seed: Option.Option<string>
   readonly queue: Option.Option<string>
+  readonly journalLimit: number
   readonly json: boolean
 }) =>
   Effect.gen(function* () {
@@ -316,6 +321,7 @@ const serveQueue = (f: {
         const mock = yield* QueueMock.make({
           seed,
           port: f.port,
+          journalLimit: f.journalLimit,
           queues: names.map((name) => ({
             name,
             ...(name.endsWith(".fifo") ? { attributes: { FifoQueue: "true" } } : {})

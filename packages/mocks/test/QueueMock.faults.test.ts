@@ -393,3 +393,19 @@ describe("QueueMock poison messages in a FIFO group", () => {
     })
   )
 })
+
+describe("QueueMock journal limit", () => {
+  it.effect("keeps the newest journalLimit entries, counts the dropped ones, and verdicts say unknown", () =>
+    Effect.gen(function* () {
+      const mock = yield* QueueMock.make({ seed: 1, journalLimit: 100, queues: [{ name: "q" }] })
+      for (let i = 0; i < 500; i++) yield* mock.send("q", `m${i}`)
+      const j = yield* mock.journal
+      assert.strictEqual(j.entries.length, 100)
+      assert.strictEqual(j.dropped, 401) // 500 sends and the queue's creation, less the 100 kept
+      assert.strictEqual(j.entries.at(-1)?.seq, 501)
+      const lost = QueueMock.noneLost(j)
+      assert.strictEqual(lost.outcome, "unknown")
+      assert.strictEqual(lost.message, "the journal dropped 401 entries (raise journalLimit)")
+    })
+  )
+})

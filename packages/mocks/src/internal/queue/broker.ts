@@ -234,10 +234,20 @@ export class Broker {
       if (v !== undefined) e[k] = v
     }
     this.journal.push(e as unknown as JournalEntry)
-    if (this.journal.length > this.options.journalLimit) {
-      this.journal.shift()
-      this.journalDropped++
+    // Trim in chunks (an eighth of the limit), not one shift per entry: a full journal stays O(1) per record.
+    const limit = this.options.journalLimit
+    if (this.journal.length >= limit + Math.ceil(limit / 8)) {
+      const excess = this.journal.length - limit
+      this.journal.splice(0, excess)
+      this.journalDropped += excess
     }
+  }
+
+  /** The journal as kept: at most `journalLimit` entries, the newest, and how many older ones were dropped. */
+  snapshot(): { readonly entries: ReadonlyArray<JournalEntry>; readonly dropped: number } {
+    const limit = this.options.journalLimit
+    const excess = Math.max(0, this.journal.length - limit)
+    return { entries: this.journal.slice(excess), dropped: this.journalDropped + excess }
   }
 
   /** A seeded, unique RFC 4122-shaped id: 60 seeded bits and a 48-bit counter. */

@@ -304,8 +304,7 @@ export const makeHandler = (options: FacadeOptions) => {
       res.end(text)
     }
     const bad = (message: string) => reply(400, { error: { reason: "InvalidSwitch", message } })
-    if (path === "/__24h/journal" && req.method === "GET")
-      return reply(200, { entries: broker.journal, dropped: broker.journalDropped })
+    if (path === "/__24h/journal" && req.method === "GET") return reply(200, broker.snapshot())
     if (path === "/__24h/switches") {
       if (req.method === "GET") return reply(200, { switches: broker.switches })
       if (req.method === "DELETE") {
