@@ -356,7 +356,7 @@ const queueCommand = Command.make("queue", queueFlags, serveQueue).pipe(
 
 /**
  * The `mock` command: simulated services served until interrupted — `24h mock queue [--port] [--seed] [--queue a,b]
- * [--json]` prints the SQS endpoint (one JSON document with `--json`).
+ * [--journal-limit N] [--json]` prints the SQS endpoint (one JSON document with `--json`).
  *
  * @example
  * ```ts
