@@ -67,6 +67,12 @@ export const Switch = Switches.QueueSwitch
 /**
  * A validated failure switch.
  *
+ * @example
+ * ```ts
+ * import type { QueueMock } from "@24h/mocks"
+ * const outage: QueueMock.Switch = { kind: "outage", rate: 1, queue: "orders" }
+ * ```
+ *
  * @category models
  * @since 0.2.0
  */
@@ -87,6 +93,13 @@ export type SwitchInput = z.input<typeof Switches.QueueSwitch>
 /**
  * An active switch: a {@link Switch} with its id.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import type { QueueMock } from "@24h/mocks"
+ * const ids = (mock: QueueMock.QueueMock) => Effect.map(mock.switches, (s) => s.map((x) => x.id))
+ * ```
+ *
  * @category models
  * @since 0.2.0
  */
@@ -97,6 +110,12 @@ export type ActiveSwitch = Switch & { readonly id: string }
  * `redelivery: true` after the first), `delete`, `delete-lost` (a lost ack), `delete-stale` (an old receipt: SQS
  * acknowledges it but keeps the message), `delete-gone`, `visibility`, `duplicate` (a copy made by a switch), `dlq`,
  * `expired`, `purge`, `rejected` (outage or throttle) and switch changes.
+ *
+ * @example
+ * ```ts
+ * import type { QueueMock } from "@24h/mocks"
+ * const acked: ReadonlyArray<QueueMock.Op> = ["delete", "delete-lost", "delete-stale"]
+ * ```
  *
  * @category models
  * @since 0.2.0
@@ -120,6 +139,12 @@ export type JournalEntry = BrokerEntry
 /**
  * The journal: every entry in order (`seq`), and how many were dropped past `journalLimit` (verdicts say `unknown`
  * when any were).
+ *
+ * @example
+ * ```ts
+ * import type { QueueMock } from "@24h/mocks"
+ * const lostAcks = (j: QueueMock.Journal) => j.entries.filter((e) => e.op === "delete-lost").length
+ * ```
  *
  * @category models
  * @since 0.2.0
@@ -155,6 +180,12 @@ export interface QueueDef {
 /**
  * Options of {@link make}. Defaults: seed 0, port 0 (any free port), region `us-east-1`, journal limit 1,000,000.
  *
+ * @example
+ * ```ts
+ * import type { QueueMock } from "@24h/mocks"
+ * const options: QueueMock.Options = { seed: 42, queues: [{ name: "orders" }], switches: [{ kind: "duplicate", rate: 0.1 }] }
+ * ```
+ *
  * @category models
  * @since 0.2.0
  */
@@ -169,6 +200,12 @@ export interface Options {
 
 /**
  * A received message (in process).
+ *
+ * @example
+ * ```ts
+ * import type { QueueMock } from "@24h/mocks"
+ * const redelivered = (m: QueueMock.Message) => m.receiveCount > 1
+ * ```
  *
  * @category models
  * @since 0.2.0
@@ -185,6 +222,12 @@ export interface Message {
 /**
  * Options of an in-process send: `attributes` become `String` message attributes; `correlationId` is journalled.
  *
+ * @example
+ * ```ts
+ * import type { QueueMock } from "@24h/mocks"
+ * const fifo: QueueMock.SendOptions = { groupId: "customer-7", deduplicationId: "order-19", correlationId: "req-1" }
+ * ```
+ *
  * @category models
  * @since 0.2.0
  */
@@ -199,6 +242,12 @@ export interface SendOptions {
 /**
  * Options of an in-process receive. `waitSeconds` long-polls on the Effect clock.
  *
+ * @example
+ * ```ts
+ * import type { QueueMock } from "@24h/mocks"
+ * const longPoll: QueueMock.ReceiveOptions = { max: 10, waitSeconds: 20, visibilityTimeout: 30 }
+ * ```
+ *
  * @category models
  * @since 0.2.0
  */
@@ -210,6 +259,14 @@ export interface ReceiveOptions {
 
 /**
  * A running queue mock.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import type { QueueMock } from "@24h/mocks"
+ * const drain = (mock: QueueMock.QueueMock) =>
+ *   Effect.flatMap(mock.receive("orders", { max: 10 }), (ms) => Effect.forEach(ms, (m) => mock.delete("orders", m.receiptHandle)))
+ * ```
  *
  * @category models
  * @since 0.2.0
@@ -573,6 +630,12 @@ export const layer = (options: Options = {}): Layer.Layer<Broker, MocksError> =>
 
 /**
  * Which part of the journal a verdict reads: one `queue` (its sends), or all.
+ *
+ * @example
+ * ```ts
+ * import type { QueueMock } from "@24h/mocks"
+ * const options: QueueMock.VerdictOptions = { queue: "orders", maxEvidence: 50 }
+ * ```
  *
  * @category models
  * @since 0.2.0

@@ -66,6 +66,12 @@ export const Spec = SpecSchema.Spec
 /**
  * A validated sensor spec.
  *
+ * @example
+ * ```ts
+ * import type { Sensor } from "@24h/mocks"
+ * const rate = (spec: Sensor.Spec) => spec.rateHz * 60 // samples a minute
+ * ```
+ *
  * @category models
  * @since 0.2.0
  */
@@ -100,6 +106,12 @@ export type Defect = SpecSchema.Defect
 /**
  * One reading as the sensor sends it: `seq` is the arrival order; `ts` is the sensor's (possibly skewed) timestamp.
  *
+ * @example
+ * ```ts
+ * import type { Sensor } from "@24h/mocks"
+ * const hot = (r: Sensor.Reading) => r.unit === "C" && r.value > 80
+ * ```
+ *
  * @category models
  * @since 0.2.0
  */
@@ -108,6 +120,12 @@ export type Reading = GenReading
 /**
  * The ground truth of one sample: its true time and value, what was reported (or `null` when dropped), how many
  * copies were sent, and the defects that touched it.
+ *
+ * @example
+ * ```ts
+ * import type { Sensor } from "@24h/mocks"
+ * const hidden = (t: Sensor.Truth) => t.copies === 0 && t.value > 80 // a real excursion the sensor dropped
+ * ```
  *
  * @category models
  * @since 0.2.0
@@ -118,6 +136,12 @@ export type Truth = GenTruth
  * A reading with its arrival time (true time, in epoch ms: when the SSE endpoint sends it at speed 1), or the truth
  * of one sample.
  *
+ * @example
+ * ```ts
+ * import type { Sensor } from "@24h/mocks"
+ * const arrivals = (items: Iterable<Sensor.Item>) => [...items].flatMap((i) => (i.kind === "reading" ? [i.arrivalMs] : []))
+ * ```
+ *
  * @category models
  * @since 0.2.0
  */
@@ -125,6 +149,12 @@ export type Item = GenItem
 
 /**
  * A seeded sensor: a spec and a seed, from which readings and truth are generated afresh on every call.
+ *
+ * @example
+ * ```ts
+ * import type { Sensor } from "@24h/mocks"
+ * const count = (s: Sensor.Sensor) => s.collect().readings.length
+ * ```
  *
  * @category models
  * @since 0.2.0
@@ -142,6 +172,13 @@ export interface Sensor {
 
 /**
  * Options of {@link make}: the seed (a root, or a derived `Seed`; default 0).
+ *
+ * @example
+ * ```ts
+ * import { Seed } from "@24h/core"
+ * import type { Sensor } from "@24h/mocks"
+ * const options: Sensor.MakeOptions = { seed: Seed.derive(Seed.make(42), "plant-3") }
+ * ```
  *
  * @category models
  * @since 0.2.0
@@ -214,6 +251,12 @@ export const toLine = (r: Reading): string => readingLine(r)
 
 /**
  * What {@link write} wrote.
+ *
+ * @example
+ * ```ts
+ * import type { Sensor } from "@24h/mocks"
+ * const line = (w: Sensor.WriteSummary) => `${w.readings} readings of ${w.samples} samples to ${w.path} (truth: ${w.truthPath})`
+ * ```
  *
  * @category models
  * @since 0.2.0
@@ -319,6 +362,12 @@ export const write = (
  * Options of {@link serve}: the port (default 0), and `speed` — 1 paces readings in real time by their arrival,
  * 10 ten times faster, 0 sends them as fast as the socket takes them (default 0).
  *
+ * @example
+ * ```ts
+ * import type { Sensor } from "@24h/mocks"
+ * const tenTimes: Sensor.ServeOptions = { speed: 10 }
+ * ```
+ *
  * @category models
  * @since 0.2.0
  */
@@ -329,6 +378,12 @@ export interface ServeOptions {
 
 /**
  * A running sensor endpoint.
+ *
+ * @example
+ * ```ts
+ * import type { Sensor } from "@24h/mocks"
+ * const subscribe = (ep: Sensor.Endpoint) => new URL(ep.streamUrl("boiler-1"))
+ * ```
  *
  * @category models
  * @since 0.2.0
