@@ -595,7 +595,7 @@ export const make = (options: Options = {}): Effect.Effect<QueueMock, MocksError
     const bound = yield* serveFacade(broker, now, o.port)
     broker.endpoint = `http://127.0.0.1:${bound}`
     return api(broker, bound, o.seed)
-  })
+  }).pipe(Effect.withSpan("QueueMock.make"))
 
 /**
  * The queue mock as a service.

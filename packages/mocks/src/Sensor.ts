@@ -213,7 +213,7 @@ export const make = (input: SpecInput, options: MakeOptions = {}): Effect.Effect
             catch: (e) => mocksError("InvalidOptions", `Sensor.make: seed: ${(e as Error).message}`)
           })
     return fromSpec(parsed, seed)
-  })
+  }).pipe(Effect.withSpan("Sensor.make"))
 
 const fromSpec = (spec: Spec, seed: Seed.Seed): Sensor => ({
   spec,
@@ -356,7 +356,7 @@ export const write = (
       }
     },
     catch: (e) => mocksError("Io", `Sensor.write: cannot write ${options.path}: ${(e as Error).message}`, e)
-  })
+  }).pipe(Effect.withSpan("Sensor.write"))
 
 /**
  * Options of {@link serve}: the port (default 0), and `speed` — 1 paces readings in real time by their arrival,
@@ -533,7 +533,7 @@ export const serve = (
     const bound = (server.address() as AddressInfo).port
     const url = `http://127.0.0.1:${bound}`
     return { url, port: bound, streamUrl: (name: string) => `${url}/sensors/${encodeURIComponent(name)}` }
-  })
+  }).pipe(Effect.withSpan("Sensor.serve"))
 
 // ── verdicts against the ground truth ────────────────────────────────────────────────────────────────────────────
 
