@@ -18,6 +18,9 @@ import { Data } from "effect"
  * - `InvalidFixture` — an `LlmMock` fixture failed validation (options, fixtures file or admin endpoint).
  * - `InvalidAdminRequest` — a request to the admin endpoint could not be understood.
  * - `VerificationFailed` — an `HttpMock` verification (call counts, pending routes, unmatched requests) failed.
+ * - `QueueRejected` — `QueueMock` refused an operation as SQS would (unknown queue, bad receipt handle, bad
+ *   attribute); the message starts with the SQS error code.
+ * - `QueueUnavailable` — a `QueueMock` outage or throttle switch answered (`ServiceUnavailable`, `RequestThrottled`).
  * - `Server` — the HTTP server could not listen or close.
  * - `Io` — a dataset file could not be written, or a load run failed unexpectedly.
  *
@@ -40,6 +43,8 @@ export type MocksErrorReason =
   | "InvalidFixture"
   | "InvalidAdminRequest"
   | "VerificationFailed"
+  | "QueueRejected"
+  | "QueueUnavailable"
   | "Server"
   | "Io"
 

@@ -7,6 +7,7 @@
  * 24h dataset packs [--json]
  * 24h mock llm [--port 0] [--seed 42] [--fixtures fixtures.json] [--json]
  * 24h mock http [--port 0] [--seed 42] [--routes routes.json] [--json]
+ * 24h mock queue [--port 0] [--seed 42] [--queue orders,orders.fifo] [--journal-limit N] [--json]
  * ```
  *
  * Without `--out` the records go to stdout. With `--json` a summary `{ ok, dataset, tier, seed, records, bytes, path,
@@ -295,6 +296,23 @@ const serveFlags = {
   json
 }
 
+const queueFlags = {
+  port: Flag.Int("port").pipe(Flag.withDefault(0), Flag.withDescription("Port on 127.0.0.1 (default: a free one)")),
+  seed: Flag.String("seed").pipe(
+    Flag.optional,
+    Flag.withDescription(`Root seed of every fault decision (default: ${Seed.ENV_VAR} or a fresh one, printed)`)
+  ),
+  queue: Flag.String("queue").pipe(
+    Flag.optional,
+    Flag.withDescription("Queues to create at start, comma-separated (a name ending in .fifo makes a FIFO queue)")
+  ),
+  journalLimit: Flag.Int("journal-limit").pipe(
+    Flag.withDefault(100_000),
+    Flag.withDescription("Journal entries kept (the oldest are dropped past it; verdicts then say unknown)")
+  ),
+  json
+}
+
 const seedOf = (seed: Option.Option<string>) => (Option.isSome(seed) ? Seed.parse(seed.value) : Seed.fromEnv())
 
 const checkPort = (port: number) =>
@@ -386,9 +404,65 @@ const httpCommand = Command.make(
     ).pipe(exitOnError(f.json))
 ).pipe(Command.withDescription("Serve an HttpMock from a routes file (switches and routes via /__admin)"))
 
+const serveQueue = (f: {
+  readonly port: number
+  readonly seed: Option.Option<string>
+  readonly queue: Option.Option<string>
+  readonly journalLimit: number
+  readonly json: boolean
+}) =>
+  Effect.gen(function* () {
+    const seed = Option.isSome(f.seed) ? yield* Seed.parse(f.seed.value) : yield* Seed.fromEnv()
+    const names = Option.isSome(f.queue)
+      ? f.queue.value
+          .split(",")
+          .map((s) => s.trim())
+          .filter((s) => s !== "")
+      : []
+    // Loaded on demand: `24h --help` and the other commands do not pay for the queue simulator.
+    const QueueMock = yield* Effect.promise(() => import("./QueueMock.ts"))
+    yield* Effect.scoped(
+      Effect.gen(function* () {
+        const mock = yield* QueueMock.make({
+          seed,
+          port: f.port,
+          journalLimit: f.journalLimit,
+          queues: names.map((name) => ({
+            name,
+            ...(name.endsWith(".fifo") ? { attributes: { FifoQueue: "true" } } : {})
+          }))
+        })
+        yield* emit(
+          {
+            ok: true,
+            endpoint: mock.url,
+            port: mock.port,
+            seed: seed.root,
+            queues: names.map((n) => mock.queueUrl(n)),
+            admin: `${mock.url}/__24h`
+          },
+          f.json,
+          (v) =>
+            [
+              `SQS endpoint ${v.endpoint} (seed ${JSON.stringify(v.seed)}; replay with ${Seed.replayHint(seed)})`,
+              ...v.queues.map((q) => `queue ${q}`),
+              `journal ${v.admin}/journal, switches ${v.admin}/switches`,
+              "serving until interrupted (Ctrl-C)"
+            ].join("\n")
+        )
+        return yield* Effect.never
+      })
+    )
+  }).pipe(exitOnError(f.json))
+
+const queueCommand = Command.make("queue", queueFlags, serveQueue).pipe(
+  Command.withDescription("Serve a simulated SQS (AWS JSON protocol) on 127.0.0.1 for @aws-sdk/client-sqs")
+)
+
 /**
- * The `mock` command: `24h mock llm` (the LLM simulator) and `24h mock http` (an HttpMock), each printing its base
- * URL (one JSON document with `--json`) and serving until interrupted. Implementations load on demand.
+ * The `mock` command: `24h mock llm` (the LLM simulator), `24h mock http` (an HttpMock) and `24h mock queue` (a
+ * simulated SQS), each printing its base URL (one JSON document with `--json`) and serving until interrupted.
+ * Implementations load on demand.
  *
  * @example
  * ```ts
@@ -402,5 +476,5 @@ const httpCommand = Command.make(
  */
 export const mockCommand = Command.make("mock").pipe(
   Command.withDescription("Serve simulated upstreams on 127.0.0.1 until interrupted"),
-  Command.withSubcommands([llmCommand, httpCommand])
+  Command.withSubcommands([llmCommand, httpCommand, queueCommand])
 )
