@@ -5,9 +5,9 @@
  */
 
 import { command as proxyCommand } from "@24h/chaos/cli"
-import { command as runCommand } from "@24h/core/cli"
+import { checkCommand, command as runCommand } from "@24h/core/cli"
 import { command as findingCommand } from "@24h/findings/cli"
-import { command as datasetCommand, loadCommand } from "@24h/mocks/cli"
+import { command as datasetCommand, loadCommand, mockCommand } from "@24h/mocks/cli"
 import { mergeCommand, command as reportCommand } from "@24h/reporting/cli"
 import { Command } from "effect/cli"
 import { version } from "./version.ts"
@@ -27,7 +27,9 @@ export const root = Command.make("24h").pipe(
     findingCommand,
     reportCommand,
     mergeCommand,
-    datasetCommand
+    datasetCommand,
+    mockCommand,
+    checkCommand
   ])
 )
 
