@@ -298,6 +298,12 @@ export const render = (inputs: Inputs, research: ReadonlyArray<{ path: string; t
         )
       out.push("")
     }
+    const repeats = r.checks.filter((c) => c.source === "repeat")
+    if (repeats.length > 0) {
+      out.push("| repeated case | runs |", "|---|---|")
+      for (const c of repeats) out.push(`| ${md(c.name)} | ${md(c.message)} |`)
+      out.push("")
+    }
     if (r.faultWindows.length > 0)
       out.push(
         `Faults: ${r.faultWindows.map((f) => `${md(f.name)}${f.target === undefined ? "" : ` on ${md(f.target)}`} ${f.start} → ${f.end ?? "end of run"}`).join("; ")}.`,

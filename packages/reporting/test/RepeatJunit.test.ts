@@ -1,6 +1,14 @@
-import { Histogram, Invariant, type Pipeline, Repeat } from "@24h/core"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Histogram, Invariant, Pipeline, Repeat, Run } from "@24h/core"
+import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
+import * as FinalReport from "../src/FinalReport.ts"
 import * as Junit from "../src/Junit.ts"
+
+const flakyCase = () =>
+  Repeat.toCheck(Repeat.summarize("cites a source", [true, true, false, true, true, true, true, true, false, true]))
 
 const result = (checks: Pipeline.Result["checks"]): Pipeline.Result => ({
   schemaVersion: 1,
@@ -39,5 +47,21 @@ describe("Junit: repeated cases", () => {
     )
     expect(xml).toContain('type="RepeatFailed"')
     expect(totals.failures).toBe(2)
+  })
+
+  it("FINAL_REPORT.md lists each repeated case with its runs, rate and interval", async () => {
+    const root = mkdtempSync(join(tmpdir(), "24h-repeat-report-"))
+    try {
+      const run = await Effect.runPromise(
+        Run.create({ root, metadata: { ENTRY_ID: "repeat-01", ENTRY_TITLE: "Repeats" }, seed: 1 })
+      )
+      await Effect.runPromise(Pipeline.write(run.dir, result([flakyCase()])))
+      const { path } = await Effect.runPromise(FinalReport.write(run.dir))
+      expect(readFileSync(path, "utf8")).toContain(
+        "| cites a source | flaky: 8 of 10 runs passed (80.0%, 95% Wilson interval \\[49.0%, 94.3%\\]); pass^10 0, pass@10 1 |"
+      )
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
   })
 })
