@@ -248,6 +248,17 @@ export const render = (inputs: Inputs): string => {
         )
       o.push("</table>")
     }
+    const repeats = r.checks.filter((c) => c.source === "repeat")
+    if (repeats.length > 0) {
+      o.push("<table><tr><th>repeated case</th><th>runs</th><th>verdict</th></tr>")
+      for (const c of repeats) {
+        const flaky = c.evidence?.includes("classification: flaky") === true
+        o.push(
+          `<tr><td>${html(c.name)}</td><td>${html(c.message)}</td><td>${flaky ? '<span class="verdict unknown">flaky</span>' : verdictBadge(c.outcome)}</td></tr>`
+        )
+      }
+      o.push("</table>")
+    }
     if (r.error !== undefined) o.push(`<pre>${html(r.error)}</pre>`)
     o.push("</article>")
   })

@@ -5,6 +5,7 @@ import { Histogram, Invariant, Pipeline, Repeat, Run } from "@24h/core"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import * as FinalReport from "../src/FinalReport.ts"
+import * as HtmlReport from "../src/HtmlReport.ts"
 import * as Junit from "../src/Junit.ts"
 
 const flakyCase = () =>
@@ -30,7 +31,7 @@ const result = (checks: Pipeline.Result["checks"]): Pipeline.Result => ({
   notes: []
 })
 
-describe("Junit: repeated cases", () => {
+describe("repeated cases in JUnit, FINAL_REPORT.md and report.html", () => {
   it("a flaky case is a failure of type Flaky with its rate and interval; a steady one passes", () => {
     const flaky = Repeat.toCheck(
       Repeat.summarize("cites a source", [true, true, false, true, true, true, true, true, false, true])
@@ -49,7 +50,7 @@ describe("Junit: repeated cases", () => {
     expect(totals.failures).toBe(2)
   })
 
-  it("FINAL_REPORT.md lists each repeated case with its runs, rate and interval", async () => {
+  it("FINAL_REPORT.md and the HTML report list each repeated case with its runs, rate and interval", async () => {
     const root = mkdtempSync(join(tmpdir(), "24h-repeat-report-"))
     try {
       const run = await Effect.runPromise(
@@ -59,6 +60,10 @@ describe("Junit: repeated cases", () => {
       const { path } = await Effect.runPromise(FinalReport.write(run.dir))
       expect(readFileSync(path, "utf8")).toContain(
         "| cites a source | flaky: 8 of 10 runs passed (80.0%, 95% Wilson interval \\[49.0%, 94.3%\\]); pass^10 0, pass@10 1 |"
+      )
+      const html = await Effect.runPromise(HtmlReport.write(run.dir))
+      expect(readFileSync(html.path, "utf8")).toContain(
+        '<tr><td>cites a source</td><td>flaky: 8 of 10 runs passed (80.0%, 95% Wilson interval [49.0%, 94.3%]); pass^10 0, pass@10 1</td><td><span class="verdict unknown">flaky</span></td></tr>'
       )
     } finally {
       rmSync(root, { recursive: true, force: true })
