@@ -17,6 +17,7 @@
  *
  * @since 0.2.0
  */
+import { join } from "node:path"
 import { Effect, Exit } from "effect"
 import * as Check from "./Check.ts"
 import { type CoreError, coreError } from "./CoreError.ts"
@@ -406,7 +407,7 @@ export const pipeline = <E = never, R = never>(
                 }
               }
             }),
-        ...(spec.dir === undefined ? {} : { dir: `${spec.dir}/repeats/${j}` })
+        ...(spec.dir === undefined ? {} : { dir: join(spec.dir, "repeats", String(j)) })
       }
       const eff = Pipeline.experiment(kind, one)
       runs.push(
