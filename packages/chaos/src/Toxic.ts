@@ -310,8 +310,8 @@ export const problemOf = (t: {
   }
   if (type === "slicer") {
     const a = attrs as { average_size: number; size_variation: number }
-    if (a.size_variation >= a.average_size)
-      return `Toxic.slicer: size_variation must be < average_size (${a.average_size}) (got ${a.size_variation})`
+    if (a.size_variation > a.average_size)
+      return `Toxic.slicer: size_variation must be <= average_size (${a.average_size}) (got ${a.size_variation})`
   }
   return undefined
 }

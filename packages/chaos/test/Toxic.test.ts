@@ -173,6 +173,16 @@ describe("slicer (Toxiproxy's toxic test, on the stage)", () => {
     expect(feed(toxic, chunks, 2).map((p) => p.length)).not.toEqual(pieces.map((p) => p.length))
   })
 
+  it("accepts size_variation == average_size (as Toxiproxy does) and never emits an empty piece", () => {
+    const data = Buffer.from(Array.from({ length: 64_000 }, (_, i) => i % 251))
+    const pieces = feed(Toxic.slicer({ average_size: 10, size_variation: 10 }), [data])
+    expect(pieces.every((p) => p.length > 0 && p.length <= 20)).toBe(true)
+    expect(Buffer.concat(pieces).equals(data)).toBe(true)
+    expect(() => Toxic.slicer({ average_size: 10, size_variation: 11 })).toThrow(
+      "Toxic.slicer: size_variation must be <= average_size (10) (got 11)"
+    )
+  })
+
   it("average 1, variation 0 splits 24 B into exactly 24 pieces", () => {
     const pieces = feed(Toxic.slicer({ average_size: 1 }), [Buffer.alloc(24, 1)])
     expect(pieces).toHaveLength(24)

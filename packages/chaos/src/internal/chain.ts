@@ -222,10 +222,13 @@ class Slicer extends Timed {
     this.variation = toxic.attributes.size_variation
     this.delayMs = toxic.attributes.delay / 1000
   }
-  /** Toxiproxy's split: halve at midpoint ± rand(variation) until a piece is within variation of the average. */
+  /**
+   * Toxiproxy's split: halve at midpoint ± rand(variation) until a piece is within variation of the average. With
+   * `size_variation == average_size` (which Toxiproxy accepts) a split can land on an edge; the empty piece is dropped.
+   */
   private split(start: number, end: number): void {
     if (end - start - this.avg <= this.variation) {
-      this.ends.push(end)
+      if (end > start) this.ends.push(end)
       return
     }
     let mid = start + ((end - start) >> 1)
