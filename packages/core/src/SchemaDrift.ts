@@ -15,8 +15,9 @@
  *
  * @since 0.1.0
  */
-import type * as Seed from "./Seed.ts"
+
 import { z } from "zod"
+import type * as Seed from "./Seed.ts"
 
 /**
  * A drift operation.
