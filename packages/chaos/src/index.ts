@@ -7,6 +7,7 @@
 export * as ChaosError from "./ChaosError.ts"
 export * as FaultSchedule from "./FaultSchedule.ts"
 export * as HttpFaultProxy from "./HttpFaultProxy.ts"
+export * as Sut from "./Sut.ts"
 export * as TcpProxy from "./TcpProxy.ts"
 export * as Toxic from "./Toxic.ts"
 export * as ToxiproxyApi from "./ToxiproxyApi.ts"
