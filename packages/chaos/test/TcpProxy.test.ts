@@ -592,6 +592,31 @@ describe("TcpProxy: slow_close, slow_open, limit_time", () => {
   })
 })
 
+describe("TcpProxy: packet_loss (retransmission-timeout approximation)", () => {
+  it("a lost chunk arrives after the RTO, in order; the same seed loses the same chunks", timing, async () => {
+    const run = async (seed: number) => {
+      const proxy = await proxyTo(await upstreamServer(echoServer()), {
+        seed,
+        toxics: [Toxic.packetLoss({ loss_rate: 0.5, rto: 100, max_rto: 100 })]
+      })
+      const c = await track(connect(proxy.port))
+      const delays: Array<number> = []
+      for (let i = 0; i < 12; i++) {
+        const t0 = performance.now()
+        c.write(`m${String(i).padStart(2, "0")}`)
+        expect((await readExactly(c, 3)).toString()).toBe(`m${String(i).padStart(2, "0")}`)
+        delays.push(performance.now() - t0)
+      }
+      c.destroy()
+      return delays.map((d) => (d >= 95 ? "held" : "fast"))
+    }
+    const a = await run(3)
+    expect(a.filter((x) => x === "held").length).toBeGreaterThan(0)
+    expect(a.filter((x) => x === "fast").length).toBeGreaterThan(0)
+    expect(await run(3)).toEqual(a)
+  })
+})
+
 describe("TcpProxy: slicer end to end", () => {
   it("480 KB through 1024 ± 512 with 10 µs delay arrives byte-identical", async () => {
     const srv = await upstreamServer(server())

@@ -31,7 +31,13 @@ describe("Toxic constructors", () => {
     expect(Toxic.limitTime({ time: 3 }).attributes).toEqual({ time: 3 })
     expect(Toxic.limitData({ bytes: 0 }).attributes).toEqual({ bytes: 0 })
     expect(Toxic.slowClose({ delay: 1 }).attributes).toEqual({ delay: 1 })
-    expect(Toxic.types).toHaveLength(10)
+    expect(Toxic.packetLoss({ loss_rate: 0.1 }).attributes).toEqual({
+      loss_rate: 0.1,
+      correlation: 0,
+      rto: 200,
+      max_rto: 60_000
+    })
+    expect(Toxic.types).toHaveLength(11)
   })
 
   it("reject invalid values with a ChaosError naming the attribute and the value", () => {
@@ -58,7 +64,7 @@ describe("Toxic constructors", () => {
       ],
       [
         () => Toxic.make("nope" as never),
-        'Toxic: type must be one of latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data, noop, slow_open, limit_time (got "nope")'
+        'Toxic: type must be one of latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data, noop, slow_open, limit_time, packet_loss (got "nope")'
       ]
     ]
     for (const [f, message] of cases) {
@@ -157,6 +163,25 @@ describe("latency stage", () => {
     })
     await done
     expect(got).toEqual(Array.from({ length: 3000 }, (_, i) => i))
+  })
+})
+
+describe("packet_loss (on the stage)", () => {
+  it("validates its attributes naming the value", () => {
+    expect(thrown(() => Toxic.packetLoss({ loss_rate: 1.5 })).message).toBe(
+      "Toxic.packet_loss: loss_rate must be a number in [0, 1] (got 1.5)"
+    )
+    expect(thrown(() => Toxic.packetLoss({ rto: 500, max_rto: 100 })).message).toBe(
+      "Toxic.packet_loss: max_rto must be >= rto (500) (got 100)"
+    )
+  })
+
+  it("never drops or reorders a byte; the same seed holds the same chunks", () => {
+    const data = Buffer.from(Array.from({ length: 100_000 }, (_, i) => i % 251))
+    const chunks = Array.from({ length: 100 }, (_, i) => data.subarray(i * 1000, (i + 1) * 1000))
+    const toxic = Toxic.packetLoss({ loss_rate: 0.3, correlation: 0.2 })
+    const pieces = feed(toxic, chunks)
+    expect(Buffer.concat(pieces).equals(data)).toBe(true)
   })
 })
 
