@@ -144,6 +144,12 @@ const cpuSeconds = (pid: number): number => {
   return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
+/** Every child this benchmark started, killed when it exits, also on a crash. */
+const children = new Set<ChildProcess>()
+process.on("exit", () => {
+  for (const c of children) c.kill("SIGKILL")
+})
+
 interface AgedTarget {
   readonly name: string
   readonly child: ChildProcess
@@ -160,19 +166,20 @@ const naiveChild = async (sinkPort: number): Promise<AgedTarget> => {
   const child = spawn(process.execPath, ["--expose-gc", "-e", NAIVE_CHILD, String(sinkPort)], {
     stdio: ["ignore", "inherit", "inherit", "ipc"]
   })
+  children.add(child)
   const { port } = await message<{ port: number }>(child)
   return { name: "naive pipe proxy (bare Node process)", child, port }
 }
 
 const serveChild = async (sinkPort: number, extra: ReadonlyArray<string>, name: string): Promise<AgedTarget> => {
-  const child = fork(
-    fileURLToPath(new URL("./serve-child.ts", import.meta.url)),
-    ["proxy", "serve", "--port", "0", "--json", "--seed", "1", ...extra],
-    {
-      execArgv: ["--expose-gc", "--import", "tsx", "--conditions=@24h/source"],
-      stdio: ["ignore", "pipe", "inherit", "ipc"]
-    }
-  )
+  // The shipped CLI entry point, unchanged; gc-hook.ts only adds the IPC message that forces a GC.
+  const bin = fileURLToPath(new URL("../../cli/src/bin.ts", import.meta.url))
+  const hook = new URL("./gc-hook.ts", import.meta.url).href
+  const child = fork(bin, ["proxy", "serve", "--port", "0", "--json", "--seed", "1", ...extra], {
+    execArgv: ["--expose-gc", "--import", "tsx", "--conditions=@24h/source", "--import", hook],
+    stdio: ["ignore", "pipe", "inherit", "ipc"]
+  })
+  children.add(child)
   const line = await new Promise<string>((resolve) => {
     let out = ""
     child.stdout!.on("data", (d: Buffer) => {
@@ -258,6 +265,7 @@ const main = async () => {
     execArgv: ["--import", "tsx", "--conditions=@24h/source"],
     stdio: "inherit"
   })
+  children.add(worker)
   const ask = <A>(m: Request) =>
     new Promise<A>((resolve) => {
       worker.once("message", (a) => resolve(a as A))
