@@ -16,7 +16,6 @@ import { Data } from "effect"
  * - `Conflict` — a proxy or toxic with that name already exists.
  * - `Listen` — a listener could not be bound (address in use, permission denied).
  * - `InvalidRule` — an `HttpFaultProxy` rule is malformed (`details: { field, value }`).
- * - `Upstream` — an `HttpFaultProxy` upstream URL is malformed or unreachable at start.
  * - `InvalidSut` — `Sut` options are malformed (`details: { field, value }`).
  * - `Spawn` — a `Sut` process could not be started (`details: { command, code }`).
  * - `NotReady` — a `Sut` did not become ready in time, or exited first (`details: { name, probe, timeoutMs, exitCode, logTail }`).
@@ -40,7 +39,6 @@ export type ChaosErrorReason =
   | "Conflict"
   | "Listen"
   | "InvalidRule"
-  | "Upstream"
   | "InvalidSut"
   | "Spawn"
   | "NotReady"
@@ -97,7 +95,6 @@ export const statusOf = (reason: ChaosErrorReason): number => {
     case "Conflict":
       return 409
     case "Listen":
-    case "Upstream":
     case "Spawn":
     case "NotReady":
     case "Process":
