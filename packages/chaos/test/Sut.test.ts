@@ -2,7 +2,7 @@ import * as fs from "node:fs"
 import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
-import { Fault } from "@24h/core"
+import { Fault, Pipeline, SteadyState } from "@24h/core"
 import { Effect, Exit } from "effect"
 import { request } from "undici"
 import { afterAll, afterEach, describe, expect, it } from "vitest"
@@ -225,6 +225,40 @@ describe("Sut: process faults", () => {
     expect(await get(port)).toBe("ok 1")
     await run(Sut.fault(sut, "restart").apply)
     pids.push(sut.pid!)
+    expect(await run(sut.unexpectedExits)).toEqual([])
+  })
+
+  it("a recovery pipeline measures the recovery time after a kill fault (revert: start again) and a pause", async () => {
+    const { sut, port } = await start()
+    const answers = SteadyState.make("the api answers", [
+      SteadyState.probe(
+        "GET /",
+        Effect.promise(() =>
+          get(port, 300).then(
+            (t) => t.startsWith("ok"),
+            () => false
+          )
+        )
+      )
+    ])
+    const result = await run(
+      Pipeline.recovery({
+        name: "api crash and freeze",
+        faults: [
+          { fault: Sut.fault(sut, "kill"), at: "100ms", duration: "300ms" },
+          { fault: Sut.fault(sut, "pause"), at: "1500ms", duration: "300ms" }
+        ],
+        steadyState: answers,
+        recovery: { interval: "50ms", timeout: "10s" },
+        thresholds: ["recoveryMs < 10s"],
+        dir: path.join(dir, "results")
+      })
+    )
+    pids.push(sut.pid!)
+    expect(result.verdict).toBe("pass")
+    expect(result.counts.recoveredWindows).toBe(2)
+    expect(result.counts.recoveryMs).toBeGreaterThanOrEqual(0)
+    expect(result.faultWindows.map((w) => w.name)).toEqual(["kill api", "pause api"])
     expect(await run(sut.unexpectedExits)).toEqual([])
   })
 
