@@ -23,6 +23,14 @@ const upstream = async (): Promise<Upstream> => {
   const sockets = new Set<Socket>()
   const up: { connections: number } = { connections: 0 }
   const srv = http.createServer((req, res) => {
+    if (req.url === "/count") {
+      let n = 0
+      req.on("data", (c: Buffer) => {
+        n += c.length
+      })
+      req.on("end", () => res.end(String(n)))
+      return
+    }
     const chunks: Array<Buffer> = []
     req.on("data", (c: Buffer) => chunks.push(c))
     req.on("end", () => {
@@ -125,6 +133,20 @@ describe("HttpFaultProxy: passthrough", () => {
       ["POST", "/echo?x=1", 200, "cid-1", null],
       ["GET", "/json", 200, generated, null]
     ])
+  })
+
+  it("streams a 256 MiB request body upstream without holding it", { timeout: 120_000 }, async () => {
+    const up = await upstream()
+    const proxy = await proxyTo(up)
+    const total = 256 * 1024 * 1024
+    const chunk = Buffer.alloc(64 * 1024, 98)
+    async function* body() {
+      for (let sent = 0; sent < total; sent += chunk.length) yield chunk
+    }
+    const before = process.memoryUsage().rss
+    const res = await request(`${proxy.url}/count`, { dispatcher: agent(), method: "POST", body: body() })
+    expect(await res.body.text()).toBe(String(total))
+    expect(process.memoryUsage().rss - before).toBeLessThan(192 * 1024 * 1024)
   })
 
   it("reuses keep-alive connections on both sides", async () => {
