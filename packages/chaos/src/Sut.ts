@@ -249,7 +249,8 @@ const portOpen = (host: string, port: number): Promise<boolean> =>
 
 const httpStatus = async (url: string): Promise<number | undefined> => {
   try {
-    const res = await request(url, { headersTimeout: 1000, bodyTimeout: 1000 })
+    // `reset`: the probe's connection is closed afterwards, so no pooled socket to the SUT outlives readiness.
+    const res = await request(url, { headersTimeout: 1000, bodyTimeout: 1000, reset: true })
     await res.body.dump()
     return res.statusCode
   } catch {

@@ -1,5 +1,6 @@
 import * as http from "node:http"
 import type { AddressInfo, Socket } from "node:net"
+import { Readable } from "node:stream"
 import { Effect, Result } from "effect"
 import { Agent, request } from "undici"
 import { afterEach, describe, expect, it } from "vitest"
@@ -144,7 +145,11 @@ describe("HttpFaultProxy: passthrough", () => {
       for (let sent = 0; sent < total; sent += chunk.length) yield chunk
     }
     const before = process.memoryUsage().rss
-    const res = await request(`${proxy.url}/count`, { dispatcher: agent(), method: "POST", body: body() })
+    const res = await request(`${proxy.url}/count`, {
+      dispatcher: agent(),
+      method: "POST",
+      body: Readable.from(body())
+    })
     expect(await res.body.text()).toBe(String(total))
     expect(process.memoryUsage().rss - before).toBeLessThan(192 * 1024 * 1024)
   })

@@ -243,9 +243,13 @@ export class Engine {
   handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = req.url ?? "/"
     const admin = this.options.admin
-    if (admin !== undefined && url.startsWith(admin) && (url.length === admin.length || url[admin.length] === "/")) {
-      this.admin(req, res, url.slice(admin.length))
-      return
+    if (admin !== undefined && url.startsWith(admin)) {
+      const rest = url.slice(admin.length)
+      if (rest === "" || rest[0] === "/" || rest[0] === "?") {
+        const q = rest.indexOf("?")
+        this.admin(req, res, q === -1 ? rest : rest.slice(0, q))
+        return
+      }
     }
     const t0 = performance.now()
     const index = this.requests++
