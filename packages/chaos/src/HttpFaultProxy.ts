@@ -291,90 +291,91 @@ const positiveInt = (v: unknown): boolean => typeof v === "number" && Number.isS
  * @category constructors
  * @since 0.2.0
  */
-export const make = (options: Options): Effect.Effect<HttpFaultProxy, ChaosError, Scope.Scope> =>
-  Effect.gen(function* () {
-    const name = options.name ?? "http"
-    if (name === "") return yield* invalid("name", name, "must be non-empty")
-    let upstream: URL
-    try {
-      upstream = new URL(options.upstream)
-    } catch {
-      return yield* invalid("upstream", options.upstream, "must be an http:// URL")
-    }
-    if (upstream.protocol !== "http:") return yield* invalid("upstream", options.upstream, "must be an http:// URL")
-    const admin = options.admin === undefined ? "/__admin" : options.admin === false ? undefined : options.admin
-    if (admin !== undefined && !/^\/[^?#]*[^/?#]$/.test(admin))
-      return yield* invalid("admin", admin, 'must be a path like "/__admin" or false')
-    const port = options.port ?? 0
-    if (!(Number.isSafeInteger(port) && port >= 0 && port <= 65535))
-      return yield* invalid("port", port, "must be an integer in [0, 65535]")
-    for (const [field, v] of [
-      ["maxActiveFaults", options.maxActiveFaults],
-      ["journalLimit", options.journalLimit],
-      ["maxBodyBytes", options.maxBodyBytes],
-      ["connections", options.connections]
-    ] as const)
-      if (v !== undefined && !positiveInt(v)) return yield* invalid(field, v, "must be an integer >= 1")
-    const rules = options.rules === undefined ? [] : yield* Effect.fromResult(S.parseRules(options.rules))
-    const root = yield* rootSeed(options.seed)
-    const seed = Seed.derive(root, `chaos/http/${name}`)
-    const epochMs = yield* Clock.currentTimeMillis
-    const engine = yield* Effect.acquireRelease(
-      Effect.sync(
-        () =>
-          new Engine({
-            name,
-            seed,
-            upstream,
-            admin,
-            headerControl: options.headerControl ?? false,
-            maxActiveFaults: options.maxActiveFaults ?? Number.POSITIVE_INFINITY,
-            journalLimit: options.journalLimit ?? 10_000,
-            maxBodyBytes: options.maxBodyBytes ?? 16 * 1024 * 1024,
-            connections: options.connections ?? 128,
-            epochMs
-          })
-      ),
-      (e) => Effect.promise(() => e.close())
-    )
-    engine.setRules(rules)
-    const e = yield* Effect.promise(() => engine.listen(options.host ?? "127.0.0.1", port))
-    if (e !== undefined) return yield* Effect.fail(e)
-    const bound = engine.address
-    const host = bound.host.includes(":") ? `[${bound.host}]` : bound.host
-    const proxy: HttpFaultProxy = {
-      name,
-      seed: root,
-      url: `http://${host}:${bound.port}`,
-      host: bound.host,
-      port: bound.port,
-      upstream: upstream.origin,
-      rules: Effect.sync(() => engine.rules),
-      addRule: (input) =>
-        Effect.flatMap(Effect.fromResult(S.parseRule(input)), (rule) => {
-          const err = engine.addRules([rule])
-          return err === undefined ? Effect.succeed(rule) : Effect.fail(err)
-        }),
-      setRules: (inputs) =>
-        Effect.map(Effect.fromResult(S.parseRules(inputs)), (rs) => {
-          engine.setRules(rs)
-          return rs
-        }),
-      removeRule: (id) =>
-        Effect.suspend(() =>
-          engine.removeRule(id)
-            ? Effect.void
-            : Effect.fail(withDetails("NotFound", `HttpFaultProxy: rule not found: ${id}`, { id }))
-        ),
-      clearRules: Effect.sync(() => engine.setRules([])),
-      journal: Effect.sync(() => engine.journal.slice(-engine.options.journalLimit)),
-      clearJournal: Effect.sync(() => {
-        engine.journal = []
+export const make: (options: Options) => Effect.Effect<HttpFaultProxy, ChaosError, Scope.Scope> = Effect.fn(
+  "HttpFaultProxy.make"
+)(function* (options: Options) {
+  const name = options.name ?? "http"
+  if (name === "") return yield* invalid("name", name, "must be non-empty")
+  let upstream: URL
+  try {
+    upstream = new URL(options.upstream)
+  } catch {
+    return yield* invalid("upstream", options.upstream, "must be an http:// URL")
+  }
+  if (upstream.protocol !== "http:") return yield* invalid("upstream", options.upstream, "must be an http:// URL")
+  const admin = options.admin === undefined ? "/__admin" : options.admin === false ? undefined : options.admin
+  if (admin !== undefined && !/^\/[^?#]*[^/?#]$/.test(admin))
+    return yield* invalid("admin", admin, 'must be a path like "/__admin" or false')
+  const port = options.port ?? 0
+  if (!(Number.isSafeInteger(port) && port >= 0 && port <= 65535))
+    return yield* invalid("port", port, "must be an integer in [0, 65535]")
+  for (const [field, v] of [
+    ["maxActiveFaults", options.maxActiveFaults],
+    ["journalLimit", options.journalLimit],
+    ["maxBodyBytes", options.maxBodyBytes],
+    ["connections", options.connections]
+  ] as const)
+    if (v !== undefined && !positiveInt(v)) return yield* invalid(field, v, "must be an integer >= 1")
+  const rules = options.rules === undefined ? [] : yield* Effect.fromResult(S.parseRules(options.rules))
+  const root = yield* rootSeed(options.seed)
+  const seed = Seed.derive(root, `chaos/http/${name}`)
+  const epochMs = yield* Clock.currentTimeMillis
+  const engine = yield* Effect.acquireRelease(
+    Effect.sync(
+      () =>
+        new Engine({
+          name,
+          seed,
+          upstream,
+          admin,
+          headerControl: options.headerControl ?? false,
+          maxActiveFaults: options.maxActiveFaults ?? Number.POSITIVE_INFINITY,
+          journalLimit: options.journalLimit ?? 10_000,
+          maxBodyBytes: options.maxBodyBytes ?? 16 * 1024 * 1024,
+          connections: options.connections ?? 128,
+          epochMs
+        })
+    ),
+    (e) => Effect.promise(() => e.close())
+  )
+  engine.setRules(rules)
+  const e = yield* Effect.promise(() => engine.listen(options.host ?? "127.0.0.1", port))
+  if (e !== undefined) return yield* Effect.fail(e)
+  const bound = engine.address
+  const host = bound.host.includes(":") ? `[${bound.host}]` : bound.host
+  const proxy: HttpFaultProxy = {
+    name,
+    seed: root,
+    url: `http://${host}:${bound.port}`,
+    host: bound.host,
+    port: bound.port,
+    upstream: upstream.origin,
+    rules: Effect.sync(() => engine.rules),
+    addRule: (input) =>
+      Effect.flatMap(Effect.fromResult(S.parseRule(input)), (rule) => {
+        const err = engine.addRules([rule])
+        return err === undefined ? Effect.succeed(rule) : Effect.fail(err)
       }),
-      stats: Effect.sync(() => engine.stats())
-    }
-    return proxy
-  })
+    setRules: (inputs) =>
+      Effect.map(Effect.fromResult(S.parseRules(inputs)), (rs) => {
+        engine.setRules(rs)
+        return rs
+      }),
+    removeRule: (id) =>
+      Effect.suspend(() =>
+        engine.removeRule(id)
+          ? Effect.void
+          : Effect.fail(withDetails("NotFound", `HttpFaultProxy: rule not found: ${id}`, { id }))
+      ),
+    clearRules: Effect.sync(() => engine.setRules([])),
+    journal: Effect.sync(() => engine.journal.slice(-engine.options.journalLimit)),
+    clearJournal: Effect.sync(() => {
+      engine.journal = []
+    }),
+    stats: Effect.sync(() => engine.stats())
+  }
+  return proxy
+})
 
 /**
  * A rule as a core `Fault`: `apply` installs it, `revert` removes it (and is a no-op when it is not installed), so

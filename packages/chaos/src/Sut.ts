@@ -273,297 +273,298 @@ const httpStatus = async (url: string): Promise<number | undefined> => {
  * @category constructors
  * @since 0.2.0
  */
-export const make = (options: Options): Effect.Effect<Sut, ChaosError, Scope.Scope> =>
-  Effect.gen(function* () {
-    if (typeof options.name !== "string" || !/^[A-Za-z0-9._-]+$/.test(options.name))
-      return yield* invalid("name", options.name, "must be letters, digits, '.', '_' or '-'")
-    if (typeof options.command !== "string" || options.command === "")
-      return yield* invalid("command", options.command, "must be a non-empty string")
-    const readyTimeoutMs = options.readyTimeoutMs ?? 10_000
-    const graceMs = options.graceMs ?? 5_000
-    const tailLines = options.tailLines ?? 50
-    for (const [field, v] of [
-      ["readyTimeoutMs", readyTimeoutMs],
-      ["graceMs", graceMs],
-      ["tailLines", tailLines]
-    ] as const)
-      if (!Number.isSafeInteger(v) || v < 0) return yield* invalid(field, v, "must be an integer >= 0")
-    const command = options.command
-    const env: Record<string, string | undefined> = { ...process.env, ...options.env }
-    if (options.clock !== undefined) {
-      const lib = faketimeLibrary()
-      if (lib === undefined)
-        return yield* Effect.fail(
+export const make: (options: Options) => Effect.Effect<Sut, ChaosError, Scope.Scope> = Effect.fn("Sut.make")(function* (
+  options: Options
+) {
+  if (typeof options.name !== "string" || !/^[A-Za-z0-9._-]+$/.test(options.name))
+    return yield* invalid("name", options.name, "must be letters, digits, '.', '_' or '-'")
+  if (typeof options.command !== "string" || options.command === "")
+    return yield* invalid("command", options.command, "must be a non-empty string")
+  const readyTimeoutMs = options.readyTimeoutMs ?? 10_000
+  const graceMs = options.graceMs ?? 5_000
+  const tailLines = options.tailLines ?? 50
+  for (const [field, v] of [
+    ["readyTimeoutMs", readyTimeoutMs],
+    ["graceMs", graceMs],
+    ["tailLines", tailLines]
+  ] as const)
+    if (!Number.isSafeInteger(v) || v < 0) return yield* invalid(field, v, "must be an integer >= 0")
+  const command = options.command
+  const env: Record<string, string | undefined> = { ...process.env, ...options.env }
+  if (options.clock !== undefined) {
+    const lib = faketimeLibrary()
+    if (lib === undefined)
+      return yield* Effect.fail(
+        withDetails(
+          "Unsupported",
+          "Sut: clock skew needs libfaketime, which is not installed (Debian: apt-get install faketime)",
+          { tool: "faketime", install: "apt-get install faketime" }
+        )
+      )
+    const offset = options.clock.offset ?? "+0"
+    if (!/^[+-]\d+(\.\d+)?[smhdy]?$/.test(offset))
+      return yield* invalid("clock.offset", offset, 'must look like "+1d", "-2h", "+90s" or "+0"')
+    const rate = options.clock.rate
+    if (rate !== undefined && !(typeof rate === "number" && rate > 0 && Number.isFinite(rate)))
+      return yield* invalid("clock.rate", rate, "must be a number > 0")
+    env.LD_PRELOAD = env.LD_PRELOAD ? `${lib}:${env.LD_PRELOAD}` : lib
+    env.FAKETIME = rate === undefined ? offset : `${offset} x${rate}`
+    env.FAKETIME_DONT_FAKE_MONOTONIC = "1"
+    env.FAKETIME_NO_CACHE = "1"
+  }
+  const clock = yield* Clock.Clock
+  const now = () => clock.currentTimeMillisUnsafe()
+  const logDir = path.resolve(options.logDir ?? "results/logs")
+  const logPath = path.join(logDir, `${options.name}.log`)
+  yield* Effect.try({
+    try: () => fs.mkdirSync(logDir, { recursive: true }),
+    catch: (e) =>
+      withDetails("Spawn", `Sut ${options.name}: cannot create ${logDir}: ${(e as Error).message}`, { logDir }, e)
+  })
+  const log = fs.createWriteStream(logPath, { flags: "a" })
+  const tail: Array<string> = []
+  let partial = ""
+  let logWaiters: Array<(line: string) => boolean> = []
+  const onOutput = (chunk: Buffer) => {
+    log.write(chunk)
+    const lines = (partial + chunk.toString("utf8")).split(/\r?\n/)
+    partial = lines.pop() ?? ""
+    for (const line of lines) {
+      tail.push(line)
+      if (tail.length > tailLines) tail.shift()
+      if (logWaiters.length > 0) logWaiters = logWaiters.filter((w) => !w(line))
+    }
+  }
+  const unexpected: Array<UnexpectedExit> = []
+  const listeners = new Set<(e: UnexpectedExit) => void>()
+  let proc: Proc | undefined
+  let paused = false
+
+  const spawnOnce = Effect.callback<Proc, ChaosError>((resume) => {
+    const child = spawn(command, options.args ?? [], {
+      cwd: options.cwd,
+      env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    child.stdout?.on("data", onOutput)
+    child.stderr?.on("data", onOutput)
+    child.once("error", (e) =>
+      resume(
+        Effect.fail(
           withDetails(
-            "Unsupported",
-            "Sut: clock skew needs libfaketime, which is not installed (Debian: apt-get install faketime)",
-            { tool: "faketime", install: "apt-get install faketime" }
+            "Spawn",
+            `Sut ${options.name}: cannot spawn ${JSON.stringify(options.command)}: ${e.message}`,
+            { command: options.command, code: (e as NodeJS.ErrnoException).code },
+            e
           )
         )
-      const offset = options.clock.offset ?? "+0"
-      if (!/^[+-]\d+(\.\d+)?[smhdy]?$/.test(offset))
-        return yield* invalid("clock.offset", offset, 'must look like "+1d", "-2h", "+90s" or "+0"')
-      const rate = options.clock.rate
-      if (rate !== undefined && !(typeof rate === "number" && rate > 0 && Number.isFinite(rate)))
-        return yield* invalid("clock.rate", rate, "must be a number > 0")
-      env.LD_PRELOAD = env.LD_PRELOAD ? `${lib}:${env.LD_PRELOAD}` : lib
-      env.FAKETIME = rate === undefined ? offset : `${offset} x${rate}`
-      env.FAKETIME_DONT_FAKE_MONOTONIC = "1"
-      env.FAKETIME_NO_CACHE = "1"
-    }
-    const clock = yield* Clock.Clock
-    const now = () => clock.currentTimeMillisUnsafe()
-    const logDir = path.resolve(options.logDir ?? "results/logs")
-    const logPath = path.join(logDir, `${options.name}.log`)
-    yield* Effect.try({
-      try: () => fs.mkdirSync(logDir, { recursive: true }),
-      catch: (e) =>
-        withDetails("Spawn", `Sut ${options.name}: cannot create ${logDir}: ${(e as Error).message}`, { logDir }, e)
-    })
-    const log = fs.createWriteStream(logPath, { flags: "a" })
-    const tail: Array<string> = []
-    let partial = ""
-    let logWaiters: Array<(line: string) => boolean> = []
-    const onOutput = (chunk: Buffer) => {
-      log.write(chunk)
-      const lines = (partial + chunk.toString("utf8")).split(/\r?\n/)
-      partial = lines.pop() ?? ""
-      for (const line of lines) {
-        tail.push(line)
-        if (tail.length > tailLines) tail.shift()
-        if (logWaiters.length > 0) logWaiters = logWaiters.filter((w) => !w(line))
-      }
-    }
-    const unexpected: Array<UnexpectedExit> = []
-    const listeners = new Set<(e: UnexpectedExit) => void>()
-    let proc: Proc | undefined
-    let paused = false
-
-    const spawnOnce = Effect.callback<Proc, ChaosError>((resume) => {
-      const child = spawn(command, options.args ?? [], {
-        cwd: options.cwd,
-        env,
-        detached: true,
-        stdio: ["ignore", "pipe", "pipe"]
-      })
-      child.stdout?.on("data", onOutput)
-      child.stderr?.on("data", onOutput)
-      child.once("error", (e) =>
-        resume(
-          Effect.fail(
-            withDetails(
-              "Spawn",
-              `Sut ${options.name}: cannot spawn ${JSON.stringify(options.command)}: ${e.message}`,
-              { command: options.command, code: (e as NodeJS.ErrnoException).code },
-              e
-            )
-          )
-        )
-      )
-      child.once("spawn", () => {
-        const pid = child.pid!
-        live.add(pid)
-        log.write(`--- 24h Sut ${options.name}: spawned ${options.command} (pid ${pid}) ---\n`)
-        const p: Proc = {
-          child,
-          pid,
-          startedAt: now(),
-          expected: false,
-          exited: false,
-          exit: new Promise((res) =>
-            child.once("exit", (code, signal) => {
-              p.exited = true
-              live.delete(pid)
-              if (partial !== "") onOutput(Buffer.from("\n"))
-              log.write(`--- 24h Sut ${options.name}: pid ${pid} exited (code ${code}, signal ${signal}) ---\n`)
-              if (!p.expected) {
-                const e: UnexpectedExit = {
-                  _tag: "UnexpectedExit",
-                  name: options.name,
-                  pid,
-                  code,
-                  signal,
-                  at: now(),
-                  uptimeMs: now() - p.startedAt,
-                  command: [options.command, ...(options.args ?? [])].join(" "),
-                  logPath,
-                  logTail: tail.slice()
-                }
-                unexpected.push(e)
-                for (const f of listeners) f(e)
-              }
-              if (proc === p) {
-                proc = undefined
-                paused = false
-              }
-              res({ code, signal })
-            })
-          )
-        }
-        proc = p
-        resume(Effect.succeed(p))
-      })
-    })
-
-    const notReady = (p: Proc, probe: string, why: string) =>
-      withDetails("NotReady", `Sut ${options.name}: not ready (${probe}): ${why}; log ${logPath}`, {
-        name: options.name,
-        probe,
-        timeoutMs: readyTimeoutMs,
-        pid: p.pid,
-        logTail: tail.slice()
-      })
-
-    const awaitReady = (p: Proc): Effect.Effect<void, ChaosError> => {
-      const ready = options.ready
-      if (ready === undefined) return Effect.void
-      let probe: string
-      let check: () => Promise<boolean>
-      if ("port" in ready) {
-        probe = `port ${ready.host ?? "127.0.0.1"}:${ready.port}`
-        check = () => portOpen(ready.host ?? "127.0.0.1", ready.port)
-      } else if ("http" in ready) {
-        probe = `GET ${ready.http} → ${ready.status ?? 200}`
-        check = async () => (await httpStatus(ready.http)) === (ready.status ?? 200)
-      } else {
-        const pattern = ready.log
-        probe = `log line ${String(pattern)}`
-        const test = (line: string) => (typeof pattern === "string" ? line.includes(pattern) : pattern.test(line))
-        let seen = tail.some(test)
-        if (!seen)
-          logWaiters.push((line) => {
-            if (test(line)) seen = true
-            return seen
-          })
-        check = () => Promise.resolve(seen)
-      }
-      const loop: Effect.Effect<void, ChaosError> = Effect.gen(function* () {
-        while (true) {
-          if (yield* Effect.promise(check)) return
-          if (p.exited) {
-            const { code, signal } = yield* Effect.promise(() => p.exit)
-            return yield* Effect.fail(notReady(p, probe, `exited first (code ${code}, signal ${signal})`))
-          }
-          yield* sleep(50)
-        }
-      })
-      return loop.pipe(
-        Effect.timeoutOrElse({
-          duration: Duration.millis(readyTimeoutMs),
-          orElse: () => Effect.fail(notReady(p, probe, `timed out after ${readyTimeoutMs} ms`))
-        })
-      )
-    }
-
-    const signal = (p: Proc, sig: NodeJS.Signals): boolean => {
-      try {
-        process.kill(-p.pid, sig)
-        return true
-      } catch {
-        try {
-          return p.child.kill(sig)
-        } catch {
-          return false
-        }
-      }
-    }
-
-    const stop = (graceful: boolean): Effect.Effect<void> =>
-      Effect.suspend(() => {
-        const p = proc
-        if (p === undefined || p.exited) return Effect.void
-        p.expected = true
-        if (paused) signal(p, "SIGCONT")
-        if (!graceful) {
-          signal(p, "SIGKILL")
-          return Effect.promise(() => p.exit)
-        }
-        signal(p, "SIGTERM")
-        return Effect.promise(() => p.exit).pipe(
-          Effect.timeoutOrElse({
-            duration: Duration.millis(graceMs),
-            orElse: () =>
-              Effect.andThen(
-                Effect.sync(() => signal(p, "SIGKILL")),
-                Effect.promise(() => p.exit)
-              )
-          }),
-          Effect.asVoid
-        )
-      }).pipe(Effect.asVoid)
-
-    const start: Effect.Effect<void, ChaosError> = Effect.suspend(() => {
-      if (proc !== undefined && !proc.exited) return Effect.void
-      return Effect.flatMap(spawnOnce, (p) =>
-        awaitReady(p).pipe(
-          Effect.onError(() =>
-            Effect.andThen(
-              Effect.sync(() => (p.expected = true)),
-              stop(false)
-            )
-          )
-        )
-      )
-    })
-
-    const notRunning = (sig: string) =>
-      withDetails("Process", `Sut ${options.name}: cannot send ${sig}: not running`, {
-        name: options.name,
-        signal: sig
-      })
-
-    installExitHook()
-    yield* Effect.addFinalizer(() =>
-      Effect.andThen(
-        stop(false),
-        Effect.callback<void>((resume) => {
-          log.end(() => resume(Effect.void))
-        })
       )
     )
-    yield* start
+    child.once("spawn", () => {
+      const pid = child.pid!
+      live.add(pid)
+      log.write(`--- 24h Sut ${options.name}: spawned ${options.command} (pid ${pid}) ---\n`)
+      const p: Proc = {
+        child,
+        pid,
+        startedAt: now(),
+        expected: false,
+        exited: false,
+        exit: new Promise((res) =>
+          child.once("exit", (code, signal) => {
+            p.exited = true
+            live.delete(pid)
+            if (partial !== "") onOutput(Buffer.from("\n"))
+            log.write(`--- 24h Sut ${options.name}: pid ${pid} exited (code ${code}, signal ${signal}) ---\n`)
+            if (!p.expected) {
+              const e: UnexpectedExit = {
+                _tag: "UnexpectedExit",
+                name: options.name,
+                pid,
+                code,
+                signal,
+                at: now(),
+                uptimeMs: now() - p.startedAt,
+                command: [options.command, ...(options.args ?? [])].join(" "),
+                logPath,
+                logTail: tail.slice()
+              }
+              unexpected.push(e)
+              for (const f of listeners) f(e)
+            }
+            if (proc === p) {
+              proc = undefined
+              paused = false
+            }
+            res({ code, signal })
+          })
+        )
+      }
+      proc = p
+      resume(Effect.succeed(p))
+    })
+  })
 
-    const sut: Sut = {
+  const notReady = (p: Proc, probe: string, why: string) =>
+    withDetails("NotReady", `Sut ${options.name}: not ready (${probe}): ${why}; log ${logPath}`, {
       name: options.name,
-      logPath,
-      get pid() {
-        return proc?.pid
-      },
-      get running() {
-        return proc !== undefined && !proc.exited
-      },
-      get paused() {
-        return paused
-      },
-      start,
-      kill: stop(false),
-      terminate: stop(true),
-      pause: Effect.suspend(() => {
-        const p = proc
-        if (p === undefined || p.exited || !signal(p, "SIGSTOP")) return Effect.fail(notRunning("SIGSTOP"))
-        paused = true
-        return Effect.void
-      }),
-      resume: Effect.suspend(() => {
-        const p = proc
-        if (p === undefined || p.exited || !signal(p, "SIGCONT")) return Effect.fail(notRunning("SIGCONT"))
-        paused = false
-        return Effect.void
-      }),
-      restart: Effect.gen(function* () {
-        const t0 = now()
-        yield* stop(true)
-        yield* start
-        return { pid: proc!.pid, tookMs: now() - t0 }
-      }),
-      unexpectedExits: Effect.sync(() => unexpected.slice()),
-      onUnexpectedExit: (f) => {
-        listeners.add(f)
-        return () => listeners.delete(f)
+      probe,
+      timeoutMs: readyTimeoutMs,
+      pid: p.pid,
+      logTail: tail.slice()
+    })
+
+  const awaitReady = (p: Proc): Effect.Effect<void, ChaosError> => {
+    const ready = options.ready
+    if (ready === undefined) return Effect.void
+    let probe: string
+    let check: () => Promise<boolean>
+    if ("port" in ready) {
+      probe = `port ${ready.host ?? "127.0.0.1"}:${ready.port}`
+      check = () => portOpen(ready.host ?? "127.0.0.1", ready.port)
+    } else if ("http" in ready) {
+      probe = `GET ${ready.http} → ${ready.status ?? 200}`
+      check = async () => (await httpStatus(ready.http)) === (ready.status ?? 200)
+    } else {
+      const pattern = ready.log
+      probe = `log line ${String(pattern)}`
+      const test = (line: string) => (typeof pattern === "string" ? line.includes(pattern) : pattern.test(line))
+      let seen = tail.some(test)
+      if (!seen)
+        logWaiters.push((line) => {
+          if (test(line)) seen = true
+          return seen
+        })
+      check = () => Promise.resolve(seen)
+    }
+    const loop: Effect.Effect<void, ChaosError> = Effect.gen(function* () {
+      while (true) {
+        if (yield* Effect.promise(check)) return
+        if (p.exited) {
+          const { code, signal } = yield* Effect.promise(() => p.exit)
+          return yield* Effect.fail(notReady(p, probe, `exited first (code ${code}, signal ${signal})`))
+        }
+        yield* sleep(50)
+      }
+    })
+    return loop.pipe(
+      Effect.timeoutOrElse({
+        duration: Duration.millis(readyTimeoutMs),
+        orElse: () => Effect.fail(notReady(p, probe, `timed out after ${readyTimeoutMs} ms`))
+      })
+    )
+  }
+
+  const signal = (p: Proc, sig: NodeJS.Signals): boolean => {
+    try {
+      process.kill(-p.pid, sig)
+      return true
+    } catch {
+      try {
+        return p.child.kill(sig)
+      } catch {
+        return false
       }
     }
-    return sut
+  }
+
+  const stop = (graceful: boolean): Effect.Effect<void> =>
+    Effect.suspend(() => {
+      const p = proc
+      if (p === undefined || p.exited) return Effect.void
+      p.expected = true
+      if (paused) signal(p, "SIGCONT")
+      if (!graceful) {
+        signal(p, "SIGKILL")
+        return Effect.promise(() => p.exit)
+      }
+      signal(p, "SIGTERM")
+      return Effect.promise(() => p.exit).pipe(
+        Effect.timeoutOrElse({
+          duration: Duration.millis(graceMs),
+          orElse: () =>
+            Effect.andThen(
+              Effect.sync(() => signal(p, "SIGKILL")),
+              Effect.promise(() => p.exit)
+            )
+        }),
+        Effect.asVoid
+      )
+    }).pipe(Effect.asVoid)
+
+  const start: Effect.Effect<void, ChaosError> = Effect.suspend(() => {
+    if (proc !== undefined && !proc.exited) return Effect.void
+    return Effect.flatMap(spawnOnce, (p) =>
+      awaitReady(p).pipe(
+        Effect.onError(() =>
+          Effect.andThen(
+            Effect.sync(() => (p.expected = true)),
+            stop(false)
+          )
+        )
+      )
+    )
   })
+
+  const notRunning = (sig: string) =>
+    withDetails("Process", `Sut ${options.name}: cannot send ${sig}: not running`, {
+      name: options.name,
+      signal: sig
+    })
+
+  installExitHook()
+  yield* Effect.addFinalizer(() =>
+    Effect.andThen(
+      stop(false),
+      Effect.callback<void>((resume) => {
+        log.end(() => resume(Effect.void))
+      })
+    )
+  )
+  yield* start
+
+  const sut: Sut = {
+    name: options.name,
+    logPath,
+    get pid() {
+      return proc?.pid
+    },
+    get running() {
+      return proc !== undefined && !proc.exited
+    },
+    get paused() {
+      return paused
+    },
+    start,
+    kill: stop(false),
+    terminate: stop(true),
+    pause: Effect.suspend(() => {
+      const p = proc
+      if (p === undefined || p.exited || !signal(p, "SIGSTOP")) return Effect.fail(notRunning("SIGSTOP"))
+      paused = true
+      return Effect.void
+    }),
+    resume: Effect.suspend(() => {
+      const p = proc
+      if (p === undefined || p.exited || !signal(p, "SIGCONT")) return Effect.fail(notRunning("SIGCONT"))
+      paused = false
+      return Effect.void
+    }),
+    restart: Effect.gen(function* () {
+      const t0 = now()
+      yield* stop(true)
+      yield* start
+      return { pid: proc!.pid, tookMs: now() - t0 }
+    }),
+    unexpectedExits: Effect.sync(() => unexpected.slice()),
+    onUnexpectedExit: (f) => {
+      listeners.add(f)
+      return () => listeners.delete(f)
+    }
+  }
+  return sut
+})
 
 /**
  * A process fault as a core `Fault`, for `FaultSchedule` and the pipeline builders:
