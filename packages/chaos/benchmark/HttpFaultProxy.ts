@@ -67,7 +67,7 @@ const peer = async () => {
     await Promise.all(Array.from({ length: connections }, client))
     const elapsed = performance.now() - t0
     await pool.close()
-    return { rps: done / (elapsed / 1000), errors }
+    return { rps: done / (elapsed / 1000), done, errors }
   }
 
   process.on("message", async (m: Request) => {
@@ -163,6 +163,8 @@ const main = async () => {
     { name: "16 KiB", path: "/16k" }
   ]
   const samples = targets.map(() => workloads.map(() => [] as Array<number>))
+  // CPU of this process (where the proxies run) per request: steadier than req/s on a shared machine.
+  const cpuSamples = targets.map(() => workloads.map(() => [] as Array<number>))
   // Warm up every target (JIT, connection pools) before anything is measured.
   for (const t of targets)
     for (const w of workloads) await ask({ kind: "load", url: t.url, path: w.path, connections, ms: 500 })
@@ -170,7 +172,8 @@ const main = async () => {
     for (let k = 0; k < targets.length; k++) {
       const i = (k + r) % targets.length
       for (let w = 0; w < workloads.length; w++) {
-        const res = await ask<{ rps: number; errors: number }>({
+        const cpu0 = process.cpuUsage()
+        const res = await ask<{ rps: number; done: number; errors: number }>({
           kind: "load",
           url: targets[i]!.url,
           path: workloads[w]!.path,
@@ -179,18 +182,27 @@ const main = async () => {
         })
         if (res.errors > 0) throw new Error(`${targets[i]!.name}: ${res.errors} errors`)
         samples[i]![w]!.push(res.rps)
+        const cpu = process.cpuUsage(cpu0)
+        cpuSamples[i]![w]!.push((cpu.user + cpu.system) / res.done)
       }
     }
   const median = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
   const rps = samples.map((ws) => ws.map(median))
+  const cpuUs = cpuSamples.map((ws) => ws.map(median))
   console.log(
     `\nHttpFaultProxy benchmark — ${connections} keep-alive connections, ${seconds} s per case, ${rounds} round(s), Node ${process.version}\n`
   )
-  console.log("| target | 2 B req/s | 16 KiB req/s | × minimal proxy (2 B / 16 KiB) |")
-  console.log("|---|---|---|---|")
+  console.log(
+    "| target | 2 B req/s | 16 KiB req/s | × minimal proxy (2 B / 16 KiB) | proxy CPU µs/req (2 B / 16 KiB) | CPU × minimal |"
+  )
+  console.log("|---|---|---|---|---|---|")
   targets.forEach((t, i) => {
     const ratio = rps[i]!.map((x, w) => (x / rps[1]![w]!).toFixed(2)).join(" / ")
-    console.log(`| ${t.name} | ${rps[i]![0]!.toFixed(0)} | ${rps[i]![1]!.toFixed(0)} | ${ratio} |`)
+    const cpu = cpuUs[i]!.map((x) => x.toFixed(0)).join(" / ")
+    const cpuRatio = i === 0 ? "–" : cpuUs[i]!.map((x, w) => (x / cpuUs[1]![w]!).toFixed(2)).join(" / ")
+    console.log(
+      `| ${t.name} | ${rps[i]![0]!.toFixed(0)} | ${rps[i]![1]!.toFixed(0)} | ${ratio} | ${cpu} | ${cpuRatio} |`
+    )
   })
   await ask({ kind: "close" })
   await minimal.close()
