@@ -83,3 +83,13 @@ describe("examples/traced-sut", () => {
     expect(r.findings.map((f) => f.type)).toEqual(["reliability"])
   })
 })
+
+describe("docs/tracing.md", () => {
+  it("quotes this example verbatim", () => {
+    const sources = ["./main.ts", "./sut.ts"].map((f) => readFileSync(new URL(f, import.meta.url), "utf8")).join("\n")
+    const guide = readFileSync(new URL("../../docs/tracing.md", import.meta.url), "utf8")
+    const quoted = [...guide.matchAll(/```ts\n([\s\S]*?)\n```/g)].map((m) => m[1]!)
+    expect(quoted.length).toBeGreaterThanOrEqual(6)
+    for (const block of quoted) expect(sources).toContain(block)
+  })
+})
