@@ -11,6 +11,16 @@
  * Failure switches make the collector misbehave — `slow`, `hang`, `down` (connection refused) or answer a `status`
  * (429 / 503 with `Retry-After`) — so a team sees whether its exporter drops spans or blocks requests.
  *
+ * The same switches can be flipped over HTTP, for a sink started with `24h mock otlp` (JSON in and out; a bad
+ * request gets a 400 with `{ error: { reason, message } }`):
+ *
+ * | method | path | |
+ * |---|---|---|
+ * | GET | `/__admin/switches` | the active switches |
+ * | PUT / POST | `/__admin/switches` | replace them: one switch or a list (applied after the answer is sent) |
+ * | DELETE | `/__admin/switches` | a healthy collector again |
+ * | GET | `/__admin/stats` | request counts per endpoint |
+ *
  * `make` is a scoped resource: when its scope closes, timers are cleared, sockets destroyed and the server closed.
  *
  * @example
@@ -33,7 +43,7 @@
 import { createServer, type Server } from "node:http"
 import type { AddressInfo, Socket } from "node:net"
 import { Seed, Telemetry } from "@24h/core"
-import { Duration, Effect, type Scope } from "effect"
+import { Duration, Effect, Result, type Scope } from "effect"
 import { z } from "zod"
 import { type Counters, handle, type SwitchDecision } from "./internal/otlp/handler.ts"
 import { type Files, filesIn, type Signal, Store } from "./internal/otlp/store.ts"
@@ -49,7 +59,8 @@ const rate = z.number().min(0).max(1).default(1)
  * - `{ kind: "slow", ms }` — answer after `ms`.
  * - `{ kind: "hang" }` — never answer (the exporter's timeout decides).
  * - `{ kind: "status", status: 429 | 503 | …, retryAfter? }` — answer that status, store nothing.
- * - `{ kind: "down" }` — close the listener: connections are refused until the switch is removed.
+ * - `{ kind: "down", forMs? }` — close the listener: connections are refused until the switch is removed, or for
+ *   `forMs` (then the sink listens again on the same port and drops the switch).
  *
  * @example
  * ```ts
@@ -72,7 +83,7 @@ export const Switch = z.discriminatedUnion("kind", [
       signal
     })
     .strict(),
-  z.object({ kind: z.literal("down") }).strict()
+  z.object({ kind: z.literal("down"), forMs: z.int().min(1).max(3_600_000).optional() }).strict()
 ])
 /**
  * A validated collector failure switch.
@@ -204,6 +215,8 @@ const OptionsSchema = z.object({
 
 const emptyCounters = (): Counters => ({ requests: 0, accepted: 0, rejected: 0, switched: 0, items: 0 })
 
+const isDown = (list: ReadonlyArray<Switch>) => list.some((s) => s.kind === "down")
+
 const listen = (server: Server, port: number) =>
   Effect.callback<number, MocksError>((resume) => {
     const onError = (e: Error) =>
@@ -270,8 +283,19 @@ export const make = (options: Options = {}): Effect.Effect<OtlpSink, MocksError,
       return { kind: "pass" }
     }
     const sockets = new Set<Socket>()
+    const admin = {
+      list: () => switches,
+      validate: (input: ReadonlyArray<unknown>): string | undefined => {
+        const r = Effect.runSync(Effect.result(parseSwitches(input)))
+        return Result.isFailure(r) ? r.failure.message : undefined
+      },
+      apply: (input: ReadonlyArray<unknown>) => {
+        Effect.runFork(setSwitches(input).pipe(Effect.ignore))
+      },
+      stats: () => ({ traces: { ...counters.traces }, metrics: { ...counters.metrics }, logs: { ...counters.logs } })
+    }
     const server = createServer(
-      handle({ store, maxBodyBytes: options.maxBodyBytes ?? 16 * 1024 * 1024, decide, counters, timers })
+      handle({ store, maxBodyBytes: options.maxBodyBytes ?? 16 * 1024 * 1024, decide, counters, timers, admin })
     )
     server.on("connection", (s) => {
       sockets.add(s)
@@ -283,18 +307,35 @@ export const make = (options: Options = {}): Effect.Effect<OtlpSink, MocksError,
         timers.clear()
       }).pipe(Effect.andThen(closeServer(server, sockets)))
     )
-    const isDown = (list: ReadonlyArray<Switch>) => list.some((s) => s.kind === "down")
-    if (isDown(switches)) yield* closeServer(server, sockets)
     const url = `http://127.0.0.1:${port}`
-
-    const setSwitches = (input: ReadonlyArray<unknown>) =>
+    let downTimer: NodeJS.Timeout | undefined
+    const apply = (next: Array<Switch>): Effect.Effect<void, MocksError> =>
       Effect.gen(function* () {
-        const next = yield* parseSwitches(input)
         const wasDown = isDown(switches)
         switches = next
+        if (downTimer !== undefined) {
+          clearTimeout(downTimer)
+          timers.delete(downTimer)
+          downTimer = undefined
+        }
         if (isDown(next) && !wasDown) yield* closeServer(server, sockets)
         if (!isDown(next) && wasDown) yield* listen(server, port)
+        const down = next.find((x) => x.kind === "down")
+        if (down?.kind === "down" && down.forMs !== undefined) {
+          // Back up by itself: with the listener closed, nothing can reach the admin endpoint to lift the switch.
+          const t = setTimeout(() => {
+            timers.delete(t)
+            downTimer = undefined
+            Effect.runFork(apply(switches.filter((x) => x.kind !== "down")).pipe(Effect.ignore))
+          }, down.forMs)
+          downTimer = t
+          timers.add(t)
+        }
       })
+    const initial = switches
+    switches = []
+    yield* apply(initial)
+    const setSwitches = (input: ReadonlyArray<unknown>) => Effect.flatMap(parseSwitches(input), apply)
 
     const awaitSpans = (count: number, timeout: Duration.Input = Duration.seconds(10)) =>
       Effect.callback<void>((resume) => {

@@ -219,6 +219,38 @@ describe("OtlpSink", () => {
     expect(stats.traces).toMatchObject({ requests: 3, accepted: 2, switched: 2, items: 2 })
   })
 
+  it("the admin endpoint flips switches over HTTP; down with forMs comes back by itself on the same port", async () => {
+    const sink = await start()
+    const a = agent()
+    const json = { "content-type": "application/json" }
+    const body = JSON.stringify(traces([span(ids)]))
+    const set = await post(a, `${sink.url}/__admin/switches`, JSON.stringify({ kind: "status", status: 503 }), json)
+    expect(set.status).toBe(200)
+    expect((await post(a, `${sink.url}/v1/traces`, body, json)).status).toBe(503)
+    const bad = await post(a, `${sink.url}/__admin/switches`, JSON.stringify([{ kind: "slow" }]), json)
+    expect(bad.status).toBe(400)
+    expect(JSON.parse(bad.text).error.message).toContain("OtlpSink.switches[0].ms")
+    const stats = await request(`${sink.url}/__admin/stats`, { dispatcher: a })
+    expect(((await stats.body.json()) as { traces: { switched: number } }).traces.switched).toBe(1)
+
+    const t0 = performance.now()
+    expect(
+      (await post(a, `${sink.url}/__admin/switches`, JSON.stringify([{ kind: "down", forMs: 300 }]), json)).status
+    ).toBe(200)
+    // Bounded: the sink listens again after forMs; until then connections are refused.
+    let answer = "ECONNREFUSED"
+    while (answer !== "200" && performance.now() - t0 < 10_000) {
+      answer = await post(a, `${sink.url}/v1/traces`, body, json).then(
+        (r) => String(r.status),
+        (e: { code?: string }) => e.code ?? "error"
+      )
+      if (answer !== "200") expect(answer).toBe("ECONNREFUSED")
+    }
+    expect(answer).toBe("200")
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(290)
+    expect(await Effect.runPromise(sink.spans)).toHaveLength(1)
+  })
+
   it("rejects invalid switches and options with messages that name the field", async () => {
     const sink = await start()
     const e = await Effect.runPromise(Effect.flip(sink.setSwitches([{ kind: "status", status: 200 }])))

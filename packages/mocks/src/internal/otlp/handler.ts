@@ -31,7 +31,16 @@ export interface Counters {
   items: number
 }
 
+export interface Admin {
+  readonly list: () => ReadonlyArray<unknown>
+  /** The InvalidSwitch message, or undefined when the list is valid. */
+  readonly validate: (input: ReadonlyArray<unknown>) => string | undefined
+  readonly apply: (input: ReadonlyArray<unknown>) => void
+  readonly stats: () => unknown
+}
+
 export interface HandlerOptions {
+  readonly admin: Admin
   readonly store: Store
   readonly maxBodyBytes: number
   readonly decide: (signal: Signal) => SwitchDecision
@@ -113,8 +122,44 @@ export const parseBody = (signal: Signal, body: Buffer, protobuf: boolean, gzip:
   }
 }
 
+const json = (res: ServerResponse, status: number, body: unknown) =>
+  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body))
+
+/**
+ * `GET /__admin/switches`, `PUT|POST /__admin/switches` (one switch or a list, replacing the active ones; applied
+ * after the answer is sent, so `down` does not cut it), `DELETE /__admin/switches`, `GET /__admin/stats`.
+ */
+const handleAdmin = (admin: Admin, path: string, req: IncomingMessage, res: ServerResponse) => {
+  const bad = (status: number, message: string) => json(res, status, { error: { reason: "InvalidSwitch", message } })
+  if (path === "/__admin/stats" && req.method === "GET") return json(res, 200, admin.stats())
+  if (path !== "/__admin/switches")
+    return bad(404, `no admin endpoint at ${path} (use /__admin/switches or /__admin/stats)`)
+  if (req.method === "GET") return json(res, 200, { switches: admin.list() })
+  if (req.method === "DELETE") {
+    res.once("finish", () => admin.apply([]))
+    return json(res, 200, { switches: [] })
+  }
+  if (req.method !== "PUT" && req.method !== "POST") return bad(405, `${path}: method ${req.method} not allowed`)
+  const chunks: Array<Buffer> = []
+  req.on("data", (c: Buffer) => chunks.push(c))
+  req.on("end", () => {
+    let body: unknown
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString("utf8"))
+    } catch (e) {
+      return bad(400, `${path}: body is not JSON (${(e as Error).message})`)
+    }
+    const list = Array.isArray(body) ? body : [body]
+    const error = admin.validate(list)
+    if (error !== undefined) return bad(400, error)
+    res.once("finish", () => admin.apply(list))
+    json(res, 200, { switches: list })
+  })
+}
+
 export const handle = (options: HandlerOptions) => (req: IncomingMessage, res: ServerResponse) => {
   const path = (req.url ?? "/").split("?")[0]!
+  if (path.startsWith("/__admin/")) return handleAdmin(options.admin, path, req, res)
   const signal = PATHS[path]
   if (signal === undefined) {
     answerError(req, res, 404, `no OTLP endpoint at ${path} (use /v1/traces, /v1/metrics or /v1/logs)`)
