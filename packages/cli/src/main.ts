@@ -7,7 +7,7 @@
 import { command as proxyCommand } from "@24h/chaos/cli"
 import { command as runCommand } from "@24h/core/cli"
 import { command as findingCommand } from "@24h/findings/cli"
-import { command as datasetCommand, mockCommand } from "@24h/mocks/cli"
+import { command as datasetCommand, loadCommand, mockCommand } from "@24h/mocks/cli"
 import { command as reportCommand } from "@24h/reporting/cli"
 import { Command } from "effect/cli"
 import { version } from "./version.ts"
@@ -20,7 +20,15 @@ import { version } from "./version.ts"
  */
 export const root = Command.make("24h").pipe(
   Command.withDescription("Reliability testing toolkit: runs, fault proxies, findings, reports and datasets"),
-  Command.withSubcommands([runCommand, proxyCommand, findingCommand, reportCommand, datasetCommand, mockCommand])
+  Command.withSubcommands([
+    runCommand,
+    loadCommand,
+    proxyCommand,
+    findingCommand,
+    reportCommand,
+    datasetCommand,
+    mockCommand
+  ])
 )
 
 /**
