@@ -133,6 +133,43 @@ export type LogsData = otlp.LogsData
 export const CORRELATION_ATTRIBUTE = "correlation.id"
 
 /**
+ * The span attributes read as a correlation id, in order: `correlation.id` (what {@link withCorrelationId} sets) and
+ * `correlationId` (what `Load`'s `24h.load.iteration` spans carry).
+ *
+ * @example
+ * ```ts
+ * import { Telemetry } from "@24h/core"
+ * declare const span: Telemetry.Span
+ * Telemetry.correlationOf(span) // "load-000003"
+ * ```
+ *
+ * @category constants
+ * @since 0.2.0
+ */
+export const CORRELATION_ATTRIBUTES: ReadonlyArray<string> = [CORRELATION_ATTRIBUTE, "correlationId"]
+
+/**
+ * The correlation id a span carries (see {@link CORRELATION_ATTRIBUTES}), if any.
+ *
+ * @example
+ * ```ts
+ * import { Telemetry } from "@24h/core"
+ * declare const spans: ReadonlyArray<Telemetry.Span>
+ * const ids = new Set(spans.map(Telemetry.correlationOf))
+ * ```
+ *
+ * @category getters
+ * @since 0.2.0
+ */
+export const correlationOf = (span: Span): string | undefined => {
+  for (const key of CORRELATION_ATTRIBUTES) {
+    const v = span.attributes[key]
+    if (typeof v === "string" && v !== "") return v
+  }
+  return undefined
+}
+
+/**
  * OTLP span status codes: `0` unset, `1` ok, `2` error.
  *
  * @example
@@ -471,7 +508,11 @@ export const summarize = (spans: ReadonlyArray<Span>): Array<TraceSummary> => {
     const start = Math.min(...list.map((s) => s.startMs))
     const end = Math.max(...list.map((s) => s.startMs + s.durationMs))
     const root = roots[0]
-    const correlation = list.map((s) => s.attributes[CORRELATION_ATTRIBUTE]).find((v) => typeof v === "string")
+    // The root's id, else the one id all spans share: a pipeline trace holds many requests and has none.
+    const correlations = new Set(list.map(correlationOf).filter((v) => v !== undefined))
+    const correlation =
+      (root === undefined ? undefined : correlationOf(root)) ??
+      (correlations.size === 1 ? [...correlations][0] : undefined)
     const problems: Array<string> = []
     if (orphans.length > 0)
       problems.push(
@@ -485,7 +526,7 @@ export const summarize = (spans: ReadonlyArray<Span>): Array<TraceSummary> => {
     out.push({
       traceId,
       root: root === undefined ? undefined : `${root.service} ${root.name}`,
-      correlationId: correlation as string | undefined,
+      correlationId: correlation,
       services: [...new Set(list.map((s) => s.service))].sort(),
       spanCount: list.length,
       errorSpans: list.filter((s) => s.status.code === STATUS_ERROR).length,

@@ -49,14 +49,14 @@ export interface Request {
  * @since 0.2.0
  */
 export interface Options {
-  /** Span attributes that carry the correlation id, tried in order. Default `["correlation.id"]`. */
+  /** Span attributes that carry the correlation id, tried in order. Default `Telemetry.CORRELATION_ATTRIBUTES`. */
   readonly correlationAttributes?: ReadonlyArray<string>
   /** How many ids to list in evidence. Default 10. */
   readonly maxEvidence?: number
 }
 
 const SOURCE = "telemetry"
-const attrsOf = (o: Options) => o.correlationAttributes ?? [Telemetry.CORRELATION_ATTRIBUTE]
+const attrsOf = (o: Options) => o.correlationAttributes ?? Telemetry.CORRELATION_ATTRIBUTES
 const cap = (o: Options) => o.maxEvidence ?? 10
 
 /**

@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
-import { Pipeline, Telemetry } from "@24h/core"
+import { Load, Pipeline, Telemetry } from "@24h/core"
 import { Ledger } from "@24h/findings"
-import { Duration, Effect, Metric } from "effect"
+import { Effect, Metric } from "effect"
 import { chromium } from "playwright-core"
 import { describe, expect, it } from "vitest"
 import { HtmlReport, LogAnalysis } from "../src/index.ts"
@@ -25,31 +25,25 @@ const validate = Effect.fn("checkout.validate")(function* (i: number) {
   yield* Effect.annotateCurrentSpan("order", i)
 })
 const charge = Effect.fn("payments.charge")(function* (i: number) {
-  // a deterministic slow request (5) and a failing one (3)
+  // a deterministic slow iteration (5) and a failing one (3)
   if (i === 5) yield* Effect.sleep("40 millis")
   if (i === 3) return yield* Effect.fail(new Error("card declined"))
 })
-const iteration = Effect.fn("load.iteration", { root: true })(function* (i: number) {
-  yield* validate(i)
-  yield* charge(i)
-  yield* Metric.update(served, 1)
-})
+const iteration: Load.Iteration<Error> = ({ index }) =>
+  Effect.gen(function* () {
+    yield* validate(index)
+    yield* charge(index)
+    yield* Metric.update(served, 1)
+    return true
+  })
 
-/** 24h's own spans for a pipeline run: eight iterations inside Pipeline.run, recorded by Telemetry.layer. */
+/** A real pipeline run (core's Pipeline.baseline over Load, with its own spans), recorded by Telemetry.layer. */
 const pipelineRun = (dir: string) =>
-  Pipeline.run({ kind: "baseline", name: "traced" }, (rec) =>
-    Effect.forEach(
-      [0, 1, 2, 3, 4, 5, 6, 7],
-      (i) =>
-        iteration(i).pipe(
-          Telemetry.withCorrelationId(`req-${i}`),
-          Effect.timed,
-          Effect.map(([d]) => rec.record(Duration.toMillis(d), true)),
-          Effect.catch(() => Effect.sync(() => rec.record(1, false)))
-        ),
-      { discard: true }
-    )
-  ).pipe(Effect.provide(Telemetry.layer({ dir, endpoint: null })))
+  Pipeline.baseline({
+    name: "traced",
+    dir,
+    load: { model: Load.closed({ vus: 1, duration: "20s", maxIterations: 8 }), iteration, options: { spans: true } }
+  }).pipe(Effect.provide(Telemetry.layer({ dir, endpoint: null })))
 
 /** A SUT trace whose second hop names a parent that never arrived (an orphan). */
 const plantOrphan = (dir: string) => {
@@ -85,19 +79,30 @@ describe("telemetry pack: traces and metrics", () => {
     await Effect.runPromise(LogAnalysis.analyzeRun(run))
     const traces = LogAnalysis.TraceReport.parse(JSON.parse(read(join(run, "results/telemetry/run_traces.json"))))
     expect(traces.sources).toEqual(["results/traces/24h.jsonl", "results/traces/sut.jsonl"])
-    expect(traces.traces).toBe(9)
-    expect(traces.slowest[0]).toMatchObject({ root: "24h load.iteration", correlationId: "req-5", broken: false })
-    expect(traces.failing.map((t) => t.correlationId)).toEqual(["req-3"])
+    // one trace for the whole pipeline run (pipeline → load.run → iterations), one planted SUT trace
+    expect(traces.traces).toBe(2)
+    const pipeline = traces.summaries.find((t) => t.root === "24h 24h.pipeline.baseline")!
+    expect(pipeline).toMatchObject({ broken: false, errorSpans: 2, correlationId: null })
+    expect(pipeline.spanCount).toBe(2 + 8 * 3)
+    // requests: the 8 load iterations (and the two spans of the planted trace, which carry an id of their own)
+    expect(traces.requests.total).toBe(10)
+    const slowest = traces.requests.slowest[0]!
+    expect(slowest).toMatchObject({ root: "24h 24h.load.iteration", traceId: pipeline.traceId, errorSpans: 0 })
+    expect(slowest.durationMs).toBeGreaterThanOrEqual(35)
+    expect(traces.requests.failing).toHaveLength(1)
+    const failing = traces.requests.failing[0]!
+    expect(failing.key).toBe(`${pipeline.traceId}-${failing.spanId}`)
+    expect(traces.waterfalls[failing.key]!.kind).toBe("failing request")
+    expect(traces.waterfalls[failing.key]!.spans.map((s) => [s.name, s.error])).toEqual([
+      ["24h.load.iteration", true],
+      ["checkout.validate", false],
+      ["payments.charge", true]
+    ])
     expect(traces.broken).toHaveLength(1)
     expect(traces.broken[0]!.problems[0]).toBe(
       "1 orphan span(s): db (00f067aa0ba902b7) names parent ffffffffffffffff, which never arrived"
     )
-    const failing = traces.waterfalls[traces.failing[0]!.traceId]!
-    expect(failing.map((s) => [s.name, s.error])).toEqual([
-      ["load.iteration", true],
-      ["checkout.validate", false],
-      ["payments.charge", true]
-    ])
+    expect(traces.waterfalls[traces.broken[0]!.traceId]!.kind).toBe("broken trace")
     const metrics = LogAnalysis.MetricReport.parse(JSON.parse(read(join(run, "results/telemetry/run_metrics.json"))))
     expect(metrics.metrics.find((m) => m.name === "checkout.requests")?.value).toBeGreaterThanOrEqual(7)
   })
@@ -110,15 +115,16 @@ describe("telemetry pack: traces and metrics", () => {
     })
   })
 
-  it("the HTML report's waterfall shows the pipeline's slowest and failing traces, linked from their finding (Chromium)", async () => {
+  it("the HTML report's waterfall shows a pipeline run's slowest and failing requests, linked from their finding (Chromium)", async () => {
     if (!existsSync(CHROMIUM))
       throw new Error(`Chromium is required at ${CHROMIUM}; install Debian's package: apt-get install -y chromium`)
     const run = fixtureRun()
     await Effect.runPromise(pipelineRun(run))
     await Effect.runPromise(LogAnalysis.analyzeRun(run))
     const traces = LogAnalysis.TraceReport.parse(JSON.parse(read(join(run, "results/telemetry/run_traces.json"))))
-    const failingId = traces.failing[0]!.traceId
-    const slowId = traces.slowest[0]!.traceId
+    const failing0 = traces.requests.failing[0]!
+    const failingId = failing0.key
+    const slowId = traces.requests.slowest[0]!.key
     const finding = await Effect.runPromise(
       Effect.gen(function* () {
         const ledger = yield* Ledger.Ledger
@@ -129,12 +135,12 @@ describe("telemetry pack: traces and metrics", () => {
           payload: {
             severity: "high",
             title: "Charge fails for order 3",
-            description: "payments.charge failed for req-3.",
+            description: `payments.charge failed for ${failing0.correlationId}.`,
             component: "payments",
             reproduction: "see the trace",
             expected_behavior: "charged",
             actual_behavior: "declined",
-            evidence: [`trace ${failingId}`],
+            evidence: ["results/traces/24h.jsonl"],
             impact: "lost order",
             recommendation: "retry",
             metadata: {}
@@ -180,13 +186,13 @@ describe("telemetry pack: traces and metrics", () => {
         )
       const failing = await bars(failingId)
       expect(failing.map((b) => b.error)).toEqual([true, false, true])
-      expect(failing[0]!.text).toContain("load.iteration")
+      expect(failing[0]!.text).toContain("24h.load.iteration")
       for (const b of failing) expect(b.width).toBeGreaterThan(0)
       // the root bar spans the whole track
       expect(failing[0]!.width).toBeGreaterThan(failing[0]!.track * 0.95)
       const slow = await bars(slowId)
       expect(slow.map((b) => b.text.replace(/[\d.]+ ms$/, "")).map((t) => t.trim())).toEqual([
-        "24hload.iteration",
+        "24h24h.load.iteration",
         "24hcheckout.validate",
         "24hpayments.charge"
       ])

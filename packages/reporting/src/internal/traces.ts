@@ -36,6 +36,32 @@ const WaterfallSpan = z.object({
 })
 export type WaterfallSpan = z.infer<typeof WaterfallSpan>
 
+const RequestSummary = z.object({
+  /** `<traceId>` when the request is its trace's root, else `<traceId>-<spanId>`: the waterfall's key. */
+  key: z.string(),
+  correlationId: z.string(),
+  traceId: z.string(),
+  spanId: z.string(),
+  root: z.string(),
+  services: z.array(z.string()),
+  spanCount: z.number().int().nonnegative(),
+  errorSpans: z.number().int().nonnegative(),
+  startTime: z.string(),
+  durationMs: z.number().nonnegative()
+})
+export type RequestSummary = z.infer<typeof RequestSummary>
+
+const Waterfall = z.object({
+  kind: z.enum(["slowest request", "failing request", "broken trace", "slowest trace"]),
+  traceId: z.string(),
+  correlationId: z.string().nullable(),
+  title: z.string(),
+  durationMs: z.number().nonnegative(),
+  problems: z.array(z.string()),
+  spans: z.array(WaterfallSpan)
+})
+export type Waterfall = z.infer<typeof Waterfall>
+
 export const TraceReport = z.object({
   schemaVersion: z.literal(1),
   name: z.string(),
@@ -51,8 +77,17 @@ export const TraceReport = z.object({
   /** Every trace, by start time (capped; `truncated` says how many were left out). */
   summaries: z.array(Summary),
   truncated: z.number().int().nonnegative(),
-  /** The spans of the slowest, failing and broken traces, for the HTML waterfall. */
-  waterfalls: z.record(z.string(), z.array(WaterfallSpan))
+  /**
+   * Requests: the spans that carry a correlation id their parent does not (a load iteration, a request the SUT
+   * received without one upstream), with everything beneath them — across services when the SUT continued the trace.
+   */
+  requests: z.object({
+    total: z.number().int().nonnegative(),
+    slowest: z.array(RequestSummary),
+    failing: z.array(RequestSummary)
+  }),
+  /** What the HTML waterfall draws: the slowest and failing requests, the broken traces, by key. */
+  waterfalls: z.record(z.string(), Waterfall)
 })
 export type TraceReport = z.infer<typeof TraceReport>
 
@@ -82,9 +117,50 @@ export interface TraceOptions {
   readonly maxWaterfallSpans?: number
 }
 
-const correlationOf = (s: Telemetry.Span): string | undefined => {
-  const v = s.attributes[Telemetry.CORRELATION_ATTRIBUTE]
-  return typeof v === "string" && v !== "" ? v : undefined
+const correlationOf = Telemetry.correlationOf
+
+/** Request roots (a span whose correlation id its parent does not carry) and their subtrees. */
+const requestsOf = (byTrace: Map<string, Array<Telemetry.Span>>) => {
+  const out: Array<{ summary: RequestSummary; spans: Array<Telemetry.Span> }> = []
+  for (const [traceId, list] of byTrace) {
+    const byId = new Map(list.map((x) => [x.spanId, x]))
+    const children = new Map<string, Array<Telemetry.Span>>()
+    for (const x of list) {
+      if (x.parentSpanId === undefined) continue
+      const l = children.get(x.parentSpanId) ?? []
+      l.push(x)
+      children.set(x.parentSpanId, l)
+    }
+    for (const x of list) {
+      const id = correlationOf(x)
+      if (id === undefined) continue
+      const parent = x.parentSpanId === undefined ? undefined : byId.get(x.parentSpanId)
+      if (parent !== undefined && correlationOf(parent) === id) continue
+      const sub: Array<Telemetry.Span> = []
+      const visit = (s: Telemetry.Span) => {
+        sub.push(s)
+        for (const c of children.get(s.spanId) ?? []) visit(c)
+      }
+      visit(x)
+      const end = Math.max(...sub.map((y) => y.startMs + y.durationMs))
+      out.push({
+        spans: sub.sort((a, b) => a.startMs - b.startMs),
+        summary: {
+          key: x.parentSpanId === undefined ? traceId : `${traceId}-${x.spanId}`,
+          correlationId: id,
+          traceId,
+          spanId: x.spanId,
+          root: `${x.service} ${x.name}`,
+          services: [...new Set(sub.map((y) => y.service))].sort(),
+          spanCount: sub.length,
+          errorSpans: sub.filter((y) => y.status.code === Telemetry.STATUS_ERROR).length,
+          startTime: new Date(x.startMs).toISOString(),
+          durationMs: +Math.max(0, end - x.startMs).toFixed(3)
+        }
+      })
+    }
+  }
+  return out
 }
 
 export const buildTraceReport = (
@@ -128,26 +204,66 @@ export const buildTraceReport = (
   const slowest = bySlowest.slice(0, options.slowest ?? 10)
   const failing = bySlowest.filter((t) => t.errorSpans > 0).slice(0, 20)
   const broken = summaries.filter((t) => t.broken).slice(0, 50)
-  const waterfalls: Record<string, Array<WaterfallSpan>> = {}
-  const wanted = [...new Set([...failing, ...broken, ...slowest].map((t) => t.traceId))].slice(
-    0,
-    options.maxWaterfalls ?? 30
-  )
-  for (const id of wanted) {
-    const list = byTrace.get(id) ?? []
-    const t0 = Math.min(...list.map((s) => s.startMs))
-    waterfalls[id] = list.slice(0, options.maxWaterfallSpans ?? 200).map((s) => ({
-      spanId: s.spanId,
-      parentSpanId: s.parentSpanId ?? null,
-      name: s.name,
-      service: s.service,
-      kind: s.kind,
-      offsetMs: +(s.startMs - t0).toFixed(3),
-      durationMs: +s.durationMs.toFixed(3),
-      error: s.status.code === Telemetry.STATUS_ERROR,
-      statusMessage: s.status.message ?? null
+  const rows = (list: ReadonlyArray<Telemetry.Span>): Array<WaterfallSpan> => {
+    const t0 = Math.min(...list.map((x) => x.startMs))
+    return list.slice(0, options.maxWaterfallSpans ?? 200).map((x) => ({
+      spanId: x.spanId,
+      parentSpanId: x.parentSpanId ?? null,
+      name: x.name,
+      service: x.service,
+      kind: x.kind,
+      offsetMs: +(x.startMs - t0).toFixed(3),
+      durationMs: +x.durationMs.toFixed(3),
+      error: x.status.code === Telemetry.STATUS_ERROR,
+      statusMessage: x.status.message ?? null
     }))
   }
+  const requests = requestsOf(byTrace)
+  const byDuration = [...requests].sort(
+    (a, b) => b.summary.durationMs - a.summary.durationMs || (a.summary.key < b.summary.key ? -1 : 1)
+  )
+  const slowestRequests = byDuration.slice(0, options.slowest ?? 10)
+  const failingRequests = byDuration.filter((r) => r.summary.errorSpans > 0).slice(0, 20)
+  const waterfalls: Record<string, Waterfall> = {}
+  const max = options.maxWaterfalls ?? 30
+  const add = (key: string, w: Waterfall) => {
+    if (waterfalls[key] === undefined && Object.keys(waterfalls).length < max) waterfalls[key] = w
+  }
+  const summaryOf = new Map(summaries.map((t) => [t.traceId, t]))
+  for (const t of broken)
+    add(t.traceId, {
+      kind: "broken trace",
+      traceId: t.traceId,
+      correlationId: t.correlationId,
+      title: t.root ?? "no root",
+      durationMs: t.durationMs,
+      problems: t.problems,
+      spans: rows(byTrace.get(t.traceId) ?? [])
+    })
+  const addRequest = (kind: "slowest request" | "failing request", r: (typeof requests)[number]) =>
+    add(r.summary.key, {
+      kind,
+      traceId: r.summary.traceId,
+      correlationId: r.summary.correlationId,
+      title: r.summary.root,
+      durationMs: r.summary.durationMs,
+      problems: summaryOf.get(r.summary.traceId)?.problems ?? [],
+      spans: rows(r.spans)
+    })
+  for (const r of failingRequests) addRequest("failing request", r)
+  for (const r of slowestRequests) addRequest("slowest request", r)
+  // Traces without any request (no correlation id anywhere): their slowest ones.
+  const withRequests = new Set(requests.map((r) => r.summary.traceId))
+  for (const t of slowest.filter((x) => !withRequests.has(x.traceId)))
+    add(t.traceId, {
+      kind: "slowest trace",
+      traceId: t.traceId,
+      correlationId: t.correlationId,
+      title: t.root ?? "no root",
+      durationMs: t.durationMs,
+      problems: t.problems,
+      spans: rows(byTrace.get(t.traceId) ?? [])
+    })
   const services = new Map<string, { spans: number; errorSpans: number }>()
   for (const s of spans) {
     const e = services.get(s.service) ?? { spans: 0, errorSpans: 0 }
@@ -155,7 +271,7 @@ export const buildTraceReport = (
     if (s.status.code === Telemetry.STATUS_ERROR) e.errorSpans++
     services.set(s.service, e)
   }
-  const max = options.maxTraces ?? 1000
+  const maxTraces = options.maxTraces ?? 1000
   return {
     schemaVersion: 1,
     name,
@@ -166,8 +282,13 @@ export const buildTraceReport = (
     slowest,
     failing,
     broken,
-    summaries: summaries.slice(0, max),
-    truncated: Math.max(0, summaries.length - max),
+    summaries: summaries.slice(0, maxTraces),
+    truncated: Math.max(0, summaries.length - maxTraces),
+    requests: {
+      total: requests.length,
+      slowest: slowestRequests.map((r) => r.summary),
+      failing: failingRequests.map((r) => r.summary)
+    },
     waterfalls
   }
 }

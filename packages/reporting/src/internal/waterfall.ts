@@ -1,7 +1,8 @@
 /**
- * The span waterfall of the HTML report: for the slowest, failing and broken traces of the run's telemetry pack
- * (`results/telemetry/*_traces.json`), one `<article id="trace-<traceId>">` whose rows are the spans, indented by
- * depth, with a bar placed by offset and width by duration (CSS percentages: no script, allowed by the page's CSP).
+ * The span waterfall of the HTML report: for the slowest and failing requests and the broken traces of the run's
+ * telemetry pack (`results/telemetry/*_traces.json`), one `<article id="trace-<key>">` whose rows are the spans,
+ * indented by depth, with a bar placed by offset and width by duration (CSS percentages: no script, allowed by the
+ * page's CSP). A request's key is its trace id, or `<traceId>-<spanId>` inside a larger trace (a pipeline's).
  *
  * ```
  * trace 4bf9…  24h load.request · 12.4 ms · req-0003 · broken: …          ← header, linked findings
@@ -10,14 +11,14 @@
  *     orders POST /orders         |     ██████████████▒▒▒▒     |   8.0 ms   (▒ = error)
  * ```
  *
- * Findings link to a trace when their evidence or description names its trace id or its correlation id.
+ * Findings link to a waterfall when their title, description or evidence names its trace id or its correlation id.
  */
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import type { Finding } from "@24h/findings"
 import { html } from "./escape.ts"
 import * as fmt from "./format.ts"
-import { type Summary, TraceReport, type WaterfallSpan } from "./traces.ts"
+import { TraceReport, type Waterfall, type WaterfallSpan } from "./traces.ts"
 
 /** Reads every `results/telemetry/*_traces.json` of a run (invalid or absent files are skipped). */
 export const load = (dir: string): Array<TraceReport> => {
@@ -40,29 +41,28 @@ export const load = (dir: string): Array<TraceReport> => {
   return out
 }
 
-const traceIdsOf = (f: Finding.Finding, reports: ReadonlyArray<TraceReport>): Array<string> => {
-  const text = [f.description, f.actual_behavior, ...f.evidence].join("\n")
-  const ids: Array<string> = []
+/** The waterfall keys a finding names: by trace id, or by the correlation id of a request (as a whole word). */
+const keysOf = (f: Finding.Finding, reports: ReadonlyArray<TraceReport>): Array<string> => {
+  const text = [f.title, f.description, f.actual_behavior, ...f.evidence].join("\n")
+  const keys: Array<string> = []
   for (const r of reports) {
-    for (const id of Object.keys(r.waterfalls)) {
-      const summary = r.summaries.find((s) => s.traceId === id)
-      if (
-        text.includes(id) ||
-        (summary?.correlationId != null && new RegExp(`\\b${escapeRe(summary.correlationId)}\\b`).test(text))
-      )
-        ids.push(id)
+    for (const [key, w] of Object.entries(r.waterfalls)) {
+      const byCorrelation =
+        w.correlationId !== null &&
+        new RegExp(`(^|[^A-Za-z0-9_-])${escapeRe(w.correlationId)}($|[^A-Za-z0-9_-])`).test(text)
+      if (text.includes(w.traceId) || byCorrelation) keys.push(key)
     }
   }
-  return [...new Set(ids)]
+  return [...new Set(keys)]
 }
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
 
 /** Links from a finding to the waterfalls of the traces it names (empty when none). */
 export const findingLinks = (f: Finding.Finding, reports: ReadonlyArray<TraceReport>): string => {
-  const ids = traceIdsOf(f, reports).slice(0, 5)
-  if (ids.length === 0) return ""
-  return ` <span class="wf-links">${ids.map((id) => `<a href="#trace-${html(id)}">trace ${html(id.slice(0, 8))}</a>`).join(" ")}</span>`
+  const keys = keysOf(f, reports).slice(0, 5)
+  if (keys.length === 0) return ""
+  return ` <span class="wf-links">${keys.map((k) => `<a href="#trace-${html(k)}">trace ${html(k.slice(0, 8))}</a>`).join(" ")}</span>`
 }
 
 const STYLE = `
@@ -115,21 +115,16 @@ const ordered = (spans: ReadonlyArray<WaterfallSpan>): Array<WaterfallSpan> => {
   return out
 }
 
-const renderTrace = (
-  summary: Summary | undefined,
-  id: string,
-  spans: ReadonlyArray<WaterfallSpan>,
-  why: string,
-  findings: ReadonlyArray<Finding.Finding>
-): string => {
+const renderWaterfall = (key: string, w: Waterfall, findings: ReadonlyArray<Finding.Finding>): string => {
+  const spans = w.spans
   const total = Math.max(0.001, ...spans.map((s) => s.offsetMs + s.durationMs))
   const depth = depthOf(spans)
   const o: Array<string> = []
-  o.push(`<article class="wf" id="trace-${html(id)}">`)
+  o.push(`<article class="wf" id="trace-${html(key)}" data-kind="${html(w.kind)}">`)
   o.push(
-    `<h3>${html(why)}: trace <code>${html(id)}</code> · ${html(summary?.root ?? "no root")} · ${html(fmt.ms(summary?.durationMs ?? total))}${summary?.correlationId ? ` · <code>${html(summary.correlationId)}</code>` : ""}</h3>`
+    `<h3>${html(w.kind)}: ${html(w.title)} · ${html(fmt.ms(w.durationMs))}${w.correlationId === null ? "" : ` · <code>${html(w.correlationId)}</code>`} · trace <code>${html(w.traceId)}</code></h3>`
   )
-  for (const p of summary?.problems ?? []) o.push(`<div class="wf-problem">${html(p)}</div>`)
+  for (const p of w.problems) o.push(`<div class="wf-problem">${html(p)}</div>`)
   if (findings.length > 0)
     o.push(
       `<div class="muted">findings: ${findings.map((f) => `<a href="#${html(f.id.toLowerCase())}">${html(f.id)}</a>`).join(" ")}</div>`
@@ -151,16 +146,11 @@ export const section = (reports: ReadonlyArray<TraceReport>, findings: ReadonlyA
   const o: Array<string> = ['<section id="traces"><h2>Traces</h2>', `<style>${STYLE}</style>`]
   for (const r of reports) {
     o.push(
-      `<p class="muted">${fmt.plural(r.spans, "span")} in ${fmt.plural(r.traces, "trace")} from ${r.sources.map((s) => `<code>${html(s)}</code>`).join(", ")}; ${fmt.plural(r.broken.length, "broken trace")}, ${fmt.plural(r.failing.length, "failing trace")}.</p>`
+      `<p class="muted">${fmt.plural(r.spans, "span")} in ${fmt.plural(r.traces, "trace")} from ${r.sources.map((s) => `<code>${html(s)}</code>`).join(", ")}: ${fmt.plural(r.requests.total, "request")}, ${fmt.plural(r.requests.failing.length, "failing request")}, ${fmt.plural(r.broken.length, "broken trace")}.</p>`
     )
-    const why = new Map<string, string>()
-    for (const t of r.slowest) why.set(t.traceId, "slowest")
-    for (const t of r.failing) why.set(t.traceId, "failing")
-    for (const t of r.broken) why.set(t.traceId, "broken")
-    for (const [id, spans] of Object.entries(r.waterfalls)) {
-      const summary = r.summaries.find((s) => s.traceId === id)
-      const linked = findings.filter((f) => traceIdsOf(f, [r]).includes(id))
-      o.push(renderTrace(summary, id, spans, why.get(id) ?? "trace", linked))
+    for (const [key, w] of Object.entries(r.waterfalls)) {
+      const linked = findings.filter((f) => keysOf(f, [r]).includes(key))
+      o.push(renderWaterfall(key, w, linked))
     }
   }
   o.push("</section>")
