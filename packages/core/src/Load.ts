@@ -516,7 +516,6 @@ class Engine<E, R> {
   private t0 = 0
   private scheduledEnd = 0
   private lastEnd = 0
-  private busyVus: Array<boolean>
   private freeVus: Array<number>
   private timer: ReturnType<typeof setTimeout> | undefined
   private immediate: ReturnType<typeof setImmediate> | undefined
@@ -533,8 +532,7 @@ class Engine<E, R> {
     private readonly o: EngineOptions
   ) {
     this.rng = Seed.stream(o.seed)
-    this.durationMs =
-      model._tag === "ramping-rate" ? model.stages.reduce((t, s) => t + s.durationMs, 0) : model.durationMs
+    this.durationMs = durationOf(model)
     const implied =
       model._tag === "constant-rate"
         ? Math.ceil((model.rate * model.durationMs) / 1000) + 1
@@ -542,7 +540,6 @@ class Engine<E, R> {
           ? Number.POSITIVE_INFINITY
           : MAX_ITERATIONS
     this.maxIterations = Math.min(model.maxIterations ?? MAX_ITERATIONS, implied)
-    this.busyVus = new Array(model.vus).fill(false)
     this.freeVus = Array.from({ length: model.vus }, (_, i) => model.vus - 1 - i)
   }
 
@@ -660,7 +657,6 @@ class Engine<E, R> {
   // ── one iteration ───────────────────────────────────────────────────────────────────────────────────────────
   private launch(vu: number, intended: number, then?: () => void): void {
     const index = this.started++
-    this.busyVus[vu] = true
     const correlationId = `${this.o.name}-${String(index + 1).padStart(6, "0")}`
     const slot: { fiber?: Fiber.Fiber<Outcome, E>; at: number } = { at: intended }
     this.inFlight.set(index, slot)
@@ -669,7 +665,6 @@ class Engine<E, R> {
       const end = performance.now()
       this.lastEnd = end
       this.complete(end - intended, ok, status, error)
-      this.busyVus[vu] = false
       if (then === undefined) this.freeVus.push(vu)
       if (this.finished) return
       if (then !== undefined) then()

@@ -64,7 +64,53 @@ describe("HttpLoad", () => {
     }
   })
 
+  it("the keep-alive client frames every kind of answer: chunked, HEAD, Connection: close, bodies sent, timeouts", async () => {
+    const bodies: Array<string> = []
+    const sockets = new Set<unknown>()
+    const server = createServer((req, res) => {
+      sockets.add(req.socket)
+      let body = ""
+      req.on("data", (c) => (body += c))
+      req.on("end", () => {
+        if (req.url === "/chunked") {
+          res.write("a".repeat(10_000))
+          res.end("b")
+        } else if (req.url === "/close") res.writeHead(200, { connection: "close" }).end("bye")
+        else if (req.url === "/slow") setTimeout(() => res.end("late"), 2_000)
+        else {
+          bodies.push(body)
+          res
+            .writeHead(req.method === "HEAD" ? 204 : 201, { "content-length": "5" })
+            .end(req.method === "HEAD" ? undefined : "hello")
+        }
+      })
+    })
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r))
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    try {
+      const sum = (model: Load.Model, options: HttpLoad.Options) => run(HttpLoad.run({ ...options, model }))
+      const chunked = await sum(Load.iterations(20, 2), { url: `${base}/chunked`, connections: 2 })
+      expect(chunked).toMatchObject({ completed: 20, ok: 20 })
+      expect(sockets.size).toBe(2) // keep-alive: two connections for twenty requests
+      const head = await sum(Load.iterations(5, 1), { url: `${base}/h`, method: "HEAD", connections: 1 })
+      expect(head).toMatchObject({ completed: 5, ok: 5, statuses: { "204": 5 } })
+      const closing = await sum(Load.iterations(6, 2), { url: `${base}/close`, connections: 2 })
+      expect(closing).toMatchObject({ completed: 6, ok: 6 })
+      const posted = await sum(Load.iterations(3, 1), { url: `${base}/p`, method: "POST", body: '{"a":"é"}' })
+      expect(posted.ok).toBe(3)
+      expect(bodies.slice(-3)).toEqual(['{"a":"é"}', '{"a":"é"}', '{"a":"é"}'])
+      const slow = await sum(Load.iterations(2, 2), { url: `${base}/slow`, timeoutMs: 100 })
+      expect(slow).toMatchObject({ completed: 2, errors: 2 })
+      expect(slow.errorSamples[0]).toContain("no complete answer within 100 ms")
+    } finally {
+      server.closeAllConnections()
+      await new Promise((r) => server.close(r))
+    }
+  })
+
   it("rejects bad options and non-loopback hosts without connecting", async () => {
+    const https = await Effect.runPromiseExit(Effect.scoped(HttpLoad.iteration({ url: "https://127.0.0.1:1/" })))
+    expect(String(Exit.isFailure(https) && https.cause)).toContain('only http: targets are supported (got "https:")')
     const bad = await Effect.runPromiseExit(
       Effect.scoped(HttpLoad.iteration({ url: "http://127.0.0.1:1/", connections: 0 }))
     )
