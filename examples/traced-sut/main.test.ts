@@ -16,7 +16,8 @@ describe("examples/traced-sut", () => {
       "every expected hop has a span": "pass",
       "no orphan spans": "pass",
       "error responses carry an error status": "pass",
-      "counter load.requests moved by 6": "pass"
+      "counter load.requests moved by 6": "pass",
+      "counter checkout.requests moved by 6": "pass"
     })
     expect(r.sutSpans).toHaveLength(6 * 5)
     expect(r.findings).toEqual([])

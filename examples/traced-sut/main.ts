@@ -187,7 +187,7 @@ const drive = (options: ScenarioOptions, dir: string) =>
         requests.push(yield* send(dispatcher, sut.url, n + options.outage.requests + i, "recovered", counter))
     }
     yield* stopSut(sut)
-    return { requests, sutSpans: yield* sink.spans }
+    return { requests, sutSpans: yield* sink.spans, sutMetrics: yield* sink.metrics }
   }).pipe(Effect.scoped)
 
 const fileFindings = (dir: string, checks: ReadonlyArray<Check.Check>, outage: TraceCheck.Outage | undefined) =>
@@ -248,7 +248,7 @@ const fileFindings = (dir: string, checks: ReadonlyArray<Check.Check>, outage: T
 export const program = (options: ScenarioOptions = {}) =>
   Effect.gen(function* () {
     const dir = options.dir ?? mkdtempSync(join(tmpdir(), "24h-traced-sut-"))
-    const { requests, sutSpans } = yield* drive(options, dir).pipe(
+    const { requests, sutSpans, sutMetrics } = yield* drive(options, dir).pipe(
       Effect.withSpan("traced-sut.scenario"),
       Effect.provide(Telemetry.layer({ dir, endpoint: null }))
     )
@@ -266,7 +266,8 @@ export const program = (options: ScenarioOptions = {}) =>
         metric: "load.requests",
         attributes: { "24h.run": dir },
         expected: requests.length
-      })
+      }),
+      TraceCheck.counterMoved(sutMetrics, { metric: "checkout.requests", expected: requests.length })
     ]
     const outage =
       options.outage === undefined

@@ -1,6 +1,7 @@
 /**
  * The system under test of the traced-sut example: three services in one process, each instrumented with the
- * official OpenTelemetry Node SDK and exporting over OTLP/HTTP to whatever the standard variables say
+ * official OpenTelemetry Node SDK and exporting over OTLP/HTTP to whatever the standard variables say (traces; the
+ * gateway also exports a `checkout.requests` counter)
  * (`OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_OTLP_PROTOCOL` = `http/protobuf` | `http/json`,
  * `OTEL_EXPORTER_OTLP_TIMEOUT`).
  *
@@ -30,9 +31,11 @@ import {
   trace
 } from "@opentelemetry/api"
 import { W3CTraceContextPropagator } from "@opentelemetry/core"
+import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http"
 import { OTLPTraceExporter as JsonExporter } from "@opentelemetry/exporter-trace-otlp-http"
 import { OTLPTraceExporter as ProtoExporter } from "@opentelemetry/exporter-trace-otlp-proto"
 import { resourceFromAttributes } from "@opentelemetry/resources"
+import { MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics"
 import {
   BasicTracerProvider,
   BatchSpanProcessor,
@@ -137,6 +140,12 @@ const service = (name: string, provider: BasicTracerProvider, handler: Handler):
 }
 
 const providers = [makeProvider("gateway"), makeProvider("orders"), makeProvider("inventory")]
+// The gateway also counts its requests: a cumulative OTLP/JSON counter, exported every 500 ms and at shutdown.
+const meters = new MeterProvider({
+  resource: resourceFromAttributes({ "service.name": "gateway" }),
+  readers: [new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), exportIntervalMillis: 500 })]
+})
+const served = meters.getMeter("gateway").createCounter("checkout.requests", { description: "requests answered" })
 const [gatewayProvider, ordersProvider, inventoryProvider] = providers as [
   BasicTracerProvider,
   BasicTracerProvider,
@@ -179,14 +188,16 @@ const gateway = service("gateway", gatewayProvider, async (req, _span, ctx, corr
     JSON.stringify({ sku }),
     correlationId
   )
-  return status >= 500 ? 502 : 200
+  const answer = status >= 500 ? 502 : 200
+  served.add(1, { "http.response.status_code": answer })
+  return answer
 })
 const gatewayUrl = await listen(gateway)
 emit({ event: "ready", url: gatewayUrl })
 
 process.once("SIGTERM", async () => {
   for (const s of [gateway, orders, inventory]) s.close()
-  await Promise.all(providers.map((p) => p.shutdown()))
+  await Promise.all([...providers.map((p) => p.shutdown()), meters.shutdown()])
   emit({ event: "stopped" })
   process.exit(0)
 })
