@@ -36,6 +36,7 @@ import { type CoreError, coreError } from "./CoreError.ts"
 import * as fileClient from "./internal/telemetry/fileClient.ts"
 import * as otlp from "./internal/telemetry/otlp.ts"
 import * as Log from "./Log.ts"
+import { CurrentRun } from "./Run.ts"
 
 /**
  * The OTLP/JSON `TracesData` schema (zod): what `POST /v1/traces` carries and each line of a traces file holds.
@@ -640,6 +641,33 @@ export const layer = (options: LayerOptions): Layer.Layer<OtlpExporter.Flusher> 
   )
   return signals.pipe(Layer.provide(Layer.mergeAll(client, OtlpSerialization.layerJson)))
 }
+
+/**
+ * {@link layer} for the `Run.CurrentRun` in context: its directory, and its run id as the `24h.run` resource
+ * attribute.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { Run, Telemetry } from "@24h/core"
+ *
+ * const runLayer = Run.layer({ metadata: { ENTRY_ID: "payments-01", ENTRY_TITLE: "Payments under load" } })
+ * const program = Effect.withSpan(Effect.void, "step").pipe(
+ *   Effect.provide(Telemetry.layerRun().pipe(Layer.provideMerge(runLayer)))
+ * )
+ * ```
+ *
+ * @category layers
+ * @since 0.2.0
+ */
+export const layerRun = (
+  options: Omit<LayerOptions, "dir"> = {}
+): Layer.Layer<OtlpExporter.Flusher, never, CurrentRun> =>
+  Layer.unwrap(
+    Effect.map(CurrentRun, (run) =>
+      layer({ ...options, dir: run.dir, attributes: { "24h.run": run.metadata.runId, ...options.attributes } })
+    )
+  )
 
 /**
  * Writes every buffered span and the current metrics now (they are written anyway when the layer's scope closes).

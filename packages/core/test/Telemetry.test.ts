@@ -3,7 +3,7 @@ import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Log, Telemetry } from "@24h/core"
+import { Log, Run, Telemetry } from "@24h/core"
 import { Effect, Layer, Metric } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 
@@ -139,6 +139,21 @@ describe("Telemetry", () => {
     const dir2 = mkdtempSync(join(tmpdir(), "24h-telemetry-"))
     await Effect.runPromise(iteration(1).pipe(Effect.provide(Telemetry.layer({ dir: dir2, endpoint }))))
     expect(await Effect.runPromise(Telemetry.readSpans(dir2))).toHaveLength(3)
+  })
+
+  it("layerRun records into the current run, with its run id as a resource attribute", async () => {
+    const root = mkdtempSync(join(tmpdir(), "24h-telemetry-"))
+    const runLayer = Run.layer({ root, seed: 1, metadata: { ENTRY_ID: "tele-01", ENTRY_TITLE: "telemetry" } })
+    const dir = await Effect.runPromise(
+      Effect.gen(function* () {
+        yield* Effect.void.pipe(Effect.withSpan("in-run"))
+        return (yield* Run.CurrentRun).dir
+      }).pipe(Effect.provide(Telemetry.layerRun().pipe(Layer.provideMerge(runLayer))))
+    )
+    const raw = JSON.parse(readFileSync(join(dir, "results", "traces", "24h.jsonl"), "utf8").split("\n")[0]!)
+    const attrs = raw.resourceSpans[0].resource.attributes as Array<{ key: string; value: { stringValue?: string } }>
+    expect(attrs.find((a) => a.key === "24h.run")?.value.stringValue).toMatch(/^run-\d{4}-\d{2}-\d{2}-01$/)
+    expect((await Effect.runPromise(Telemetry.readSpans(dir))).map((s) => s.name)).toEqual(["in-run"])
   })
 
   it("rejects a traces file line that is not OTLP/JSON, naming the file, line and field", async () => {
