@@ -28,12 +28,10 @@
  */
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
-import { Duration, Effect, Layer } from "effect"
-import { FetchHttpClient, HttpClient } from "effect/http"
-import { OtlpExporter, OtlpMetrics, OtlpSerialization, OtlpTracer } from "effect/observability"
+import { type Duration, Effect, Layer } from "effect"
+import type * as OtlpExporter from "effect/observability/OtlpExporter"
 import type { z } from "zod"
 import { type CoreError, coreError } from "./CoreError.ts"
-import * as fileClient from "./internal/telemetry/fileClient.ts"
 import * as otlp from "./internal/telemetry/otlp.ts"
 import * as Log from "./Log.ts"
 import { CurrentRun } from "./Run.ts"
@@ -609,38 +607,9 @@ export interface LayerOptions {
  * @category layers
  * @since 0.2.0
  */
-export const layer = (options: LayerOptions): Layer.Layer<OtlpExporter.Flusher> => {
-  const name = options.name ?? "24h"
-  const paths = pathsIn(options.dir)
-  const endpoint =
-    options.endpoint === null ? undefined : (options.endpoint ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? undefined)
-  const forwardBase = endpoint === undefined || endpoint === "" ? undefined : endpoint
-  const resource = {
-    serviceName: options.serviceName ?? "24h",
-    attributes: { ...options.attributes }
-  }
-  const interval = options.exportInterval ?? Duration.seconds(1)
-  const base = "http://24h.telemetry.local"
-  const signals = Layer.mergeAll(
-    OtlpTracer.layer({ url: `${base}/v1/traces`, resource, exportInterval: interval, maxBatchSize: 512 }),
-    OtlpMetrics.layer({ url: `${base}/v1/metrics`, resource, exportInterval: interval })
-  )
-  const client = Layer.effect(
-    HttpClient.HttpClient,
-    Effect.gen(function* () {
-      const forward =
-        forwardBase === undefined ? undefined : yield* HttpClient.HttpClient.pipe(Effect.provide(FetchHttpClient.layer))
-      return fileClient.make({
-        tracesFile: join(paths.traces, `${name}.jsonl`),
-        metricsFile: join(paths.metrics, `${name}.json`),
-        forward,
-        forwardBase,
-        stats: { written: 0, forwarded: 0, forwardFailures: 0 }
-      })
-    })
-  )
-  return signals.pipe(Layer.provide(Layer.mergeAll(client, OtlpSerialization.layerJson)))
-}
+export const layer = (options: LayerOptions): Layer.Layer<OtlpExporter.Flusher> =>
+  // The exporters and their HTTP stack load on first use, not with `@24h/core`.
+  Layer.unwrap(Effect.promise(() => import("./internal/telemetry/layer.ts")).pipe(Effect.map((m) => m.make(options))))
 
 /**
  * {@link layer} for the `Run.CurrentRun` in context: its directory, and its run id as the `24h.run` resource
@@ -683,10 +652,9 @@ export const layerRun = (
  * @category layers
  * @since 0.2.0
  */
-export const flush: Effect.Effect<void, never, OtlpExporter.Flusher> = Effect.flatMap(
-  OtlpExporter.Flusher,
-  (f) => f.flush
-)
+export const flush: Effect.Effect<void, never, OtlpExporter.Flusher> = Effect.promise(
+  () => import("effect/observability/OtlpExporter")
+).pipe(Effect.flatMap((m) => Effect.flatMap(m.Flusher, (f) => f.flush)))
 
 /**
  * Ties a correlation id to the telemetry beneath: every span gets `correlation.id`, every log line `correlationId`.
