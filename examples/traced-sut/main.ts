@@ -53,6 +53,7 @@ interface SutEvent {
   readonly url?: string
   readonly ok?: boolean
   readonly spans?: number
+  readonly ids?: ReadonlyArray<string>
 }
 
 /** The SUT as a scoped child process whose stdout events can be awaited. */
@@ -114,8 +115,13 @@ const stopSut = (sut: Sut) =>
     return waitFor(sut, (es) => es.some((e) => e.event === "stopped"), Duration.seconds(20))
   })
 
-const failedExportSpans = (events: ReadonlyArray<SutEvent>) =>
-  events.filter((e) => e.event === "export" && e.ok === false).reduce((n, e) => n + (e.spans ?? 0), 0)
+/** Spans the SUT gave up exporting, per correlation id. */
+const failedExports = (events: ReadonlyArray<SutEvent>) => {
+  const n = new Map<string, number>()
+  for (const e of events)
+    if (e.event === "export" && e.ok === false) for (const id of e.ids ?? []) n.set(id, (n.get(id) ?? 0) + 1)
+  return n
+}
 
 const loadRequests = Metric.counter("load.requests", { description: "requests sent by the load" })
 const SPANS_PER_REQUEST = 5 // gateway server + client, orders server + client, inventory server
@@ -172,14 +178,17 @@ const drive = (options: ScenarioOptions, dir: string) =>
       // Every baseline span is in before the collector misbehaves.
       yield* sink.awaitSpans(n * SPANS_PER_REQUEST, Duration.seconds(20))
       yield* sink.setSwitches([options.outage.switch])
-      const before = failedExportSpans(sut.events)
       for (let i = 0; i < options.outage.requests; i++)
         requests.push(yield* send(dispatcher, sut.url, n + i, "outage", counter))
-      // A down collector: wait until the SUT gave up exporting the outage's spans (it reports each attempt).
+      // A down collector: wait until the SUT gave up exporting every span of the outage (it reports each attempt).
+      const during = requests.filter((r) => r.phase === "outage").map((r) => r.correlationId)
       if (options.outage.switch.kind === "down")
         yield* waitFor(
           sut,
-          (es) => failedExportSpans(es) - before >= options.outage!.requests * SPANS_PER_REQUEST,
+          (es) => {
+            const failed = failedExports(es)
+            return during.every((id) => (failed.get(id) ?? 0) >= SPANS_PER_REQUEST)
+          },
           Duration.seconds(30)
         )
       yield* sink.setSwitches([])

@@ -16,7 +16,7 @@
  * - `SUT_FAIL_SKU=<sku>` — inventory answers 500 for that sku.
  *
  * It prints JSON events on stdout: `{"event":"ready","url"}` once listening, `{"event":"export","service","ok",
- * "spans"}` after each export attempt, `{"event":"stopped"}` after SIGTERM has flushed every exporter.
+ * "spans","ids"}` after each export attempt (`ids`: the correlation id of each span), `{"event":"stopped"}` after SIGTERM has flushed every exporter.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
@@ -54,7 +54,8 @@ const emit = (event: Record<string, unknown>) => process.stdout.write(`${JSON.st
 const reporting = (service: string, inner: SpanExporter): SpanExporter => ({
   export: (spans: Array<ReadableSpan>, done) =>
     inner.export(spans, (result) => {
-      emit({ event: "export", service, ok: result.code === 0, spans: spans.length })
+      const ids = spans.map((x) => String(x.attributes["correlation.id"] ?? ""))
+      emit({ event: "export", service, ok: result.code === 0, spans: spans.length, ids })
       done(result)
     }),
   shutdown: () => inner.shutdown(),
