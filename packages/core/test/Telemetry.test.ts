@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync } from "node:fs"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
@@ -92,8 +92,17 @@ describe("Telemetry", () => {
   it("without a correlation id, a log line carries its span's trace id", async () => {
     const dir = mkdtempSync(join(tmpdir(), "24h-telemetry-"))
     const layer = Layer.mergeAll(Telemetry.layer({ dir, endpoint: null }), Log.layer({ dir, pretty: false }))
-    await Effect.runPromise(Effect.logInfo("inside").pipe(Effect.withSpan("lonely"), Effect.provide(layer)))
+    // a fresh metric registry: the default one is process-wide, and the first test updated metrics in it
+    await Effect.runPromise(
+      Effect.logInfo("inside").pipe(
+        Effect.withSpan("lonely"),
+        Effect.provide(layer),
+        Effect.provideService(Metric.MetricRegistry, new Map())
+      )
+    )
     const [span] = await Effect.runPromise(Telemetry.readSpans(dir))
+    // no metric was updated: no metrics file
+    expect(existsSync(join(dir, "results", "metrics", "24h.json"))).toBe(false)
     const [line] = readFileSync(Log.pathIn(dir), "utf8")
       .trim()
       .split("\n")

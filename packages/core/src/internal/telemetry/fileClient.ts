@@ -39,7 +39,8 @@ export const make = (options: FileClientOptions): HttpClient.HttpClient =>
           if (url.pathname.endsWith("/v1/traces")) {
             mkdirSync(dirname(options.tracesFile), { recursive: true })
             appendFileSync(options.tracesFile, `${text}\n`)
-          } else if (url.pathname.endsWith("/v1/metrics")) {
+          } else if (url.pathname.endsWith("/v1/metrics") && text.includes('"dataPoints"')) {
+            // A snapshot without a single data point is not written: an empty metrics file would claim metrics.
             mkdirSync(dirname(options.metricsFile), { recursive: true })
             const tmp = `${options.metricsFile}.${process.pid}.tmp`
             writeFileSync(tmp, text)
