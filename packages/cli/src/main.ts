@@ -5,7 +5,7 @@
  */
 
 import { command as proxyCommand } from "@24h/chaos/cli"
-import { command as runCommand } from "@24h/core/cli"
+import { checkCommand, command as runCommand } from "@24h/core/cli"
 import { command as findingCommand } from "@24h/findings/cli"
 import { command as datasetCommand, loadCommand, mockCommand } from "@24h/mocks/cli"
 import { command as reportCommand } from "@24h/reporting/cli"
@@ -27,7 +27,8 @@ export const root = Command.make("24h").pipe(
     findingCommand,
     reportCommand,
     datasetCommand,
-    mockCommand
+    mockCommand,
+    checkCommand
   ])
 )
 
