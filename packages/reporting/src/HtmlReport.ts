@@ -26,6 +26,7 @@ import { write as writeFile } from "./internal/fs.ts"
 import { type Inputs, type LoadOptions, load } from "./internal/load.ts"
 import { CSP, SCRIPT, STYLE } from "./internal/template.ts"
 import * as timeline from "./internal/timeline.ts"
+import * as waterfall from "./internal/waterfall.ts"
 import { type ReportingError, reportingError } from "./ReportingError.ts"
 
 let uplotCache: { readonly js: string; readonly css: string } | undefined
@@ -193,6 +194,7 @@ export const render = (inputs: Inputs): string => {
   const overall =
     verdicts.length === 0 ? "none" : verdicts.includes("error") ? "error" : verdicts.includes("fail") ? "fail" : "pass"
   const invariants = inputs.pipelines.flatMap((p) => p.result.invariants.entries.map((e) => ({ p: p.result, e })))
+  const traces = waterfall.load(inputs.dir)
   const o: Array<string> = []
   o.push("<!doctype html>", '<html lang="en">', "<head>", '<meta charset="utf-8">')
   o.push(`<meta http-equiv="Content-Security-Policy" content="${CSP}">`)
@@ -283,7 +285,7 @@ export const render = (inputs: Inputs): string => {
     )
     for (const f of sorted)
       o.push(
-        `<tr id="${html(f.id.toLowerCase())}"><td>${html(f.id)}</td><td class="sev-${html(f.severity)}">${html(f.severity)}</td><td>${html(f.type)}</td><td>${html(f.component)}</td><td class="finding-title">${html(f.title)}</td></tr>`
+        `<tr id="${html(f.id.toLowerCase())}"><td>${html(f.id)}</td><td class="sev-${html(f.severity)}">${html(f.severity)}</td><td>${html(f.type)}</td><td>${html(f.component)}</td><td class="finding-title">${html(f.title)}${waterfall.findingLinks(f, traces)}</td></tr>`
       )
     o.push("</table>")
   }
@@ -320,6 +322,7 @@ export const render = (inputs: Inputs): string => {
     }
     o.push("</table></section>")
   }
+  o.push(waterfall.section(traces, inputs.findings))
   o.push("</main>")
   o.push(`<script type="application/json" id="report-data">${jsonForScript(data)}</script>`)
   o.push(`<script>${lib.js}</script>`)

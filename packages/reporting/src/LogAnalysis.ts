@@ -5,6 +5,10 @@
  *
  * Logs are streamed in constant memory; torn or non-JSON lines are counted and reported, never fatal.
  *
+ * With traces and metrics in the run (`results/traces/*.jsonl`, `results/metrics/*.json`, see core's `Telemetry`
+ * and mocks' `OtlpSink`), the pack also has `run_traces.json` (per-trace summaries, the slowest, failing and broken
+ * traces) and `run_metrics.json` ({@link analyzeTelemetry}).
+ *
  * @example
  * ```ts
  * import { Effect } from "effect"
@@ -20,12 +24,14 @@ import { createReadStream } from "node:fs"
 import { readdir, stat } from "node:fs/promises"
 import { basename, join, relative, resolve } from "node:path"
 import { StringDecoder } from "node:string_decoder"
+import { Telemetry } from "@24h/core"
 import { Effect } from "effect"
 import { z } from "zod"
 import { make as makeAnalyzer, type Raw } from "./internal/analyzer.ts"
 import { md, mdCode, mdInlineCode, truncate } from "./internal/escape.ts"
 import * as fmt from "./internal/format.ts"
 import { validate, write } from "./internal/fs.ts"
+import * as traces from "./internal/traces.ts"
 import { type ReportingError, reportingError } from "./ReportingError.ts"
 
 /**
@@ -647,5 +653,121 @@ export const analyzeRun = (
       const analysis = yield* analyzeFile(path, { ...rest, file: rel })
       packs.push(yield* writePack(outDir, analysis, rel))
     }
+    yield* analyzeTelemetry(root, { out: outDir })
     return packs
+  })
+
+/**
+ * `<name>_traces.json`: per-trace summaries (root, services, spans, errors, duration, what makes it broken), the
+ * slowest, failing and broken traces, and the spans of those for the HTML waterfall.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from "node:fs"
+ * import { LogAnalysis } from "@24h/reporting"
+ * const report = LogAnalysis.TraceReport.parse(JSON.parse(readFileSync("results/telemetry/run_traces.json", "utf8")))
+ * report.broken.map((t) => `${t.traceId}: ${t.problems.join("; ")}`)
+ * ```
+ *
+ * @category models
+ * @since 0.2.0
+ */
+export const TraceReport = traces.TraceReport
+/**
+ * A validated `<name>_traces.json`.
+ *
+ * @example
+ * ```ts
+ * import type { LogAnalysis } from "@24h/reporting"
+ * declare const report: LogAnalysis.TraceReport
+ * const slowest = report.slowest[0]?.durationMs
+ * ```
+ *
+ * @category models
+ * @since 0.2.0
+ */
+export type TraceReport = traces.TraceReport
+
+/**
+ * `<name>_metrics.json`: every metric of the run, per service, with its series count and total.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from "node:fs"
+ * import { LogAnalysis } from "@24h/reporting"
+ * const report = LogAnalysis.MetricReport.parse(JSON.parse(readFileSync("results/telemetry/run_metrics.json", "utf8")))
+ * ```
+ *
+ * @category models
+ * @since 0.2.0
+ */
+export const MetricReport = traces.MetricReport
+/**
+ * A validated `<name>_metrics.json`.
+ *
+ * @example
+ * ```ts
+ * import type { LogAnalysis } from "@24h/reporting"
+ * declare const report: LogAnalysis.MetricReport
+ * const names = report.metrics.map((m) => m.name)
+ * ```
+ *
+ * @category models
+ * @since 0.2.0
+ */
+export type MetricReport = traces.MetricReport
+
+/**
+ * Builds the trace and metric parts of a run's telemetry pack from every `results/traces/*.jsonl` and
+ * `results/metrics/*.json`, and writes `<name>_traces.json` / `<name>_metrics.json` (default name `run`) into
+ * `results/telemetry/` (or `options.out`). A part whose folder holds no file is not written (its path is
+ * `undefined`). `analyzeRun` calls it.
+ *
+ * @example
+ * ```ts
+ * import { LogAnalysis } from "@24h/reporting"
+ * const written = LogAnalysis.analyzeTelemetry("runs/payments-01/run-2026-11-24-01")
+ * ```
+ *
+ * @category analysis
+ * @since 0.2.0
+ */
+export const analyzeTelemetry = (
+  dir: string,
+  options: { readonly out?: string; readonly name?: string } = {}
+): Effect.Effect<{ readonly traces: string | undefined; readonly metrics: string | undefined }, ReportingError> =>
+  Effect.gen(function* () {
+    const root = resolve(dir)
+    const outDir = options.out === undefined ? join(root, TELEMETRY_DIR) : resolve(options.out)
+    const name = options.name ?? "run"
+    const paths = Telemetry.pathsIn(root)
+    const listed = (folder: string, ext: string) =>
+      Effect.promise(() =>
+        readdir(folder).then(
+          (fs) =>
+            fs
+              .filter((f) => f.endsWith(ext))
+              .sort()
+              .map((f) => relative(root, join(folder, f)).split("\\").join("/")),
+          () => [] as Array<string>
+        )
+      )
+    const fromCore = (e: { readonly message: string }) => reportingError("InvalidInput", `LogAnalysis: ${e.message}`)
+    const traceFiles = yield* listed(paths.traces, ".jsonl")
+    const metricFiles = yield* listed(paths.metrics, ".json")
+    let tracesPath: string | undefined
+    let metricsPath: string | undefined
+    if (traceFiles.length > 0) {
+      const spans = yield* Telemetry.readSpans(root).pipe(Effect.mapError(fromCore))
+      tracesPath = join(outDir, `${name}_traces.json`)
+      const report = traces.buildTraceReport(name, traceFiles, spans)
+      yield* write(tracesPath, `${JSON.stringify(report, null, 2)}\n`, "LogAnalysis.analyzeTelemetry")
+    }
+    if (metricFiles.length > 0) {
+      const points = yield* Telemetry.readMetrics(root).pipe(Effect.mapError(fromCore))
+      metricsPath = join(outDir, `${name}_metrics.json`)
+      const report = traces.buildMetricReport(name, metricFiles, points)
+      yield* write(metricsPath, `${JSON.stringify(report, null, 2)}\n`, "LogAnalysis.analyzeTelemetry")
+    }
+    return { traces: tracesPath, metrics: metricsPath }
   })
