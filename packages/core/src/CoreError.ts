@@ -14,11 +14,20 @@ import { Data } from "effect"
  * - `InvalidThreshold` — a threshold expression that does not parse.
  * - `RunDirectory` — the run directory could not be created, read or allocated.
  * - `Io` — a file could not be read or written.
+ * - `NotFound` — a file or directory named on the command line does not exist.
+ * - `NotADirectory` — a path given where a directory is expected is a file (`--output x.sarif`).
  *
  * @category models
  * @since 0.1.0
  */
-export type CoreErrorReason = "InvalidSeed" | "InvalidInput" | "InvalidThreshold" | "RunDirectory" | "Io"
+export type CoreErrorReason =
+  | "InvalidSeed"
+  | "InvalidInput"
+  | "InvalidThreshold"
+  | "RunDirectory"
+  | "Io"
+  | "NotFound"
+  | "NotADirectory"
 
 /**
  * A failure of `@24h/core`.

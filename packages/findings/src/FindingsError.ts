@@ -14,6 +14,9 @@ import { Data } from "effect"
  * - `CorruptLedger` — a ledger file does not parse; the message names the file, the line and what is wrong. Run
  *   `24h finding repair`.
  * - `LockTimeout` — another process held the ledger lock longer than the wait allowed; the message names the holder.
+ * - `ViewEdited` — a view (`findings.json`, `findings/*.json`) was edited by hand: the message names the entry and
+ *   field that differ from the journal and the command that takes the edit in (`24h finding repair --from-view`) or
+ *   discards it (`24h finding repair`). Nothing was written.
  * - `NotFound` — no finding has that id.
  * - `Duplicate` — the same finding (type, component, normalised title) is already filed; `duplicateOf` is its id.
  * - `Io` — a file could not be read or written.
@@ -27,7 +30,14 @@ import { Data } from "effect"
  * @category models
  * @since 0.1.0
  */
-export type FindingsErrorReason = "InvalidPayload" | "CorruptLedger" | "LockTimeout" | "NotFound" | "Duplicate" | "Io"
+export type FindingsErrorReason =
+  | "InvalidPayload"
+  | "CorruptLedger"
+  | "ViewEdited"
+  | "LockTimeout"
+  | "NotFound"
+  | "Duplicate"
+  | "Io"
 
 /**
  * A failure of `@24h/findings`.
