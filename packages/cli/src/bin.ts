@@ -72,7 +72,10 @@ const classify = (cause: Cause.Cause<unknown>): Failure | undefined => {
   }
   if (CliError.isCliError(error)) {
     if (error._tag === "ShowHelp") {
-      const errors = error.errors
+      // `--json` is understood by the binary itself (one document on stdout) even where a command has no such flag.
+      const errors = error.errors.filter(
+        (e) => !(asJson && e._tag === "UnrecognizedOption" && e.option.replace(/=.*$/, "") === "--json")
+      )
       const path = error.commandPath.join(" ")
       const first = errors[0]
       return first === undefined

@@ -146,8 +146,4 @@ export const unknown = (name: string, message?: string, extra: Omit<Extra, "mess
  * @since 0.2.0
  */
 export const combine = (checks: ReadonlyArray<Pick<Check, "outcome">>): Outcome =>
-  checks.some((c) => c.outcome === "fail")
-    ? "fail"
-    : checks.some((c) => c.outcome === "unknown")
-      ? "unknown"
-      : "pass"
+  checks.some((c) => c.outcome === "fail") ? "fail" : checks.some((c) => c.outcome === "unknown") ? "unknown" : "pass"

@@ -75,9 +75,7 @@ describe("a full disk", () => {
       expect(() => JSON.parse(read(file)), v).not.toThrow()
     }
     expect(Ledger.readSync(dir).map((f) => f.id)).toEqual(acked)
-    expect((JSON.parse(read(path.join(dir, "findings.json"))) as Array<{ id: string }>).map((f) => f.id)).toEqual(
-      acked
-    )
+    expect((JSON.parse(read(path.join(dir, "findings.json"))) as Array<{ id: string }>).map((f) => f.id)).toEqual(acked)
     expect(leftovers(dir)).toEqual([])
   })
 })

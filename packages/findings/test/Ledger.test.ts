@@ -254,7 +254,11 @@ describe("Ledger files", () => {
     fs.writeFileSync(view, `[\n${lines[0]}\n]\n`)
     const f = await runWith(Ledger.layerFile({ dir }), (l) => add(l, { title: "three" }))
     expect(f.id).toBe("FND-003")
-    expect((JSON.parse(read(view)) as Array<{ id: string }>).map((x) => x.id)).toEqual(["FND-001", "FND-002", "FND-003"])
+    expect((JSON.parse(read(view)) as Array<{ id: string }>).map((x) => x.id)).toEqual([
+      "FND-001",
+      "FND-002",
+      "FND-003"
+    ])
   })
 
   it("imports a plain add_finding.py findings.json on first write", async () => {

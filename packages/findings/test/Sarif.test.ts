@@ -123,7 +123,9 @@ describe("Fingerprint", () => {
       })
     )
     expect(findings).toHaveLength(pairs.length * 2)
-    const prints = Sarif.toSarif(findings).runs[0]?.results.map((r) => r.partialFingerprints?.["24hFindingFingerprint/v2"])
+    const prints = (Sarif.toSarif(findings).runs[0]?.results ?? []).map(
+      (r) => r.partialFingerprints?.["24hFindingFingerprint/v2"]
+    )
     expect(new Set(prints).size).toBe(findings.length)
   })
 })
