@@ -158,10 +158,9 @@ export interface FileOptions extends LockOptions {
    */
   readonly dir?: string
   /**
-   * fsync the `findings.json` views as well as the journal (default false). The journal is always fsync'd before
-   * `add` returns, which is what makes an acknowledged finding durable; the views are derived from it, checked by
-   * every writer under the lock and rebuilt when a crash left them behind, so syncing them buys little and costs
-   * two more fsyncs per append.
+   * fsync the views as well as the journal (default false). The journal is always fsync'd before `add` returns,
+   * which is what makes an acknowledged finding durable; each view is replaced whole by a rename, so a reader never
+   * sees a torn one, and a view that a power loss left behind or empty is brought up to date by the next writer.
    */
   readonly syncViews?: boolean
 }

@@ -50,7 +50,7 @@ const freshState = (): State => ({
 })
 
 export interface StoreOptions extends LockOptions {
-  /** fsync the views too, not only the journal (default true). */
+  /** fsync the views too, not only the journal (default false: the journal is what acknowledges a finding). */
   readonly syncViews?: boolean
 }
 
@@ -234,7 +234,7 @@ export class Store {
   }
 
   private writeLine(line: string, finding: Finding): void {
-    const sync = this.options.syncViews !== false
+    const sync = this.options.syncViews === true
     const ledger = TYPE_LEDGER[finding.type]
     const temps: Array<[string, string]> = []
     const cleanup = () => {
@@ -403,6 +403,11 @@ export class Store {
       }
       if (text === undefined) {
         if (lines.length > 0) writeAtomic(file, render(lines))
+        continue
+      }
+      // An empty file is what an unsynced rename can leave after a power loss: behind, not edited.
+      if (text.length === 0) {
+        writeAtomic(file, render(lines))
         continue
       }
       const d = viewDifference(text, lines, path.relative(this.paths.dir, file))
