@@ -95,7 +95,7 @@ const sweepTemporaries = (dir: string): void => {
       continue
     }
     for (const name of names) {
-      const m = /^(?:findings|bugs|strengths|improvements)[^/]*?\.(\d+)(?:\.\d+)?\.tmp$/.exec(name)
+      const m = /^\.?(?:findings|bugs|strengths|improvements)[^/]*?\.(\d+)(?:\.\d+)?\.tmp$/.exec(name)
       if (m !== null && Number(m[1]) !== process.pid && !alive(Number(m[1])))
         fs.rmSync(path.join(d, name), { force: true })
     }
@@ -176,6 +176,12 @@ export const acquire = async (lock: string, options: LockOptions = {}): Promise<
   const nonce = `${process.pid}-${Date.now()}-${++counter}`
   const content = JSON.stringify({ pid: process.pid, host: HOST, nonce, at: new Date().toISOString() } satisfies Holder)
   const started = Date.now()
+  const release = () => {
+    const now = readHolder(lock)
+    if (now !== undefined && now.text === content) fs.rmSync(lock, { force: true })
+  }
+  // Nobody waiting (no queue): take the lock at once if it is free, without a ticket.
+  if (!fs.existsSync(queue) && tryCreate(lock, content)) return release
   const ticketName = `${String(started).padStart(15, "0")}-${process.pid}-${++counter}`
   const ticket = path.join(queue, ticketName)
   for (let attempt = 0; ; attempt++) {
@@ -198,7 +204,8 @@ export const acquire = async (lock: string, options: LockOptions = {}): Promise<
       // Not empty: others are waiting.
     }
   }
-  const waker = new Waker(queue)
+  // Watching the queue costs a little: only a waiter that has to wait sets it up.
+  let waker: Waker | undefined
   let lastSweep = 0
   try {
     for (;;) {
@@ -222,10 +229,9 @@ export const acquire = async (lock: string, options: LockOptions = {}): Promise<
       }
       if (ahead.length === 0) {
         if (tryCreate(lock, content)) {
-          waker.close()
+          waker?.close()
           return () => {
-            const now = readHolder(lock)
-            if (now !== undefined && now.text === content) fs.rmSync(lock, { force: true })
+            release()
             leave()
           }
         }
@@ -244,10 +250,11 @@ export const acquire = async (lock: string, options: LockOptions = {}): Promise<
           `${lock}: waited ${waited} ms (the limit) at place ${ahead.length + 1} of ${names.length} in the queue; ${who}. The writers ahead are alive and being served in turn: raise the limit with --lock-timeout MS or H24_LOCK_TIMEOUT_MS (now ${timeoutMs}). A holder on another host that is gone: delete ${lock}.`
         )
       }
+      waker ??= new Waker(queue)
       await waker.wait(ahead.length === 0 ? 2 : 25)
     }
   } catch (e) {
-    waker.close()
+    waker?.close()
     leave()
     throw e
   }

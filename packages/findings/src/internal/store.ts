@@ -36,7 +36,41 @@ interface State {
   findings: Array<Finding>
   lines: Array<string>
   fingerprints: Map<string, string>
+  /** Per view: entries and Σ line bytes, so its exact size is known without reading it. */
+  counts: Record<ViewName, { n: number; bytes: number }>
 }
+
+type ViewName = "all" | TypeLedger
+
+/** What a writer last wrote (or verified) a view as: its identity on disk and how many entries it holds. */
+interface Seen {
+  readonly ino: string
+  readonly size: number
+  readonly mtimeNs: string
+  readonly count: number
+}
+
+const emptyCounts = (): State["counts"] => ({
+  all: { n: 0, bytes: 0 },
+  bugs: { n: 0, bytes: 0 },
+  strengths: { n: 0, bytes: 0 },
+  improvements: { n: 0, bytes: 0 }
+})
+
+const statOf = (file: string): fs.BigIntStats | undefined => {
+  try {
+    return fs.statSync(file, { bigint: true })
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined
+    throw e
+  }
+}
+
+const sameFile = (seen: Seen | undefined, st: fs.BigIntStats): boolean =>
+  seen !== undefined &&
+  seen.ino === String(st.ino) &&
+  seen.size === Number(st.size) &&
+  seen.mtimeNs === String(st.mtimeNs)
 
 const freshState = (): State => ({
   dev: -1,
@@ -46,7 +80,8 @@ const freshState = (): State => ({
   lastId: 0,
   findings: [],
   lines: [],
-  fingerprints: new Map()
+  fingerprints: new Map(),
+  counts: emptyCounts()
 })
 
 export interface StoreOptions extends LockOptions {
@@ -181,6 +216,8 @@ export class Store {
   readonly paths: Paths
   private state: State = freshState()
   private readonly options: StoreOptions
+  /** The views as writers left them (shared through `.findings.views.json`, read under the lock). */
+  private seen: Partial<Record<ViewName, Seen>> = {}
 
   constructor(dir: string, options: StoreOptions = {}) {
     this.paths = pathsOf(dir)
@@ -197,9 +234,11 @@ export class Store {
     const release = await acquire(this.paths.lock, this.options)
     try {
       this.catchUp(true)
+      this.loadSeen()
       this.checkViews()
       return f()
     } finally {
+      this.saveSeen()
       release()
     }
   }
@@ -240,11 +279,26 @@ export class Store {
     const cleanup = () => {
       for (const [, tmp] of temps) fs.rmSync(tmp, { force: true })
     }
-    // 1. The new views, complete, in temporary files.
+    // 1. The new views, complete, in temporary files: a kernel copy of the verified view with the entry spliced in
+    //    before its closing bracket (a view with k entries ends in "\n]\n"), or the whole view when it is new.
     try {
       for (const name of ["all", ledger] as const) {
         const file = this.viewFile(name)
-        temps.push([file, writeTemp(file, render([...this.linesOf(name), line]), sync)])
+        const st = statOf(file)
+        if (this.state.counts[name].n === 0 || st === undefined) {
+          temps.push([file, writeTemp(file, render([...this.linesOf(name), line]), sync)])
+          continue
+        }
+        const tmp = tmpOf(file)
+        temps.push([file, tmp])
+        fs.copyFileSync(file, tmp)
+        const fd = fs.openSync(tmp, "r+")
+        try {
+          fs.writeSync(fd, `,\n${line}\n]\n`, Number(st.size) - 3)
+          if (sync) fs.fsyncSync(fd)
+        } finally {
+          fs.closeSync(fd)
+        }
       }
     } catch (e) {
       cleanup()
@@ -286,6 +340,7 @@ export class Store {
     // 3. The views, replaced whole.
     try {
       for (const [file, tmp] of temps) fs.renameSync(tmp, file)
+      for (const name of ["all", ledger] as const) this.remember1(name)
     } catch (e) {
       cleanup()
       throw io(
@@ -307,6 +362,11 @@ export class Store {
     const s = this.state
     s.findings.push(f)
     s.lines.push(line)
+    const bytes = Buffer.byteLength(line)
+    for (const c of [s.counts.all, s.counts[TYPE_LEDGER[f.type]]]) {
+      c.n++
+      c.bytes += bytes
+    }
     s.lastId = parseId(f.id) ?? s.lastId
     const fp = fingerprintOf(f)
     if (!s.fingerprints.has(fp)) s.fingerprints.set(fp, f.id)
@@ -390,26 +450,86 @@ export class Store {
     for (const name of ["all", ...TYPE_LEDGERS] as const) writeAtomic(this.viewFile(name), render(this.linesOf(name)))
   }
 
-  /** Checks each view against the journal: brings one that is behind up to date, refuses one edited by hand. */
+  private get seenFile(): string {
+    return path.join(this.paths.dir, ".findings.views.json")
+  }
+
+  private loadSeen(): void {
+    try {
+      this.seen = JSON.parse(fs.readFileSync(this.seenFile, "utf8")) as Partial<Record<ViewName, Seen>>
+    } catch {
+      this.seen = {}
+    }
+  }
+
+  /** Best effort: without it the next writer verifies the views by reading them. */
+  private saveSeen(): void {
+    const tmp = tmpOf(this.seenFile)
+    try {
+      fs.writeFileSync(tmp, JSON.stringify(this.seen))
+      fs.renameSync(tmp, this.seenFile)
+    } catch {
+      fs.rmSync(tmp, { force: true })
+    }
+  }
+
+  /** Records the view `name` as it is on disk now, holding the entries the journal says it holds. */
+  private remember1(name: ViewName): void {
+    const st = statOf(this.viewFile(name))
+    if (st === undefined) delete this.seen[name]
+    else
+      this.seen[name] = {
+        ino: String(st.ino),
+        size: Number(st.size),
+        mtimeNs: String(st.mtimeNs),
+        count: this.state.counts[name].n
+      }
+  }
+
+  private expectedSize(name: ViewName): number {
+    const c = this.state.counts[name]
+    return c.n === 0 ? 3 : c.bytes + 2 * c.n + 3
+  }
+
+  private rebuild(name: ViewName): void {
+    writeAtomic(this.viewFile(name), render(this.linesOf(name)))
+    this.remember1(name)
+  }
+
+  /**
+   * Checks each view against the journal: brings one that is behind up to date, refuses one edited by hand. A view
+   * that is still the file a writer left (same inode, size and mtime as recorded) is known without reading it; any
+   * other is read and compared entry by entry.
+   */
   private checkViews(): void {
     for (const name of ["all", ...TYPE_LEDGERS] as const) {
       const file = this.viewFile(name)
-      const lines = this.linesOf(name)
-      let text: string | undefined
+      const n = this.state.counts[name].n
+      const st = statOf(file)
+      if (st === undefined) {
+        if (n > 0) this.rebuild(name)
+        continue
+      }
+      const seen = this.seen[name]
+      if (sameFile(seen, st) && seen !== undefined) {
+        if (seen.count === n && Number(st.size) === this.expectedSize(name)) continue
+        if (seen.count < n) {
+          this.rebuild(name) // a complete older view: a crash came between the journal and the rename
+          continue
+        }
+      }
+      let text: string
       try {
         text = fs.readFileSync(file, "utf8")
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw io(`cannot read ${file}`, e)
-      }
-      if (text === undefined) {
-        if (lines.length > 0) writeAtomic(file, render(lines))
-        continue
+        throw io(`cannot read ${file}`, e)
       }
       // An empty file is what an unsynced rename can leave after a power loss: behind, not edited.
       if (text.length === 0) {
-        writeAtomic(file, render(lines))
+        this.rebuild(name)
         continue
       }
+      const lines = this.linesOf(name)
       const d = viewDifference(text, lines, path.relative(this.paths.dir, file))
       if (d.difference !== undefined) {
         throw findingsError(
@@ -418,7 +538,9 @@ export class Store {
           { file }
         )
       }
-      if (d.stale) writeAtomic(file, render(lines))
+      // Equal but not byte for byte (reformatted, keys reordered) or behind: rewrite it in the journal's bytes.
+      if (d.stale || text !== render(lines)) this.rebuild(name)
+      else this.remember1(name)
     }
   }
 }
