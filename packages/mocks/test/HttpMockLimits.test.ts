@@ -1,4 +1,5 @@
 import * as net from "node:net"
+import { Readable } from "node:stream"
 import { Seed } from "@24h/core"
 import { Effect } from "effect"
 import { type Agent, request } from "undici"
@@ -57,10 +58,8 @@ describe("HttpMock request bodies", () => {
 
   it("answers 413 to a chunked body once it passes the limit (no content-length to trust)", async () => {
     await withMock({ routes: echo, maxBodyBytes: 1_000, seed: 1 }, async (mock) => {
-      async function* chunks() {
-        for (let i = 0; i < 10; i++) yield Buffer.alloc(500, 120)
-      }
-      const r = await request(`${mock.url}/echo`, { method: "POST", body: chunks(), dispatcher: agent }).then(
+      const chunks = Readable.from(Array.from({ length: 10 }, () => Buffer.alloc(500, 120)))
+      const r = await request(`${mock.url}/echo`, { method: "POST", body: chunks, dispatcher: agent }).then(
         (res) => res.statusCode,
         (e: Error) => e.message
       )
