@@ -1,7 +1,7 @@
 /** Loads everything the reports render from a run directory, mapping other packages' errors to ReportingError. */
 import { readdir, readFile, stat } from "node:fs/promises"
 import { join, relative, resolve } from "node:path"
-import { type CoreError, Pipeline, Run } from "@24h/core"
+import { type CoreError, formatIssues, Pipeline, Run } from "@24h/core"
 import { Finding as F, type FindingsError, Ledger } from "@24h/findings"
 import { Effect } from "effect"
 import * as LogAnalysis from "../LogAnalysis.ts"
@@ -130,10 +130,7 @@ const readFindings = (dir: string): Effect.Effect<ReadonlyArray<F.Finding>, Repo
         const parsed = F.Finding.safeParse(item)
         if (!parsed.success)
           return yield* Effect.fail(
-            reportingError(
-              "InvalidInput",
-              `findings: ${path}: entry ${i + 1}: ${parsed.error.issues.map((x) => `${x.path.join(".") || "(root)"}: ${x.message}`).join("; ")}`
-            )
+            reportingError("InvalidInput", `findings: ${path}: entry ${i + 1}: ${formatIssues(parsed.error.issues)}`)
           )
         out.push(parsed.data)
       }
@@ -181,12 +178,7 @@ export const load = (dirInput: string, options: LoadOptions = {}): Effect.Effect
         yield* Effect.try({ try: () => JSON.parse(text) as unknown, catch: io(`${path} is not JSON`) })
       )
       if (!parsed.success)
-        return yield* Effect.fail(
-          reportingError(
-            "InvalidInput",
-            `${path}: ${parsed.error.issues.map((x) => `${x.path.join(".") || "(root)"}: ${x.message}`).join("; ")}`
-          )
-        )
+        return yield* Effect.fail(reportingError("InvalidInput", `${path}: ${formatIssues(parsed.error.issues)}`))
       const rel = (file: string) => relative(dir, join(telemetry, file)).split("\\").join("/")
       const files = { analysis: rel(`${name}_analysis.md`), stats: rel(f), errors: rel(`${name}_errors.json`) }
       packs.push({ name, stats: parsed.data, files })
