@@ -7,6 +7,9 @@
  *
  * It has one deliberate weakness — the kind the scenario's silent-failure probes are for: it trusts the upstream's
  * status code and never checks the body, so a 200 with a malformed or drifted body still becomes "charged".
+ *
+ * `plantedBug: "double-charge"` plants a second one for tests: each retry sends a fresh Idempotency-Key, so a charge
+ * whose answer timed out is charged again. The chaos pipeline's audit must catch it.
  */
 
 import { createServer, type IncomingMessage, type Server } from "node:http"
@@ -23,9 +26,12 @@ export interface CheckoutOptions {
   readonly timeoutMs?: number
   /** Retries after the first attempt. Default 2. */
   readonly retries?: number
+  /** A bug to plant (for tests that check the audits can fail). */
+  readonly plantedBug?: "double-charge"
 }
 
 const ORDER_ID = /^[A-Za-z0-9-]{1,64}$/
+const KEYS = new Set(["orderId", "amountMinor", "currency"])
 const CURRENCIES = new Set(["EUR", "USD", "GBP", "JPY", "CHF", "SEK", "PLN", "KWD"])
 
 const readBody = (req: IncomingMessage, limit = 64 * 1024): Promise<string | undefined> =>
@@ -48,7 +54,8 @@ const readBody = (req: IncomingMessage, limit = 64 * 1024): Promise<string | und
 export const validateOrder = (body: unknown): { orderId: string; amountMinor: number; currency: string } | string => {
   if (body === null || typeof body !== "object" || Array.isArray(body)) return "body must be a JSON object"
   const o = body as Record<string, unknown>
-  if (Object.hasOwn(o, "__proto__") || Object.hasOwn(o, "constructor")) return "forbidden key"
+  const unknown = Object.keys(o).find((k) => !KEYS.has(k))
+  if (unknown !== undefined) return `unknown field ${JSON.stringify(unknown.slice(0, 64))}`
   if (typeof o.orderId !== "string" || !ORDER_ID.test(o.orderId)) return "orderId must be 1-64 letters, digits or '-'"
   if (
     typeof o.amountMinor !== "number" ||
@@ -77,7 +84,11 @@ export const make = (options: CheckoutOptions) =>
             const res = await request(`${options.paymentsUrl}/charges`, {
               method: "POST",
               dispatcher: agent,
-              headers: { "content-type": "application/json", "idempotency-key": order.orderId },
+              headers: {
+                "content-type": "application/json",
+                "idempotency-key":
+                  options.plantedBug === "double-charge" ? `${order.orderId}-${attempt}` : order.orderId
+              },
               body: JSON.stringify(order),
               signal: AbortSignal.timeout(timeoutMs * 2)
             })

@@ -4,7 +4,8 @@
  * 1. creates a run directory `runs/quickstart/run-YYYY-MM-DD-NN/` (a new one each time; see examples/checkout for
  *    a run that resumes by phase),
  * 2. starts a small real HTTP service on 127.0.0.1 (port 0) whose latency is drawn from the run's seed,
- * 3. runs a bounded baseline pipeline against it with undici — thresholds, invariants, a latency histogram,
+ * 3. runs a bounded baseline pipeline against it (`Pipeline.baseline` with `HttpLoad`) — thresholds, an invariant,
+ *    a latency histogram,
  * 4. writes the run's logs (results/logs/run.log) and the pipeline result (results/pipelines/baseline-orders.json),
  * 5. prints where the run is and how to replay it.
  *
@@ -15,9 +16,9 @@
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { pathToFileURL } from "node:url"
-import { Histogram, Invariant, Log, Pipeline, Run, Seed } from "@24h/core"
+import { Histogram, Invariant, Load, Log, Pipeline, Run, Seed } from "@24h/core"
+import { HttpLoad } from "@24h/mocks"
 import { Effect } from "effect"
-import { Agent, request } from "undici"
 
 export interface QuickstartOptions {
   /** Where runs go. Default `runs`. */
@@ -69,50 +70,28 @@ const ordersService = (seed: Seed.Seed) =>
       })
   )
 
-/** The baseline: `requests` GETs from `concurrency` clients, each checked and timed. */
+/**
+ * The baseline: `requests` GETs from `concurrency` virtual users, each timed and checked. `HttpLoad.iteration` sends
+ * the iteration's correlation id as `x-correlation-id`; `Pipeline.baseline` runs the load and judges it.
+ */
 const baseline = (url: string, options: Required<Pick<QuickstartOptions, "requests" | "concurrency">>) =>
   Effect.gen(function* () {
-    const invariants = Invariant.catalog()
-    const okShape = invariants.always("every response is 200 with the order asked for")
-    const slowSeen = invariants.sometimes("a response slower than 5 ms is observed")
-    const dispatcher = new Agent({ connections: options.concurrency })
-    const ids = Log.correlationIds("req")
-    const result = yield* Pipeline.run(
-      {
-        kind: "baseline",
-        name: "orders",
-        thresholds: ["p95 < 100ms", "errorRate < 1%", "requests >= 100"],
-        invariants,
-        windowMs: 250
-      },
-      (rec) =>
-        Effect.forEach(
-          Array.from({ length: options.requests }, (_, i) => i + 1),
-          (id) => {
-            const correlationId = ids()
-            return Effect.tryPromise(async () => {
-              const started = performance.now()
-              const res = await request(`${url}/orders/${id}`, {
-                dispatcher,
-                headers: { "x-correlation-id": correlationId }
-              })
-              const body = (await res.body.json()) as { id?: number }
-              const ms = performance.now() - started
-              const ok = res.statusCode === 200 && body.id === id
-              rec.record(ms, ok)
-              okShape.check(ok, { id, status: res.statusCode })
-              slowSeen.check(ms > 5, { ms })
-              return ok
-            }).pipe(
-              Effect.tap((ok) => (ok ? Effect.void : Effect.logWarning(`order ${id}: unexpected response`))),
-              Log.withCorrelationId(correlationId)
-            )
-          },
-          { concurrency: options.concurrency, discard: true }
-        )
-    ).pipe(Effect.ensuring(Effect.promise(() => dispatcher.close())))
-    return result
-  })
+    const invariants = yield* Invariant.make
+    const okShape = invariants.always("every response is 200")
+    const get = yield* HttpLoad.iteration({ url: `${url}/orders/1`, connections: options.concurrency })
+    const checked: Load.Iteration = (ctx) =>
+      get(ctx).then((r) => {
+        okShape.check(r.status === 200, { status: r.status, correlationId: ctx.correlationId })
+        return r
+      })
+    return yield* Pipeline.baseline({
+      name: "orders",
+      load: { model: Load.iterations(options.requests, options.concurrency), iteration: checked },
+      thresholds: ["p95 < 100ms", "errorRate < 1%", "requests >= 100"],
+      invariants,
+      windowMs: 250
+    })
+  }).pipe(Effect.scoped)
 
 /** The whole quickstart as an Effect program. */
 export const program = (options: QuickstartOptions = {}) =>
@@ -170,6 +149,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   console.log(`  run       ${r.dir}`)
   console.log(`  result    ${r.resultPath}`)
   console.log(`  logs      ${r.logPath}`)
-  console.log(`  replay    ${r.replay} npm start`)
-  if (r.verdict !== "pass") process.exitCode = 1
+  console.log(`  replay    ${r.replay} npm run quickstart`)
+  process.exitCode = Pipeline.exitCode([r])
 }

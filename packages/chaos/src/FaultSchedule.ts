@@ -1,27 +1,50 @@
 /**
- * Timed fault windows: add a toxic at an offset, remove it after a duration, and record each window
- * `{ name, proxy, start, end }` so reports can shade when a fault was active. Time comes from Effect's `Clock`, so a
- * schedule can be tested with `TestClock` (the proxy's bytes still move in real time).
+ * TCP toxics as core `Fault`s, so `FaultSchedule` (in `@24h/core`) and the pipeline builders can drive them beside
+ * any other fault; plus the toxic-window schedule of 0.1 (`make` / `run`), now a thin layer over core's.
  *
  * @example
  * ```ts
  * import { Effect } from "effect"
+ * import { FaultSchedule as Schedule, Pipeline } from "@24h/core"
  * import { FaultSchedule, TcpProxy, Toxic } from "@24h/chaos"
  *
  * declare const proxy: TcpProxy.TcpProxy
- * const schedule = FaultSchedule.make([
- *   { at: "10 seconds", duration: "5 seconds", toxic: Toxic.latency({ latency: 300 }) },
- *   { at: "30 seconds", duration: "2 seconds", toxic: Toxic.resetPeer({ stream: "upstream" }) }
- * ])
- * const windows = FaultSchedule.run(proxy, schedule) // Effect<ReadonlyArray<FaultSchedule.FaultWindow>, ChaosError>
+ * const slow = FaultSchedule.toxic(proxy, Toxic.latency({ latency: 300 }))
+ * const windows = Schedule.run(Schedule.make([{ fault: slow, at: "10s", duration: "5s" }]))
  * ```
  *
  * @since 0.1.0
  */
-import { Clock, Duration, Effect, Ref } from "effect"
+import { FaultSchedule as Core, Fault } from "@24h/core"
+import { Duration, Effect } from "effect"
 import { type ChaosError, make as chaosError } from "./ChaosError.ts"
 import type { TcpProxy } from "./TcpProxy.ts"
 import type * as Toxic from "./Toxic.ts"
+
+/**
+ * A toxic on a proxy as a core `Fault`: `apply` adds it, `revert` removes it (removing a toxic that is already gone
+ * is not an error). Its name is the toxic's name; its target is `proxy/<name>`; its details are the toxic.
+ *
+ * @example
+ * ```ts
+ * import { FaultSchedule, TcpProxy, Toxic } from "@24h/chaos"
+ * declare const proxy: TcpProxy.TcpProxy
+ * const resets = FaultSchedule.toxic(proxy, Toxic.resetPeer({ toxicity: 0.2, stream: "upstream" }))
+ * ```
+ *
+ * @category constructors
+ * @since 0.2.0
+ */
+export const toxic = (proxy: TcpProxy, t: Toxic.Toxic, name: string = t.name): Fault.Fault<ChaosError> =>
+  Fault.make({
+    name,
+    target: `proxy/${proxy.name}`,
+    details: { type: t.type, stream: t.stream, toxicity: t.toxicity, attributes: t.attributes },
+    apply: Effect.asVoid(proxy.addToxic(t)),
+    revert: proxy.toxics.pipe(
+      Effect.flatMap((ts) => (ts.some((x) => x.name === t.name) ? proxy.removeToxic(t.name) : Effect.void))
+    )
+  })
 
 /**
  * One planned window: `toxic` is active from `at` (after the schedule starts) for `duration`.
@@ -42,7 +65,7 @@ export interface Window {
 }
 
 /**
- * A validated schedule: windows sorted by start, offsets in milliseconds.
+ * A validated schedule of toxic windows.
  *
  * @example
  * ```ts
@@ -89,8 +112,8 @@ const millisOf = (input: Duration.Input, what: string): number => {
 }
 
 /**
- * Validates and sorts windows. Throws a `ChaosError` (`InvalidToxic`) for a bad duration, or when two windows of the
- * same toxic name overlap (the second add would conflict).
+ * Validates and sorts toxic windows. Throws a `ChaosError` (`InvalidToxic`) for a bad duration, or when two windows
+ * of the same toxic name overlap.
  *
  * @example
  * ```ts
@@ -124,13 +147,11 @@ export const make = (windows: ReadonlyArray<Window>): FaultSchedule => {
 }
 
 /**
- * Runs a schedule against a proxy: every window concurrently, each adding its toxic at `at` and removing it after
- * `duration`. Interrupting the run removes active toxics and records their windows as ending then. Returns the
- * windows in start order.
+ * Runs a toxic schedule against a proxy through core's `FaultSchedule.run`: windows land in the running pipeline's
+ * result by themselves, and interrupting the run removes active toxics. Returns the windows in start order.
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
  * import { FaultSchedule, TcpProxy, Toxic } from "@24h/chaos"
  * declare const proxy: TcpProxy.TcpProxy
  * const program = FaultSchedule.run(proxy, FaultSchedule.make([{ at: 0, duration: 50, toxic: Toxic.timeout() }]))
@@ -141,28 +162,23 @@ export const make = (windows: ReadonlyArray<Window>): FaultSchedule => {
  */
 export const run = (proxy: TcpProxy, schedule: FaultSchedule): Effect.Effect<ReadonlyArray<FaultWindow>, ChaosError> =>
   Effect.gen(function* () {
-    const recorded = yield* Ref.make<ReadonlyArray<FaultWindow>>([])
-    const one = (w: FaultSchedule["windows"][number]) =>
-      Effect.gen(function* () {
-        yield* Effect.sleep(Duration.millis(w.atMs))
-        yield* Effect.uninterruptibleMask((restore) =>
-          Effect.gen(function* () {
-            yield* proxy.addToxic(w.toxic)
-            const start = yield* Clock.currentTimeMillis
-            const close = Effect.gen(function* () {
-              yield* Effect.ignore(proxy.removeToxic(w.toxic.name))
-              const end = yield* Clock.currentTimeMillis
-              yield* Ref.update(recorded, (all) => [
-                ...all,
-                { name: w.toxic.name, proxy: proxy.name, type: w.toxic.type, start, end }
-              ])
-            })
-            yield* restore(Effect.sleep(Duration.millis(w.durationMs))).pipe(Effect.onExit(() => close))
-          })
-        )
-      })
-    yield* Effect.forEach(schedule.windows, one, { concurrency: "unbounded", discard: true })
-    return [...(yield* Ref.get(recorded))].sort((a, b) => a.start - b.start)
+    const faults = new Map<string, Fault.Fault<ChaosError>>()
+    const windows = schedule.windows.map((w) => {
+      let fault = faults.get(w.toxic.name)
+      if (fault === undefined) {
+        fault = toxic(proxy, w.toxic)
+        faults.set(w.toxic.name, fault)
+      }
+      return { fault, at: w.atMs, duration: w.durationMs }
+    })
+    const occurred = yield* Core.run(Core.make(windows))
+    return occurred.map((o) => ({
+      name: o.name,
+      proxy: proxy.name,
+      type: schedule.windows.find((w) => w.toxic.name === o.name)!.toxic.type,
+      start: o.start,
+      end: o.end
+    }))
   })
 
 /**

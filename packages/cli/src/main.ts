@@ -37,7 +37,7 @@ export interface Group {
  * ```ts
  * import { groups } from "@24h/cli"
  *
- * const names = groups.map((g) => g.name) // ["run", "proxy", "finding", "report", "dataset"]
+ * const names = groups.map((g) => g.name) // ["run", "load", "proxy", "finding", "report", "dataset"]
  * ```
  *
  * @category commands
@@ -45,6 +45,7 @@ export interface Group {
  */
 export const groups: ReadonlyArray<Group> = [
   { name: "run", load: () => import("@24h/core/cli").then((m) => m.command) },
+  { name: "load", load: () => import("@24h/mocks/cli").then((m) => m.loadCommand) },
   { name: "proxy", load: () => import("@24h/chaos/cli").then((m) => m.command) },
   { name: "finding", load: () => import("@24h/findings/cli").then((m) => m.command) },
   { name: "report", load: () => import("@24h/reporting/cli").then((m) => m.command) },

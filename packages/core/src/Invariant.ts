@@ -30,7 +30,7 @@
 
 import { mkdir, writeFile } from "node:fs/promises"
 import { dirname } from "node:path"
-import { Context, Effect, Layer } from "effect"
+import { Clock, Context, Effect, Layer } from "effect"
 import { z } from "zod"
 import { type CoreError, coreError } from "./CoreError.ts"
 
@@ -280,6 +280,28 @@ export const catalog = (options: CatalogOptions = {}): Catalog => {
     summary: () => summarize([...byName.values()].map((a) => a.entry()))
   }
 }
+
+/**
+ * A catalogue whose example timestamps come from Effect's `Clock` (so `TestClock` drives them).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Invariant } from "@24h/core"
+ *
+ * const program = Effect.gen(function* () {
+ *   const invariants = yield* Invariant.make
+ *   invariants.always("no order is lost").check(true)
+ *   return invariants.summary()
+ * })
+ * ```
+ *
+ * @category constructors
+ * @since 0.2.0
+ */
+export const make: Effect.Effect<Catalog> = Effect.map(Clock.Clock, (clock) =>
+  catalog({ now: () => clock.currentTimeMillisUnsafe() })
+)
 
 /**
  * Builds a summary from entries (e.g. entries merged from several processes).

@@ -34,7 +34,7 @@
 
 import { mkdir, readdir, readFile, readlink, rename, stat, symlink } from "node:fs/promises"
 import { basename, dirname, join, resolve } from "node:path"
-import { Context, Effect, Layer } from "effect"
+import { Clock, Context, Effect, Layer } from "effect"
 import { z } from "zod"
 import { type CoreError, coreError, formatIssues } from "./CoreError.ts"
 import { writeFileAtomic } from "./internal/fs.ts"
@@ -519,12 +519,12 @@ export const phase = <A, E, R>(
       )
       return existing.result as A
     }
-    const started = Date.now()
+    const started = yield* Clock.currentTimeMillis
     yield* Effect.logInfo(`phase ${name}: started`).pipe(
       Effect.annotateLogs({ component: "core/Run", phase: name, runId: run.metadata.runId })
     )
     const result = yield* effect
-    const checkpoint = yield* markCompleted(run, name, result, Date.now() - started)
+    const checkpoint = yield* markCompleted(run, name, result, (yield* Clock.currentTimeMillis) - started)
     yield* Effect.logInfo(`phase ${name}: completed in ${checkpoint.durationMs} ms`).pipe(
       Effect.annotateLogs({ component: "core/Run", phase: name, runId: run.metadata.runId })
     )

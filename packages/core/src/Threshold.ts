@@ -148,13 +148,16 @@ export const parse = (expression: string): Effect.Effect<Threshold, CoreError> =
       )
     }
     target *= UNIT_MS[unit ?? "ms"]!
+  } else if (/Ms$/.test(metric) && unit !== undefined && unit in UNIT_MS) {
+    // A counter in milliseconds (`recoveryMs < 2s`) takes time units.
+    target *= UNIT_MS[unit]!
   } else if (unit === "%") {
     target /= 100
   } else if (unit !== undefined && unit !== "/s") {
     return Effect.fail(
       coreError(
         "InvalidThreshold",
-        `Threshold.parse: unit "${unitRaw}" only applies to latency metrics (got ${JSON.stringify(expression)})`
+        `Threshold.parse: unit "${unitRaw}" only applies to latency metrics and counters named …Ms (got ${JSON.stringify(expression)})`
       )
     )
   }
@@ -221,7 +224,7 @@ const compare = (a: number, op: Operator, b: number): boolean => {
 }
 
 const formatValue = (metric: string, value: number): string =>
-  LATENCY.has(metric)
+  LATENCY.has(metric) || /Ms$/.test(metric)
     ? `${+value.toFixed(3)}ms`
     : metric === "errorRate"
       ? `${+(value * 100).toFixed(3)}%`

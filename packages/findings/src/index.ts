@@ -7,6 +7,7 @@
 export * as Finding from "./Finding.ts"
 export * from "./FindingsError.ts"
 export * as Fingerprint from "./Fingerprint.ts"
+export * as FromRun from "./FromRun.ts"
 export * as Junit from "./Junit.ts"
 export * as Ledger from "./Ledger.ts"
 export * as Markdown from "./Markdown.ts"

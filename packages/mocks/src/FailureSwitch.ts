@@ -17,6 +17,7 @@
  *
  * @since 0.1.0
  */
+import { Fault as CoreFault } from "@24h/core"
 import { Effect } from "effect"
 import { z } from "zod"
 import { formatZodIssues, type MocksError, mocksError } from "./MocksError.ts"
@@ -343,4 +344,52 @@ export const parseUnsafe = (input: unknown): FailureSwitch | string => {
   }
   const r = schemas[kind as Kind].safeParse(input, { reportInput: true })
   return r.success ? (r.data as FailureSwitch) : formatZodIssues(`FailureSwitch(${kind})`, r.error.issues)
+}
+
+/**
+ * What {@link fault} needs of a mock: `HttpMock` has it (and any simulator with the same switch API).
+ *
+ * @category models
+ * @since 0.2.0
+ */
+export interface Switchable {
+  readonly url: string
+  readonly addSwitches: (switches: ReadonlyArray<Input>) => Effect.Effect<ReadonlyArray<FailureSwitch>, MocksError>
+  readonly clearSwitches: (id?: string) => Effect.Effect<void>
+}
+
+/**
+ * Switches on a mock as a core `Fault`: `apply` adds them, `revert` removes exactly those (other switches stay), so
+ * `FaultSchedule` and the pipeline builders can drive them.
+ *
+ * @example
+ * ```ts
+ * import { FailureSwitch, HttpMock } from "@24h/mocks"
+ * declare const payments: HttpMock.HttpMock
+ * const outage = FailureSwitch.fault(payments, [{ kind: "error", rate: 1, status: 503 }], { name: "payments 503" })
+ * ```
+ *
+ * @category constructors
+ * @since 0.2.0
+ */
+export const fault = (
+  mock: Switchable,
+  switches: ReadonlyArray<Input>,
+  options: { readonly name?: string; readonly target?: string } = {}
+): CoreFault.Fault<MocksError> => {
+  let active: ReadonlyArray<string> = []
+  return CoreFault.make({
+    name: options.name ?? switches.map((s) => s.kind).join("+"),
+    target: options.target ?? `mock/${mock.url}`,
+    details: { switches },
+    apply: Effect.gen(function* () {
+      const added = yield* mock.addSwitches(switches)
+      active = added.map((s) => s.id).filter((id): id is string => id !== undefined)
+    }),
+    revert: Effect.suspend(() => {
+      const ids = active
+      active = []
+      return Effect.forEach(ids, (id) => mock.clearSwitches(id), { discard: true })
+    })
+  })
 }

@@ -23,6 +23,7 @@
  *
  * @since 0.1.0
  */
+import type { Check } from "@24h/core"
 import type { Journal, JournalEntry } from "./HttpMock.ts"
 
 /**
@@ -381,3 +382,27 @@ export const all = (verdicts: ReadonlyArray<Verdict>): Verdict & { readonly verd
     verdicts
   }
 }
+
+/**
+ * A verdict in core's one vocabulary, so it counts in a pipeline's verdict: `pass`, `fail`, or `unknown` when the
+ * journal was inconclusive. Pass it as a pipeline check: `checks: [Effect.map(mock.journal, (j) =>
+ * Verdict.toCheck(Verdict.noDuplicatePost(j)))]`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { HttpMock, Verdict } from "@24h/mocks"
+ * declare const mock: HttpMock.HttpMock
+ * const check = Effect.map(mock.journal, (j) => Verdict.toCheck(Verdict.honouredRetryAfter(j)))
+ * ```
+ *
+ * @category verdicts
+ * @since 0.2.0
+ */
+export const toCheck = (v: Verdict): Check.Check => ({
+  name: v.name,
+  outcome: v.inconclusive ? "unknown" : v.pass ? "pass" : "fail",
+  message: v.message,
+  source: "mock",
+  evidence: [...v.evidence]
+})

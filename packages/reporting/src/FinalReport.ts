@@ -216,11 +216,11 @@ export const checklist = (
 const overall = (inputs: Inputs): string => {
   const v = inputs.pipelines.map((p) => p.result.verdict)
   if (v.length === 0) return "no pipelines"
-  return v.includes("error") ? "ERROR" : v.includes("fail") ? "FAIL" : "PASS"
+  return v.includes("error") ? "ERROR" : v.includes("fail") ? "FAIL" : v.includes("unknown") ? "UNKNOWN" : "PASS"
 }
 
 const verdictMark = (v: string): string =>
-  v === "pass" ? "✅ pass" : v === "fail" ? "❌ fail" : v === "error" ? "⚠️ error" : v
+  v === "pass" ? "✅ pass" : v === "fail" ? "❌ fail" : v === "error" ? "⚠️ error" : v === "unknown" ? "❔ unknown" : v
 
 /**
  * Renders `FINAL_REPORT.md` from loaded inputs (pure; citations are not checked here).
@@ -243,10 +243,10 @@ export const render = (inputs: Inputs, research: ReadonlyArray<{ path: string; t
   const invariants = inputs.pipelines.flatMap((p) => p.result.invariants.entries.map((e) => ({ p: p.result, e })))
   out.push(`# Final report: ${md(m.ENTRY_TITLE)}`, "")
   out.push("## Summary", "")
-  const counts = { pass: 0, fail: 0, error: 0 }
+  const counts = { pass: 0, fail: 0, unknown: 0, error: 0 }
   for (const p of inputs.pipelines) counts[p.result.verdict]++
   out.push(
-    `- **Overall verdict: ${overall(inputs)}** — ${fmt.plural(inputs.pipelines.length, "pipeline")}: ${counts.pass} pass, ${counts.fail} fail, ${counts.error} error.`
+    `- **Overall verdict: ${overall(inputs)}** — ${fmt.plural(inputs.pipelines.length, "pipeline")}: ${counts.pass} pass, ${counts.fail} fail, ${counts.unknown > 0 ? `${counts.unknown} unknown, ` : ""}${counts.error} error.`
   )
   out.push(
     `- Findings: ${inputs.findings.length}${

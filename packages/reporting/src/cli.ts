@@ -13,6 +13,7 @@
  *
  * @since 0.1.0
  */
+import { Pipeline } from "@24h/core"
 import { CliExit, ExitCode, emit, json } from "@24h/core/cli"
 import { Console, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
@@ -32,14 +33,37 @@ const findings = Flag.String("findings").pipe(
   Flag.withDescription("A directory holding the findings ledger, when it is not the run directory")
 )
 
+const failOn = Flag.Literals("fail-on", ["never", "fail", "unknown"]).pipe(
+  Flag.withDefault("never" as const),
+  Flag.withDescription(
+    "Exit 1 when a pipeline's verdict is fail or error (fail), also unknown (unknown); default never"
+  )
+)
+
+/** Exit 1 (after the one JSON document) when a pipeline's verdict fails the run under `--fail-on`. */
+const verdictGate = (
+  pipelines: ReadonlyArray<{ readonly verdict: Pipeline.Verdict; readonly kind: string; readonly name: string }>,
+  mode: Pipeline.FailOn
+): Effect.Effect<void, CliExit> => {
+  if (Pipeline.exitCode(pipelines, mode) === 0) return Effect.void
+  const bad = pipelines.filter((p) => Pipeline.exitCode([p], mode) !== 0)
+  return Effect.fail(
+    new CliExit({
+      code: ExitCode.Failed,
+      message: `--fail-on ${mode}: ${bad.map((p) => `${p.kind}/${p.name} is ${p.verdict}`).join(", ")}`
+    })
+  )
+}
+
 const opt = <K extends string, A>(key: K, value: Option.Option<A>): { [P in K]?: A } =>
   (Option.isSome(value) ? { [key]: value.value } : {}) as { [P in K]?: A }
 
 /** Maps a ReportingError to an exit: 2 for bad input, 3 for I/O; with `--json` prints it as the one JSON document. */
 const fail =
   (asJson: boolean) =>
-  <A, R>(self: Effect.Effect<A, ReportingError, R>): Effect.Effect<A, CliExit, R> =>
-    Effect.catch(self, (e: ReportingError) => {
+  <A, R>(self: Effect.Effect<A, ReportingError | CliExit, R>): Effect.Effect<A, CliExit, R> =>
+    Effect.catch(self, (e: ReportingError | CliExit) => {
+      if (e instanceof CliExit) return Effect.fail(e)
       const error = {
         tag: e._tag,
         reason: e.reason,
@@ -102,7 +126,7 @@ const logs = Command.make(
   Command.withDescription("Telemetry packs (<name>_analysis.md, _stats.json, _errors.json) from results/logs/*.log")
 )
 
-const final = Command.make("final", { dir: runDir, out, findings, json }, (a) =>
+const final = Command.make("final", { dir: runDir, out, findings, failOn, json }, (a) =>
   Effect.gen(function* () {
     const r = yield* FinalReport.write(a.dir, { ...opt("out", a.out), ...opt("findings", a.findings) })
     const summary = {
@@ -121,6 +145,7 @@ const final = Command.make("final", { dir: runDir, out, findings, json }, (a) =>
       a.json,
       (s) => `${s.path}\nchecklist: ${s.checklist.filter((c) => c.done).length}/${s.checklist.length} complete`
     )
+    yield* verdictGate(summary.pipelines, a.failOn)
   }).pipe(fail(a.json))
 ).pipe(
   Command.withDescription(
@@ -135,14 +160,19 @@ const htmlCommand = Command.make("html", { dir: runDir, out, findings, json }, (
   }).pipe(fail(a.json))
 ).pipe(Command.withDescription("A self-contained offline HTML report with charts"))
 
-const junit = Command.make("junit", { dir: runDir, out, json }, (a) =>
+const junit = Command.make("junit", { dir: runDir, out, failOn, json }, (a) =>
   Effect.gen(function* () {
     const r = yield* Junit.write(a.dir, opt("out", a.out))
+    const pipelines =
+      a.failOn === "never"
+        ? []
+        : yield* FinalReport.load(a.dir).pipe(Effect.map((i) => i.pipelines.map((p) => p.result)))
     yield* emit(
       { ok: true, ...r },
       a.json,
       (s) => `${s.path}: ${s.totals.tests} tests, ${s.totals.failures} failures, ${s.totals.errors} errors`
     )
+    yield* verdictGate(pipelines, a.failOn)
   }).pipe(fail(a.json))
 ).pipe(Command.withDescription("Pipeline, threshold and invariant verdicts as JUnit XML"))
 

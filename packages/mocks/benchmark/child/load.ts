@@ -1,9 +1,11 @@
 /**
- * Child process of `benchmark/HttpMock.ts`: `Load.run` (N concurrent undici clients, bounded by count and duration,
- * loopback only) against one URL; prints `{ requests, errors, rps, p50, p99 }` (latencies in ms).
+ * Child process of `benchmark/HttpMock.ts`: `HttpLoad.run` (core's closed-model `Load` with N virtual users over a
+ * pooled undici client, bounded by count and duration, loopback only) against one URL; prints
+ * `{ requests, errors, rps, p50, p99 }` (latencies in ms).
  */
+import { Histogram, Load } from "@24h/core"
 import { Effect } from "effect"
-import { Load } from "../../src/index.ts"
+import { HttpLoad } from "../../src/index.ts"
 
 const [url, connections, durationMs, maxRequests] = [
   process.argv[2]!,
@@ -11,8 +13,13 @@ const [url, connections, durationMs, maxRequests] = [
   Number(process.argv[4]),
   Number(process.argv[5])
 ]
-const r = await Effect.runPromise(Load.run({ url, connections, durationMs, maxRequests }))
-const errors = r.errors + r.requests - (r.statuses["200"] ?? 0)
-process.stdout.write(
-  JSON.stringify({ requests: r.requests, errors, rps: r.rps, p50: r.latency.p50, p99: r.latency.p99 })
+const r = await Effect.runPromise(
+  HttpLoad.run({
+    url,
+    connections,
+    model: Load.closed({ vus: connections, duration: durationMs, maxIterations: maxRequests })
+  })
 )
+const s = Histogram.summary(r.latency)
+const errors = r.completed - (r.statuses["200"] ?? 0)
+process.stdout.write(JSON.stringify({ requests: r.completed, errors, rps: r.rps, p50: s.p50, p99: s.p99 }))
