@@ -462,14 +462,15 @@ export class Store {
     }
   }
 
-  /** Best effort: without it the next writer verifies the views by reading them. */
+  /**
+   * Best effort, written in place (a rename per add costs more than the rest of the record is worth): a torn or
+   * missing record only makes the next writer verify the views by reading them.
+   */
   private saveSeen(): void {
-    const tmp = tmpOf(this.seenFile)
     try {
-      fs.writeFileSync(tmp, JSON.stringify(this.seen))
-      fs.renameSync(tmp, this.seenFile)
+      fs.writeFileSync(this.seenFile, JSON.stringify(this.seen))
     } catch {
-      fs.rmSync(tmp, { force: true })
+      fs.rmSync(this.seenFile, { force: true })
     }
   }
 
