@@ -127,7 +127,7 @@ describe("FinalReport", () => {
       | probe | pipeline | method | outcome | evidence |
       |---|---|---|---|---|
       | ledger balance audit after the db fault — acct-7 debited twice | chaos/db-flap | state audit | **detected** | FND-002, results/pipelines/chaos-db-flap.json |
-      | metrics counters moved with traffic | - | metric check | clean | results/pipelines/baseline-happy-path.json |
+      | metrics counters moved with traffic | \\- | metric check | clean | results/pipelines/baseline-happy-path.json |
       | retries masked 3 timeouts as successful payments | chaos/db-flap | pipeline note | noted | results/pipelines/chaos-db-flap.json |
 
       ## Telemetry packs
