@@ -8,9 +8,16 @@
  * `latency: 0` toxic on each direction. Workloads: one connection × N MiB, 32 connections × N/32 MiB each (aggregate
  * MB/s), and 64-byte ping-pong round trips (p50 / p99, tinybench). The load generator and the servers run in a
  * child process, the proxies in this process, as with an out-of-process proxy.
+ *
+ * `--aged` runs the aged case instead: each proxy in its own process (a bare-Node naive pipe proxy; `24h proxy
+ * serve` as shipped; `24h proxy serve --incremental-marking`, i.e. V8's default), measured fresh, then after one
+ * forced full GC (`--expose-gc`, which is what a few minutes of traffic lead to), with the proxy process's CPU per GiB.
+ *
+ *   npx tsx --conditions=@24h/source packages/chaos/benchmark/TcpProxy.ts --aged --mib 512 --rounds 3
  */
 
-import { fork } from "node:child_process"
+import { type ChildProcess, fork, spawn } from "node:child_process"
+import { readFileSync } from "node:fs"
 import * as net from "node:net"
 import { performance } from "node:perf_hooks"
 import { fileURLToPath } from "node:url"
@@ -118,6 +125,130 @@ const peer = async () => {
   })
 }
 
+// ---------------------------------------------------------------------------------- aged: proxies in own processes
+const NAIVE_CHILD = `
+const net = require("node:net")
+const upstream = Number(process.argv[1])
+const srv = net.createServer((c) => {
+  const u = net.connect({ port: upstream, host: "127.0.0.1" })
+  c.on("error", () => u.destroy()); u.on("error", () => c.destroy())
+  c.pipe(u); u.pipe(c)
+})
+srv.listen(0, "127.0.0.1", () => process.send({ port: srv.address().port }))
+process.on("message", (m) => { if (m === "gc") { gc(); process.send({ heapUsed: process.memoryUsage().heapUsed, rss: process.memoryUsage().rss }) } })
+`
+
+/** CPU seconds (user + system) a process has used, from /proc. */
+const cpuSeconds = (pid: number): number => {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+/** Every child this benchmark started, killed when it exits, also on a crash. */
+const children = new Set<ChildProcess>()
+process.on("exit", () => {
+  for (const c of children) c.kill("SIGKILL")
+})
+
+interface AgedTarget {
+  readonly name: string
+  readonly child: ChildProcess
+  readonly port: number
+}
+
+const message = <A>(child: ChildProcess, m?: unknown) =>
+  new Promise<A>((resolve) => {
+    child.once("message", (a) => resolve(a as A))
+    if (m !== undefined) child.send(m as string)
+  })
+
+const naiveChild = async (sinkPort: number): Promise<AgedTarget> => {
+  const child = spawn(process.execPath, ["--expose-gc", "-e", NAIVE_CHILD, String(sinkPort)], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"]
+  })
+  children.add(child)
+  const { port } = await message<{ port: number }>(child)
+  return { name: "naive pipe proxy (bare Node process)", child, port }
+}
+
+const serveChild = async (sinkPort: number, extra: ReadonlyArray<string>, name: string): Promise<AgedTarget> => {
+  // The shipped CLI entry point, unchanged; gc-hook.ts only adds the IPC message that forces a GC.
+  const bin = fileURLToPath(new URL("../../cli/src/bin.ts", import.meta.url))
+  const hook = new URL("./gc-hook.ts", import.meta.url).href
+  const child = fork(bin, ["proxy", "serve", "--port", "0", "--json", "--seed", "1", ...extra], {
+    execArgv: ["--expose-gc", "--import", "tsx", "--conditions=@24h/source", "--import", hook],
+    stdio: ["ignore", "pipe", "inherit", "ipc"]
+  })
+  children.add(child)
+  const line = await new Promise<string>((resolve) => {
+    let out = ""
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString()
+      if (out.includes("\n")) resolve(out.slice(0, out.indexOf("\n")))
+    })
+  })
+  const { url } = JSON.parse(line) as { url: string }
+  const res = await fetch(`${url}/proxies`, {
+    method: "POST",
+    body: JSON.stringify({ name: "bench", listen: "127.0.0.1:0", upstream: `127.0.0.1:${sinkPort}` })
+  })
+  const { listen } = (await res.json()) as { listen: string }
+  return { name, child, port: Number(listen.split(":")[1]) }
+}
+
+const aged = async (
+  ask: <A>(m: Request) => Promise<A>,
+  sinkPort: number,
+  mib: number,
+  rounds: number
+): Promise<void> => {
+  const targets = [
+    await naiveChild(sinkPort),
+    await serveChild(sinkPort, [], "24h proxy serve"),
+    await serveChild(sinkPort, ["--incremental-marking"], "24h proxy serve --incremental-marking (V8 default)")
+  ]
+  const bytes = mib * 1024 * 1024
+  const phase = async (t: AgedTarget) => {
+    const mbs: Array<number> = []
+    const cpu0 = cpuSeconds(t.child.pid!)
+    for (let r = 0; r < rounds; r++) {
+      const one = await ask<{ ms: number }>({ kind: "throughput", port: t.port, conns: 1, bytesEach: bytes })
+      mbs.push(bytes / 1e6 / (one.ms / 1000))
+    }
+    const cpuPerGiB = (cpuSeconds(t.child.pid!) - cpu0) / ((rounds * bytes) / 2 ** 30)
+    return { mbs: [...mbs].sort((a, b) => a - b)[Math.floor(mbs.length / 2)]!, cpuPerGiB }
+  }
+  const rows: Array<{ name: string; heap: number; fresh: number; aged: number; cpuFresh: number; cpuAged: number }> = []
+  for (const t of targets) {
+    // Warm up (JIT), measure fresh, force one full GC, measure again.
+    await ask({ kind: "throughput", port: t.port, conns: 1, bytesEach: Math.min(bytes, 64 * 1024 * 1024) })
+    const fresh = await phase(t)
+    const after = await message<{ heapUsed: number }>(t.child, "gc")
+    const agedRun = await phase(t)
+    rows.push({
+      name: t.name,
+      heap: after.heapUsed / 1e6,
+      fresh: fresh.mbs,
+      aged: agedRun.mbs,
+      cpuFresh: fresh.cpuPerGiB,
+      cpuAged: agedRun.cpuPerGiB
+    })
+    t.child.kill("SIGTERM")
+  }
+  const naiveAged = rows[0]!.aged
+  console.log(
+    `\nTcpProxy aged benchmark — 1 connection × ${mib} MiB, ${rounds} round(s) per phase, Node ${process.version}\n`
+  )
+  console.log(
+    "| proxy process | live heap after GC MB | fresh MB/s | aged MB/s | aged × fresh | aged × naive aged | CPU s/GiB fresh → aged |"
+  )
+  console.log("|---|---|---|---|---|---|---|")
+  for (const r of rows)
+    console.log(
+      `| ${r.name} | ${r.heap.toFixed(1)} | ${r.fresh.toFixed(0)} | ${r.aged.toFixed(0)} | ${(r.aged / r.fresh).toFixed(2)} | ${(r.aged / naiveAged).toFixed(2)} | ${r.cpuFresh.toFixed(2)} → ${r.cpuAged.toFixed(2)} |`
+    )
+}
+
 // -------------------------------------------------------------------------------------------- main: the proxies
 const main = async () => {
   const args = process.argv.slice(2)
@@ -134,12 +265,19 @@ const main = async () => {
     execArgv: ["--import", "tsx", "--conditions=@24h/source"],
     stdio: "inherit"
   })
+  children.add(worker)
   const ask = <A>(m: Request) =>
     new Promise<A>((resolve) => {
       worker.once("message", (a) => resolve(a as A))
       worker.send(m)
     })
   const ports = await ask<{ sink: number; echo: number }>({ kind: "init" })
+  if (args.includes("--aged")) {
+    await aged(ask, ports.sink, flag("mib", 512), rounds)
+    await ask({ kind: "close" })
+    await new Promise((r) => worker.once("exit", r))
+    return
+  }
 
   const naive = (upstreamPort: number) => {
     const srv = net.createServer((c) => {

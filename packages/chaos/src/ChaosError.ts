@@ -15,6 +15,12 @@ import { Data } from "effect"
  * - `NotFound` — no proxy or toxic has that name.
  * - `Conflict` — a proxy or toxic with that name already exists.
  * - `Listen` — a listener could not be bound (address in use, permission denied).
+ * - `InvalidRule` — an `HttpFaultProxy` rule is malformed (`details: { field, value }`).
+ * - `InvalidSut` — `Sut` options are malformed (`details: { field, value }`).
+ * - `Spawn` — a `Sut` process could not be started (`details: { command, code }`).
+ * - `NotReady` — a `Sut` did not become ready in time, or exited first (`details: { name, probe, timeoutMs, exitCode, logTail }`).
+ * - `Process` — a signal could not be delivered to a `Sut` because it is not running (`details: { name, signal }`).
+ * - `Unsupported` — a feature needs a tool that is not installed (`details: { tool, install }`), e.g. `faketime`.
  *
  * @example
  * ```ts
@@ -25,7 +31,19 @@ import { Data } from "effect"
  * @category models
  * @since 0.1.0
  */
-export type ChaosErrorReason = "InvalidToxic" | "InvalidProxy" | "InvalidBody" | "NotFound" | "Conflict" | "Listen"
+export type ChaosErrorReason =
+  | "InvalidToxic"
+  | "InvalidProxy"
+  | "InvalidBody"
+  | "NotFound"
+  | "Conflict"
+  | "Listen"
+  | "InvalidRule"
+  | "InvalidSut"
+  | "Spawn"
+  | "NotReady"
+  | "Process"
+  | "Unsupported"
 
 /**
  * A failure of `@24h/chaos`.
@@ -48,6 +66,8 @@ export class ChaosError extends Data.TaggedError("ChaosError")<{
   readonly reason: ChaosErrorReason
   readonly message: string
   readonly cause?: unknown
+  /** Machine-readable facts about the failure (the field and value, the exit code, the log tail…). */
+  readonly details?: Readonly<Record<string, unknown>>
 }> {}
 
 /**
@@ -67,12 +87,18 @@ export const statusOf = (reason: ChaosErrorReason): number => {
     case "InvalidToxic":
     case "InvalidProxy":
     case "InvalidBody":
+    case "InvalidRule":
+    case "InvalidSut":
       return 400
     case "NotFound":
       return 404
     case "Conflict":
       return 409
     case "Listen":
+    case "Spawn":
+    case "NotReady":
+    case "Process":
+    case "Unsupported":
       return 500
   }
 }
@@ -91,6 +117,31 @@ export const statusOf = (reason: ChaosErrorReason): number => {
  */
 export const make = (reason: ChaosErrorReason, message: string, cause?: unknown): ChaosError =>
   cause === undefined ? new ChaosError({ reason, message }) : new ChaosError({ reason, message, cause })
+
+/**
+ * Builds a {@link ChaosError} that carries machine-readable `details` beside its message.
+ *
+ * @example
+ * ```ts
+ * import { ChaosError } from "@24h/chaos"
+ * const e = ChaosError.withDetails("InvalidRule", "rules[0].probability: must be <= 1 (got 2)", {
+ *   field: "rules[0].probability",
+ *   value: 2
+ * })
+ * ```
+ *
+ * @category constructors
+ * @since 0.2.0
+ */
+export const withDetails = (
+  reason: ChaosErrorReason,
+  message: string,
+  details: Readonly<Record<string, unknown>>,
+  cause?: unknown
+): ChaosError =>
+  cause === undefined
+    ? new ChaosError({ reason, message, details })
+    : new ChaosError({ reason, message, details, cause })
 
 /**
  * `true` when the value is a {@link ChaosError}.

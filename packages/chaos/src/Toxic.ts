@@ -75,6 +75,18 @@ export interface Attributes {
   readonly slow_open: { readonly delay: number }
   /** Close the connection `time` ms after the toxic started acting on it, even with traffic (24h only). */
   readonly limit_time: { readonly time: number }
+  /**
+   * An approximation of TCP packet loss (24h only): a chunk is "lost" with probability `loss_rate` (plus
+   * `correlation` right after a loss) and held for a retransmission timeout — `rto` ms (default 200), doubled each
+   * time its retransmission is lost too, each wait capped at `max_rto` ms (default 60 000) — then delivered in
+   * order; later chunks wait behind it (head-of-line blocking). No byte is dropped, as with real TCP.
+   */
+  readonly packet_loss: {
+    readonly loss_rate: number
+    readonly correlation: number
+    readonly rto: number
+    readonly max_rto: number
+  }
 }
 
 /**
@@ -168,7 +180,8 @@ export const types: ReadonlyArray<Type> = [
   "limit_data",
   "noop",
   "slow_open",
-  "limit_time"
+  "limit_time",
+  "packet_loss"
 ]
 
 /**
@@ -185,10 +198,12 @@ export const types: ReadonlyArray<Type> = [
  */
 export const MAX_MS = 2_147_483_647
 
-type Kind = "ms" | "us" | "bytes" | "size" | "kbps" | "bool"
+type Kind = "ms" | "us" | "bytes" | "size" | "kbps" | "bool" | "probability"
 interface FieldSpec {
   readonly key: string
   readonly kind: Kind
+  /** Default when absent (Toxiproxy's zero value otherwise). */
+  readonly default?: number
 }
 const specs: { readonly [T in Type]: ReadonlyArray<FieldSpec> } = {
   latency: [
@@ -210,7 +225,13 @@ const specs: { readonly [T in Type]: ReadonlyArray<FieldSpec> } = {
   limit_data: [{ key: "bytes", kind: "bytes" }],
   noop: [],
   slow_open: [{ key: "delay", kind: "ms" }],
-  limit_time: [{ key: "time", kind: "ms" }]
+  limit_time: [{ key: "time", kind: "ms" }],
+  packet_loss: [
+    { key: "loss_rate", kind: "probability" },
+    { key: "correlation", kind: "probability" },
+    { key: "rto", kind: "ms", default: 200 },
+    { key: "max_rto", kind: "ms", default: 60_000 }
+  ]
 }
 
 /**
@@ -272,12 +293,14 @@ const checkField = (type: Type, spec: FieldSpec, v: unknown): string | undefined
       return isInt && v >= 1 ? undefined : `${at} must be an integer number of bytes >= 1 (got ${show(v)})`
     case "kbps":
       return isInt && v >= 1 ? undefined : `${at} must be an integer >= 1 KB/s (got ${show(v)})`
+    case "probability":
+      return typeof v === "number" && v >= 0 && v <= 1 ? undefined : `${at} must be a number in [0, 1] (got ${show(v)})`
   }
 }
 
 const defaultsOf = (type: Type): Record<string, number | boolean> => {
   const out: Record<string, number | boolean> = {}
-  for (const s of specs[type]) out[s.key] = s.kind === "bool" ? false : 0
+  for (const s of specs[type]) out[s.key] = s.kind === "bool" ? false : (s.default ?? 0)
   return out
 }
 
@@ -308,10 +331,15 @@ export const problemOf = (t: {
     const problem = checkField(type, spec, attrs[spec.key])
     if (problem !== undefined) return problem
   }
+  if (type === "packet_loss") {
+    const a = attrs as { rto: number; max_rto: number }
+    if (a.rto < 1) return `Toxic.packet_loss: rto must be >= 1 ms (got ${a.rto})`
+    if (a.max_rto < a.rto) return `Toxic.packet_loss: max_rto must be >= rto (${a.rto}) (got ${a.max_rto})`
+  }
   if (type === "slicer") {
     const a = attrs as { average_size: number; size_variation: number }
-    if (a.size_variation >= a.average_size)
-      return `Toxic.slicer: size_variation must be < average_size (${a.average_size}) (got ${a.size_variation})`
+    if (a.size_variation > a.average_size)
+      return `Toxic.slicer: size_variation must be <= average_size (${a.average_size}) (got ${a.size_variation})`
   }
   return undefined
 }
@@ -510,6 +538,24 @@ export const slowOpen = (options: Partial<Attributes["slow_open"]> & CommonOptio
  */
 export const limitTime = (options: Partial<Attributes["limit_time"]> & CommonOptions = {}): ToxicOf<"limit_time"> =>
   build("limit_time", options, options)
+
+/**
+ * `packet_loss` (24h only): what an application sees of TCP packet loss — a "lost" chunk is held for a
+ * retransmission timeout (`rto`, default 200 ms, backing off ×2 while its retransmissions are lost too, each wait at
+ * most `max_rto`) and then delivered in order, delaying everything behind it. An approximation: chunks are socket
+ * reads (up to 64 KiB), not segments, and there is no congestion window. Seeded like every toxic.
+ *
+ * @example
+ * ```ts
+ * import { Toxic } from "@24h/chaos"
+ * const lossy = Toxic.packetLoss({ loss_rate: 0.02, correlation: 0.25 })
+ * ```
+ *
+ * @category constructors
+ * @since 0.2.0
+ */
+export const packetLoss = (options: Partial<Attributes["packet_loss"]> & CommonOptions = {}): ToxicOf<"packet_loss"> =>
+  build("packet_loss", options, options)
 
 const rebuild = <T extends Toxic>(self: T, patch: Partial<Pick<Toxic, "name" | "stream" | "toxicity">>): T => {
   const next = { ...self, ...patch }

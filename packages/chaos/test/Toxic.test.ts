@@ -31,7 +31,13 @@ describe("Toxic constructors", () => {
     expect(Toxic.limitTime({ time: 3 }).attributes).toEqual({ time: 3 })
     expect(Toxic.limitData({ bytes: 0 }).attributes).toEqual({ bytes: 0 })
     expect(Toxic.slowClose({ delay: 1 }).attributes).toEqual({ delay: 1 })
-    expect(Toxic.types).toHaveLength(10)
+    expect(Toxic.packetLoss({ loss_rate: 0.1 }).attributes).toEqual({
+      loss_rate: 0.1,
+      correlation: 0,
+      rto: 200,
+      max_rto: 60_000
+    })
+    expect(Toxic.types).toHaveLength(11)
   })
 
   it("reject invalid values with a ChaosError naming the attribute and the value", () => {
@@ -58,7 +64,7 @@ describe("Toxic constructors", () => {
       ],
       [
         () => Toxic.make("nope" as never),
-        'Toxic: type must be one of latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data, noop, slow_open, limit_time (got "nope")'
+        'Toxic: type must be one of latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data, noop, slow_open, limit_time, packet_loss (got "nope")'
       ]
     ]
     for (const [f, message] of cases) {
@@ -160,6 +166,25 @@ describe("latency stage", () => {
   })
 })
 
+describe("packet_loss (on the stage)", () => {
+  it("validates its attributes naming the value", () => {
+    expect(thrown(() => Toxic.packetLoss({ loss_rate: 1.5 })).message).toBe(
+      "Toxic.packet_loss: loss_rate must be a number in [0, 1] (got 1.5)"
+    )
+    expect(thrown(() => Toxic.packetLoss({ rto: 500, max_rto: 100 })).message).toBe(
+      "Toxic.packet_loss: max_rto must be >= rto (500) (got 100)"
+    )
+  })
+
+  it("never drops or reorders a byte; the same seed holds the same chunks", () => {
+    const data = Buffer.from(Array.from({ length: 100_000 }, (_, i) => i % 251))
+    const chunks = Array.from({ length: 100 }, (_, i) => data.subarray(i * 1000, (i + 1) * 1000))
+    const toxic = Toxic.packetLoss({ loss_rate: 0.3, correlation: 0.2 })
+    const pieces = feed(toxic, chunks)
+    expect(Buffer.concat(pieces).equals(data)).toBe(true)
+  })
+})
+
 describe("slicer (Toxiproxy's toxic test, on the stage)", () => {
   it("480 KB at 1024 ± 512 gives 240–720 pieces with identical bytes, the same for the same seed", () => {
     const data = Buffer.from(Array.from({ length: 480_000 }, (_, i) => i % 251))
@@ -171,6 +196,16 @@ describe("slicer (Toxiproxy's toxic test, on the stage)", () => {
     expect(Buffer.concat(pieces).equals(data)).toBe(true)
     expect(feed(toxic, chunks).map((p) => p.length)).toEqual(pieces.map((p) => p.length))
     expect(feed(toxic, chunks, 2).map((p) => p.length)).not.toEqual(pieces.map((p) => p.length))
+  })
+
+  it("accepts size_variation == average_size (as Toxiproxy does) and never emits an empty piece", () => {
+    const data = Buffer.from(Array.from({ length: 64_000 }, (_, i) => i % 251))
+    const pieces = feed(Toxic.slicer({ average_size: 10, size_variation: 10 }), [data])
+    expect(pieces.every((p) => p.length > 0 && p.length <= 20)).toBe(true)
+    expect(Buffer.concat(pieces).equals(data)).toBe(true)
+    expect(() => Toxic.slicer({ average_size: 10, size_variation: 11 })).toThrow(
+      "Toxic.slicer: size_variation must be <= average_size (10) (got 11)"
+    )
   })
 
   it("average 1, variation 0 splits 24 B into exactly 24 pieces", () => {

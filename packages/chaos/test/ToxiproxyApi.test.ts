@@ -258,8 +258,8 @@ describe("ToxiproxyApi: toxics", () => {
         "Toxic.slicer: average_size must be an integer number of bytes >= 1 (got 0)"
       ],
       [
-        { type: "slicer", name: "s1", attributes: { average_size: 10, size_variation: 10 } },
-        "Toxic.slicer: size_variation must be < average_size (10) (got 10)"
+        { type: "slicer", name: "s1", attributes: { average_size: 10, size_variation: 11 } },
+        "Toxic.slicer: size_variation must be <= average_size (10) (got 11)"
       ],
       [
         { type: "latency", name: "l0", attributes: { latency: -5 } },

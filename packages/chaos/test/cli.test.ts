@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
@@ -20,15 +22,11 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 })
 
-const start = (args: ReadonlyArray<string>) => {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", "--conditions=@24h/source", bin, "proxy", "serve", ...args],
-    {
-      cwd: repo,
-      stdio: ["ignore", "pipe", "pipe"]
-    }
-  )
+const start = (args: ReadonlyArray<string>, sub = "serve") => {
+  const child = spawn(process.execPath, ["--import", "tsx", "--conditions=@24h/source", bin, "proxy", sub, ...args], {
+    cwd: repo,
+    stdio: ["ignore", "pipe", "pipe"]
+  })
   children.push(child)
   let out = ""
   let err = ""
@@ -89,6 +87,44 @@ describe("24h proxy serve", () => {
     expect(doc.ok).toBe(false)
     expect(doc.error).toMatchObject({ tag: "ChaosError", reason: "InvalidProxy" })
     expect(doc.error.message).toContain("expected a JSON array of proxies")
+    expect(await exit).toBe(2)
+  })
+})
+
+describe("24h proxy http", () => {
+  it("--rules installs rules; traffic is proxied and faulted; the admin API answers", async () => {
+    const upstream = createServer((_req, res) => res.end("from upstream"))
+    await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r))
+    const origin = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`
+    const dir = mkdtempSync(join(tmpdir(), "24h-chaos-"))
+    dirs.push(dir)
+    const rules = join(dir, "rules.json")
+    writeFileSync(
+      rules,
+      JSON.stringify([{ id: "teapot", match: { path: "/tea" }, action: { type: "status", status: 418 } }])
+    )
+    const { child, firstLine, exit } = start(["--upstream", origin, "--rules", rules, "--seed", "7", "--json"], "http")
+    const info = JSON.parse(await firstLine)
+    expect(info).toMatchObject({ ok: true, upstream: origin, seed: 7, rules: ["teapot"] })
+    expect(await (await fetch(`${info.url}/hello`)).text()).toBe("from upstream")
+    expect((await fetch(`${info.url}/tea`)).status).toBe(418)
+    const journal = (await (await fetch(`${info.admin}/journal`)).json()) as { entries: Array<{ status: number }> }
+    expect(journal.entries.map((e) => e.status)).toEqual([200, 418])
+    child.kill("SIGTERM")
+    await exit
+    upstream.close()
+  })
+
+  it("a bad --rules file exits 2 naming the field and the value", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "24h-chaos-"))
+    dirs.push(dir)
+    const rules = join(dir, "rules.json")
+    writeFileSync(rules, JSON.stringify([{ id: "x", probability: 3, action: { type: "reset" } }]))
+    const { firstLine, exit } = start(["--upstream", "http://127.0.0.1:9", "--rules", rules, "--json"], "http")
+    const doc = JSON.parse(await firstLine)
+    expect(doc).toMatchObject({ ok: false, error: { tag: "ChaosError", reason: "InvalidRule" } })
+    expect(doc.error.message).toContain("rules[0].probability")
+    expect(doc.error.message).toContain("(got 3)")
     expect(await exit).toBe(2)
   })
 })

@@ -37,7 +37,7 @@ export interface Group {
  * ```ts
  * import { groups } from "@24h/cli"
  *
- * const names = groups.map((g) => g.name) // ["run", "load", "proxy", "finding", "report", "dataset"]
+ * const names = groups.map((g) => g.name) // ["run", "load", "proxy", "finding", "report", "dataset", "mock", "check"]
  * ```
  *
  * @category commands
@@ -49,7 +49,9 @@ export const groups: ReadonlyArray<Group> = [
   { name: "proxy", load: () => import("@24h/chaos/cli").then((m) => m.command) },
   { name: "finding", load: () => import("@24h/findings/cli").then((m) => m.command) },
   { name: "report", load: () => import("@24h/reporting/cli").then((m) => m.command) },
-  { name: "dataset", load: () => import("@24h/mocks/cli").then((m) => m.command) }
+  { name: "dataset", load: () => import("@24h/mocks/cli").then((m) => m.command) },
+  { name: "mock", load: () => import("@24h/mocks/cli").then((m) => m.mockCommand) },
+  { name: "check", load: () => import("@24h/core/cli").then((m) => m.checkCommand) }
 ]
 
 const DESCRIPTION = "Reliability testing toolkit: runs, fault proxies, findings, reports and datasets"

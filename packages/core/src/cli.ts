@@ -439,3 +439,157 @@ export const command = Command.make("run").pipe(
   Command.withDescription("Create and inspect run directories (runs/<entry>/run-YYYY-MM-DD-NN) and their phases"),
   Command.withSubcommands([init, status, checkpoint])
 )
+
+// ── 24h check linearizability ────────────────────────────────────────────────────────────────────────────────────
+
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/
+
+/** `30s`, `500ms`, `2m`, `1h` or a bare number of seconds, in milliseconds. */
+const parseTimeout = (text: string): Effect.Effect<number, CliExit> => {
+  const m = DURATION.exec(text.trim())
+  if (m === null) {
+    return Effect.fail(
+      new CliExit({
+        code: ExitCode.Usage,
+        message: `--timeout: expected a duration like 30s, 500ms or 2m (got ${preview(text)})`
+      })
+    )
+  }
+  const n = Number(m[1])
+  const unit = m[2] ?? "s"
+  return Effect.succeed(n * (unit === "ms" ? 1 : unit === "s" ? 1000 : unit === "m" ? 60_000 : 3_600_000))
+}
+
+const linearizability = Command.make(
+  "linearizability",
+  {
+    files: Argument.String("file").pipe(
+      Argument.atLeast(1),
+      Argument.withDescription("History files: our JSON Lines, Jepsen log lines or EDN history lines")
+    ),
+    model: Flag.Literals("model", ["register", "kv"]).pipe(
+      Flag.withDescription("register (read / write / cas, one partition per key) or kv (get / put / append by key)")
+    ),
+    format: Flag.optional(
+      Flag.Literals("format", ["jsonl", "jepsen-log", "edn"]).pipe(
+        Flag.withDescription("History format (default: from the file name and first line)")
+      )
+    ),
+    timeout: Flag.optional(
+      Flag.String("timeout").pipe(Flag.withDescription("Time budget per file (30s, 500ms, 2m); then `unknown`"))
+    ),
+    noPartition: Flag.Boolean("no-partition").pipe(
+      Flag.withDefault(false),
+      Flag.withDescription("Check the whole history as one state (slower; for comparison)")
+    ),
+    json
+  },
+  (o) =>
+    Effect.gen(function* () {
+      const timeoutMs = Option.isSome(o.timeout) ? yield* parseTimeout(o.timeout.value) : undefined
+      // The checker is loaded only when this command runs, so `24h --help` stays fast.
+      const { History, Linearizability } = yield* Effect.promise(async () => ({
+        History: await import("./History.ts"),
+        Linearizability: await import("./Linearizability.ts")
+      }))
+      const options = {
+        ...(timeoutMs === undefined ? {} : { timeout: timeoutMs }),
+        ...(o.noPartition ? { partition: false } : {})
+      }
+      const model = o.model === "register" ? "register" : o.noPartition ? "kv-unpartitioned" : "kv"
+      const checkEvents = (events: ReadonlyArray<import("./History.ts").Event>) =>
+        o.model === "register"
+          ? Linearizability.check(Linearizability.register(), events, options)
+          : o.noPartition
+            ? Linearizability.check(Linearizability.kv({ partitioned: false }), events, options)
+            : Linearizability.check(Linearizability.kv(), events, options)
+      const opSummary = (op: import("./History.ts").Operation) => ({
+        index: op.index,
+        process: op.process,
+        f: op.f,
+        ...(op.key === undefined ? {} : { key: op.key }),
+        value: op.value,
+        status: op.status,
+        result: op.result ?? null,
+        call: op.call,
+        return: Number.isFinite(op.return) ? op.return : null
+      })
+      const files = []
+      for (const file of o.files) {
+        const events = yield* History.readFile(file, Option.getOrUndefined(o.format))
+        const result = yield* checkEvents(events)
+        const ev = result.evidence
+        files.push({
+          file,
+          verdict: result.verdict,
+          operations: result.operations,
+          partitions: result.partitions.map((p) => ({
+            partition: p.partition,
+            verdict: p.verdict,
+            operations: p.operations,
+            ms: Math.round(p.ms * 100) / 100,
+            ...(p.longestPrefix === undefined ? {} : { longestPrefix: p.longestPrefix })
+          })),
+          evidence:
+            ev === undefined
+              ? null
+              : {
+                  partition: ev.partition,
+                  message: ev.message,
+                  blocked: ev.blocked === undefined ? null : opSummary(ev.blocked),
+                  state: ev.stateText,
+                  prefix: ev.prefix.map((op) => op.index),
+                  prefixTail: ev.prefix.slice(-5).map(opSummary)
+                },
+          ms: Math.round(result.ms * 100) / 100
+        })
+      }
+      const bad = files.filter((f) => f.verdict === "not-linearizable")
+      const verdict =
+        bad.length > 0 ? "not-linearizable" : files.some((f) => f.verdict === "unknown") ? "unknown" : "linearizable"
+      yield* emit({ ok: bad.length === 0, model, verdict, files }, o.json, (d) =>
+        d.files
+          .map((f) =>
+            f.verdict === "linearizable"
+              ? `✓ ${f.file}: linearizable (${f.operations} operations, ${f.partitions.length} partition(s), ${f.ms} ms)`
+              : f.verdict === "unknown"
+                ? `? ${f.file}: unknown — the time budget ran out (${f.partitions.filter((p) => p.verdict === "unknown").length} partition(s) undecided)`
+                : `✗ ${f.file}: not linearizable — ${f.evidence?.message ?? ""}`
+          )
+          .join("\n")
+      )
+      if (bad.length > 0) {
+        return yield* Effect.fail(
+          new CliExit({
+            code: ExitCode.Failed,
+            message: `${bad.length} of ${files.length} histories are not linearizable: ${bad.map((f) => f.file).join(", ")}`
+          })
+        )
+      }
+    }).pipe(exitOnError(o.json, { usage: ["Io"] }))
+).pipe(
+  Command.withDescription(
+    "Check recorded histories for linearizability (Wing–Gong / Lowe search, per partition); exit 1 when one is not"
+  )
+)
+
+/**
+ * `24h check linearizability FILE… --model register|kv [--format jsonl|jepsen-log|edn] [--timeout 30s] [--json]` —
+ * checks histories, prints one document with `{file, verdict, partitions, evidence, ms}` per file, exits 1 when any
+ * history is not linearizable and 2 on bad input.
+ *
+ * @example
+ * ```ts
+ * import { checkCommand } from "@24h/core/cli"
+ * import { Command } from "effect/cli"
+ *
+ * const root = Command.make("24h").pipe(Command.withSubcommands([checkCommand]))
+ * ```
+ *
+ * @category commands
+ * @since 0.2.0
+ */
+export const checkCommand = Command.make("check").pipe(
+  Command.withDescription("Check recorded results: linearizability of histories"),
+  Command.withSubcommands([linearizability])
+)

@@ -16,8 +16,12 @@ import { Data } from "effect"
  * - `InvalidOptions` — options failed validation (the message names the field and the value).
  * - `InvalidRoute` — an `HttpMock` route definition failed validation.
  * - `InvalidSwitch` — a failure switch failed validation (Effect API or admin endpoint).
+ * - `InvalidFixture` — an `LlmMock` fixture failed validation (options, fixtures file or admin endpoint).
  * - `InvalidAdminRequest` — a request to the admin endpoint could not be understood.
  * - `VerificationFailed` — an `HttpMock` verification (call counts, pending routes, unmatched requests) failed.
+ * - `QueueRejected` — `QueueMock` refused an operation as SQS would (unknown queue, bad receipt handle, bad
+ *   attribute); the message starts with the SQS error code.
+ * - `QueueUnavailable` — a `QueueMock` outage or throttle switch answered (`ServiceUnavailable`, `RequestThrottled`).
  * - `Server` — the HTTP server could not listen or close.
  * - `Io` — a dataset file could not be written, or a load run failed unexpectedly.
  *
@@ -37,8 +41,11 @@ export type MocksErrorReason =
   | "InvalidOptions"
   | "InvalidRoute"
   | "InvalidSwitch"
+  | "InvalidFixture"
   | "InvalidAdminRequest"
   | "VerificationFailed"
+  | "QueueRejected"
+  | "QueueUnavailable"
   | "Server"
   | "Io"
 

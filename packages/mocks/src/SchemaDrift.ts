@@ -1,7 +1,8 @@
 /**
  * Schema drift: a seeded mutator that renames, drops, retypes or nulls fields of any JSON value — what happens when
  * an upstream ships a new version without telling you. Used by `HttpMock`'s `drift` switch, and usable alone on
- * fixtures.
+ * fixtures. The implementation is `@24h/core`'s `SchemaDrift` (shared with `@24h/chaos`'s `HttpFaultProxy`); this
+ * module re-exports it unchanged.
  *
  * @example
  * ```ts
@@ -15,11 +16,10 @@
  *
  * @since 0.1.0
  */
-import type { Seed } from "@24h/core"
-import { z } from "zod"
+import { SchemaDrift } from "@24h/core"
 
 /**
- * A drift operation.
+ * A drift operation (`rename`, `drop`, `retype`, `null`).
  *
  * @example
  * ```ts
@@ -30,20 +30,20 @@ import { z } from "zod"
  * @category models
  * @since 0.1.0
  */
-export const Operation = z.enum(["rename", "drop", "retype", "null"])
+export const Operation = SchemaDrift.Operation
 /**
  * A drift operation.
  *
  * @example
  * ```ts
  * import { SchemaDrift } from "@24h/mocks"
- * const op: SchemaDrift.Operation = SchemaDrift.Operation.parse("retype")
+ * const op: SchemaDrift.Operation = "drop"
  * ```
  *
  * @category models
  * @since 0.1.0
  */
-export type Operation = z.infer<typeof Operation>
+export type Operation = SchemaDrift.Operation
 
 /**
  * Every operation.
@@ -57,7 +57,7 @@ export type Operation = z.infer<typeof Operation>
  * @category constants
  * @since 0.1.0
  */
-export const operations: ReadonlyArray<Operation> = Operation.options
+export const operations: ReadonlyArray<Operation> = SchemaDrift.operations
 
 /**
  * Options of {@link mutate}.
@@ -71,14 +71,7 @@ export const operations: ReadonlyArray<Operation> = Operation.options
  * @category models
  * @since 0.1.0
  */
-export interface Options {
-  /** Which operations to apply. Default: all four. */
-  readonly operations?: ReadonlyArray<Operation>
-  /** Probability that a given field drifts. Default `0.3`. */
-  readonly fieldRate?: number
-  /** When no field was drawn, drift one anyway so every call changes something. Default `true`. */
-  readonly atLeastOne?: boolean
-}
+export type Options = SchemaDrift.Options
 
 /**
  * One change made by {@link mutate}: the JSON path of the field and what happened to it.
@@ -92,43 +85,10 @@ export interface Options {
  * @category models
  * @since 0.1.0
  */
-export interface Change {
-  readonly path: string
-  readonly operation: Operation
-  /** The new key (rename) or the new type (retype). */
-  readonly to?: string
-}
-
-const snake = (k: string): string => k.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase()
-const camel = (k: string): string => k.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase())
-
-/** The renamed key: camelCase ↔ snake_case, or a `V2` suffix when neither changes it. */
-const renamed = (k: string): string => {
-  const s = snake(k)
-  if (s !== k) return s
-  const c = camel(k)
-  if (c !== k) return c
-  return `${k}V2`
-}
-
-const retyped = (v: unknown): [unknown, string] => {
-  switch (typeof v) {
-    case "number":
-      return [String(v), "string"]
-    case "string":
-      return v !== "" && Number.isFinite(Number(v)) ? [Number(v), "number"] : [[v], "array"]
-    case "boolean":
-      return [v ? "true" : "false", "string"]
-    default:
-      if (v === null) return [0, "number"]
-      if (Array.isArray(v)) return [{ items: v }, "object"]
-      return [JSON.stringify(v), "string"]
-  }
-}
+export type Change = SchemaDrift.Change
 
 /**
- * Mutates a JSON value with seeded drift; the input is not modified. Objects are walked recursively (arrays
- * element by element); each field drifts with probability `fieldRate`, by one of `operations`.
+ * Mutates a JSON value with seeded drift; the input is not modified.
  *
  * @example
  * ```ts
@@ -141,66 +101,4 @@ const retyped = (v: unknown): [unknown, string] => {
  * @category mutating
  * @since 0.1.0
  */
-export const mutate = (
-  value: unknown,
-  rng: Seed.Stream,
-  options: Options = {}
-): { readonly value: unknown; readonly changes: ReadonlyArray<Change> } => {
-  const ops = options.operations ?? operations
-  if (ops.length === 0) throw new RangeError("SchemaDrift.mutate: operations must be non-empty")
-  const rate = options.fieldRate ?? 0.3
-  if (!(rate >= 0 && rate <= 1)) throw new RangeError(`SchemaDrift.mutate: fieldRate must be in [0, 1] (got ${rate})`)
-  const changes: Array<Change> = []
-  const candidates: Array<{ holder: Record<string, unknown>; key: string; path: string }> = []
-
-  const apply = (holder: Record<string, unknown>, key: string, path: string): void => {
-    const op = rng.pick(ops)
-    const v = holder[key]
-    switch (op) {
-      case "rename": {
-        const to = renamed(key)
-        // Keep key order: rebuild the holder around the renamed key.
-        const entries = Object.entries(holder)
-        for (const k of Object.keys(holder)) delete holder[k]
-        for (const [k, x] of entries) holder[k === key ? to : k] = x
-        changes.push({ path, operation: op, to })
-        return
-      }
-      case "drop":
-        delete holder[key]
-        changes.push({ path, operation: op })
-        return
-      case "retype": {
-        const [nv, type] = retyped(v)
-        holder[key] = nv
-        changes.push({ path, operation: op, to: type })
-        return
-      }
-      case "null":
-        holder[key] = null
-        changes.push({ path, operation: op })
-        return
-    }
-  }
-
-  const walk = (v: unknown, path: string): unknown => {
-    if (Array.isArray(v)) return v.map((x, i) => walk(x, `${path}[${i}]`))
-    if (v === null || typeof v !== "object") return v
-    const out: Record<string, unknown> = {}
-    for (const [k, x] of Object.entries(v as Record<string, unknown>))
-      out[k] = walk(x, path === "" ? k : `${path}.${k}`)
-    for (const k of Object.keys(out)) {
-      const p = path === "" ? k : `${path}.${k}`
-      candidates.push({ holder: out, key: k, path: p })
-      if (rng.next() < rate) apply(out, k, p)
-    }
-    return out
-  }
-
-  const result = walk(value, "")
-  if (changes.length === 0 && options.atLeastOne !== false && candidates.length > 0) {
-    const c = rng.pick(candidates)
-    apply(c.holder, c.key, c.path)
-  }
-  return { value: result, changes }
-}
+export const mutate = SchemaDrift.mutate

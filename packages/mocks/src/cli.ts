@@ -1,10 +1,13 @@
 /**
- * `24h dataset …` — the subcommands contributed by `@24h/mocks`.
+ * `24h dataset …`, `24h load …` and `24h mock …` — the subcommands contributed by `@24h/mocks`.
  *
  * ```
  * 24h dataset --pack customer --tier scale --count 1000000 --seed 42 --out customers.ndjson [--format json] [--json]
  * 24h dataset generate …   (the same flags)
  * 24h dataset packs [--json]
+ * 24h mock llm [--port 0] [--seed 42] [--fixtures fixtures.json] [--json]
+ * 24h mock http [--port 0] [--seed 42] [--routes routes.json] [--json]
+ * 24h mock queue [--port 0] [--seed 42] [--queue orders,orders.fifo] [--journal-limit N] [--json]
  * ```
  *
  * Without `--out` the records go to stdout. With `--json` a summary `{ ok, dataset, tier, seed, records, bytes, path,
@@ -279,3 +282,199 @@ export const loadCommand = Command.make("load", loadFlags, (f) =>
       })
   }).pipe(exitOnError(f.json))
 ).pipe(Command.withDescription("Open- or closed-model HTTP load with HDR latency, dropped iterations and thresholds"))
+
+// ── 24h mock ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+const serveFlags = {
+  port: Flag.Int("port").pipe(Flag.withDefault(0), Flag.withDescription("Port on 127.0.0.1; 0 picks a free one")),
+  seed: Flag.String("seed").pipe(
+    Flag.optional,
+    Flag.withDescription(
+      `Root seed of every reply and fault decision (default: ${Seed.ENV_VAR} or a fresh one, printed)`
+    )
+  ),
+  json
+}
+
+const queueFlags = {
+  port: Flag.Int("port").pipe(Flag.withDefault(0), Flag.withDescription("Port on 127.0.0.1 (default: a free one)")),
+  seed: Flag.String("seed").pipe(
+    Flag.optional,
+    Flag.withDescription(`Root seed of every fault decision (default: ${Seed.ENV_VAR} or a fresh one, printed)`)
+  ),
+  queue: Flag.String("queue").pipe(
+    Flag.optional,
+    Flag.withDescription("Queues to create at start, comma-separated (a name ending in .fifo makes a FIFO queue)")
+  ),
+  journalLimit: Flag.Int("journal-limit").pipe(
+    Flag.withDefault(100_000),
+    Flag.withDescription("Journal entries kept (the oldest are dropped past it; verdicts then say unknown)")
+  ),
+  json
+}
+
+const seedOf = (seed: Option.Option<string>) => (Option.isSome(seed) ? Seed.parse(seed.value) : Seed.fromEnv())
+
+const checkPort = (port: number) =>
+  Number.isSafeInteger(port) && port >= 0 && port <= 65535
+    ? Effect.void
+    : Effect.fail(mocksError("InvalidOptions", `--port must be an integer in 0..65535 (got ${port})`))
+
+const readJsonArray = (flag: string, path: string) =>
+  Effect.gen(function* () {
+    const { readFile } = yield* Effect.promise(() => import("node:fs/promises"))
+    const text = yield* Effect.tryPromise({
+      try: () => readFile(path, "utf8"),
+      catch: (e) => mocksError("InvalidOptions", `${flag}: cannot read ${path}: ${(e as Error).message}`)
+    })
+    const value = yield* Effect.try({
+      try: () => JSON.parse(text) as unknown,
+      catch: (e) => mocksError("InvalidOptions", `${flag}: ${path} is not JSON: ${(e as Error).message}`)
+    })
+    if (!Array.isArray(value)) return yield* mocksError("InvalidOptions", `${flag}: ${path} must hold a JSON array`)
+    return value as ReadonlyArray<unknown>
+  })
+
+/** Prints where the mock listens, then keeps it up until the process is interrupted (Ctrl-C, SIGTERM). */
+const serve = <A extends { readonly url: string }>(asJson: boolean, info: A, human: string) =>
+  Effect.andThen(
+    emit({ ok: true, ...info }, asJson, () => human),
+    Effect.never
+  )
+
+const llmCommand = Command.make(
+  "llm",
+  {
+    ...serveFlags,
+    fixtures: Flag.String("fixtures").pipe(
+      Flag.optional,
+      Flag.withDescription("JSON file: an array of fixtures (match on the last user message, model, tool result)")
+    )
+  },
+  (f) =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        yield* checkPort(f.port)
+        const seed = yield* seedOf(f.seed)
+        const LlmMock = yield* Effect.promise(() => import("./LlmMock.ts"))
+        const fixtures = Option.isSome(f.fixtures) ? yield* LlmMock.loadFixtures(f.fixtures.value) : []
+        const llm = yield* LlmMock.make({ seed, port: f.port, fixtures })
+        return yield* serve(
+          f.json,
+          {
+            url: llm.url,
+            openaiBaseUrl: llm.openaiBaseUrl,
+            anthropicBaseUrl: llm.url,
+            port: llm.port,
+            seed: seed.root
+          },
+          `LlmMock on ${llm.url} (OpenAI baseURL ${llm.openaiBaseUrl}, Anthropic baseURL ${llm.url}), ${Seed.replayHint(seed)}; admin at ${llm.url}/__admin; Ctrl-C stops it`
+        )
+      })
+    ).pipe(exitOnError(f.json))
+).pipe(Command.withDescription("Serve an OpenAI- and Anthropic-compatible LLM simulator with seeded faults"))
+
+const httpCommand = Command.make(
+  "http",
+  {
+    ...serveFlags,
+    routes: Flag.String("routes").pipe(
+      Flag.optional,
+      Flag.withDescription(
+        "JSON file: an array of static routes ({ id, method, path, respond: { status, json } }); default: GET /health"
+      )
+    )
+  },
+  (f) =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        yield* checkPort(f.port)
+        const seed = yield* seedOf(f.seed)
+        const routes = Option.isSome(f.routes)
+          ? yield* readJsonArray("--routes", f.routes.value)
+          : [{ id: "health", method: "GET", path: "/health", respond: { json: { ok: true } } }]
+        const HttpMock = yield* Effect.promise(() => import("./HttpMock.ts"))
+        const mock = yield* HttpMock.make({ seed, port: f.port, routes: routes as ReadonlyArray<never> })
+        return yield* serve(
+          f.json,
+          { url: mock.url, port: mock.port, seed: seed.root, routes: routes.length },
+          `HttpMock on ${mock.url} with ${routes.length} routes, ${Seed.replayHint(seed)}; admin at ${mock.url}/__admin; Ctrl-C stops it`
+        )
+      })
+    ).pipe(exitOnError(f.json))
+).pipe(Command.withDescription("Serve an HttpMock from a routes file (switches and routes via /__admin)"))
+
+const serveQueue = (f: {
+  readonly port: number
+  readonly seed: Option.Option<string>
+  readonly queue: Option.Option<string>
+  readonly journalLimit: number
+  readonly json: boolean
+}) =>
+  Effect.gen(function* () {
+    const seed = Option.isSome(f.seed) ? yield* Seed.parse(f.seed.value) : yield* Seed.fromEnv()
+    const names = Option.isSome(f.queue)
+      ? f.queue.value
+          .split(",")
+          .map((s) => s.trim())
+          .filter((s) => s !== "")
+      : []
+    // Loaded on demand: `24h --help` and the other commands do not pay for the queue simulator.
+    const QueueMock = yield* Effect.promise(() => import("./QueueMock.ts"))
+    yield* Effect.scoped(
+      Effect.gen(function* () {
+        const mock = yield* QueueMock.make({
+          seed,
+          port: f.port,
+          journalLimit: f.journalLimit,
+          queues: names.map((name) => ({
+            name,
+            ...(name.endsWith(".fifo") ? { attributes: { FifoQueue: "true" } } : {})
+          }))
+        })
+        yield* emit(
+          {
+            ok: true,
+            endpoint: mock.url,
+            port: mock.port,
+            seed: seed.root,
+            queues: names.map((n) => mock.queueUrl(n)),
+            admin: `${mock.url}/__24h`
+          },
+          f.json,
+          (v) =>
+            [
+              `SQS endpoint ${v.endpoint} (seed ${JSON.stringify(v.seed)}; replay with ${Seed.replayHint(seed)})`,
+              ...v.queues.map((q) => `queue ${q}`),
+              `journal ${v.admin}/journal, switches ${v.admin}/switches`,
+              "serving until interrupted (Ctrl-C)"
+            ].join("\n")
+        )
+        return yield* Effect.never
+      })
+    )
+  }).pipe(exitOnError(f.json))
+
+const queueCommand = Command.make("queue", queueFlags, serveQueue).pipe(
+  Command.withDescription("Serve a simulated SQS (AWS JSON protocol) on 127.0.0.1 for @aws-sdk/client-sqs")
+)
+
+/**
+ * The `mock` command: `24h mock llm` (the LLM simulator), `24h mock http` (an HttpMock) and `24h mock queue` (a
+ * simulated SQS), each printing its base URL (one JSON document with `--json`) and serving until interrupted.
+ * Implementations load on demand.
+ *
+ * @example
+ * ```ts
+ * import { Command } from "effect/cli"
+ * import { mockCommand } from "@24h/mocks/cli"
+ * const root = Command.make("24h").pipe(Command.withSubcommands([mockCommand]))
+ * ```
+ *
+ * @category commands
+ * @since 0.2.0
+ */
+export const mockCommand = Command.make("mock").pipe(
+  Command.withDescription("Serve simulated upstreams on 127.0.0.1 until interrupted"),
+  Command.withSubcommands([llmCommand, httpCommand, queueCommand])
+)

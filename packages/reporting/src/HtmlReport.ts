@@ -25,6 +25,7 @@ import * as fmt from "./internal/format.ts"
 import { write as writeFile } from "./internal/fs.ts"
 import { type Inputs, type LoadOptions, load } from "./internal/load.ts"
 import { CSP, SCRIPT, STYLE } from "./internal/template.ts"
+import * as timeline from "./internal/timeline.ts"
 import { type ReportingError, reportingError } from "./ReportingError.ts"
 
 let uplotCache: { readonly js: string; readonly css: string } | undefined
@@ -266,6 +267,10 @@ export const render = (inputs: Inputs): string => {
     o.push("</article>")
   })
   o.push("</section>")
+
+  // Linearizability timelines (results/linearizability/*.json), when the run wrote any.
+  const timelines = timeline.section(inputs.dir)
+  if (timelines !== "") o.push(timelines)
 
   o.push('<section id="findings"><h2>Findings</h2>')
   if (inputs.findings.length === 0) o.push('<p class="muted">No findings.</p>')

@@ -222,10 +222,13 @@ class Slicer extends Timed {
     this.variation = toxic.attributes.size_variation
     this.delayMs = toxic.attributes.delay / 1000
   }
-  /** Toxiproxy's split: halve at midpoint ± rand(variation) until a piece is within variation of the average. */
+  /**
+   * Toxiproxy's split: halve at midpoint ± rand(variation) until a piece is within variation of the average. With
+   * `size_variation == average_size` (which Toxiproxy accepts) a split can land on an edge; the empty piece is dropped.
+   */
   private split(start: number, end: number): void {
     if (end - start - this.avg <= this.variation) {
-      this.ends.push(end)
+      if (end > start) this.ends.push(end)
       return
     }
     let mid = start + ((end - start) >> 1)
@@ -411,6 +414,43 @@ class LimitTime extends Stage {
   }
 }
 
+/**
+ * TCP loss as the application sees it: a lost chunk is held for a retransmission timeout, doubled while its
+ * retransmissions are lost too (at most 15 retries, as Linux's default `tcp_retries2`), then delivered in order.
+ */
+class PacketLoss extends Timed {
+  private readonly rate: number
+  private readonly correlation: number
+  private readonly rto: number
+  private readonly maxRto: number
+  private lostPrevious = false
+  constructor(ctx: LinkContext, toxic: ToxicOf<"packet_loss">) {
+    super(ctx, toxic)
+    this.rate = toxic.attributes.loss_rate
+    this.correlation = toxic.attributes.correlation
+    this.rto = toxic.attributes.rto
+    this.maxRto = toxic.attributes.max_rto
+  }
+  write(chunk: Buffer, t: number): void {
+    const rng = this.ctx.rng(this.toxic.name)
+    const p = this.lostPrevious ? Math.min(1, this.rate + this.correlation) : this.rate
+    if (!rng.chance(p)) {
+      this.lostPrevious = false
+      if (this.idle) this.next.write(chunk, t)
+      else this.enqueue(chunk, t, t)
+      return
+    }
+    this.lostPrevious = true
+    let wait = this.rto
+    let hold = wait
+    for (let retry = 1; retry < 15 && rng.chance(p); retry++) {
+      wait = Math.min(this.maxRto, wait * 2)
+      hold += wait
+    }
+    this.enqueue(chunk, Math.max(performance.now(), this.lastDue) + hold, t)
+  }
+}
+
 /** Rolls the toxicity for a new stage (per connection × direction × toxic) and builds it. */
 export const makeStage = (toxic: Toxic, ctx: LinkContext): Stage => {
   const active = toxic.toxicity >= 1 ? true : toxic.toxicity <= 0 ? false : ctx.rng(toxic.name).chance(toxic.toxicity)
@@ -434,6 +474,8 @@ export const makeStage = (toxic: Toxic, ctx: LinkContext): Stage => {
       return new LimitData(ctx, toxic)
     case "limit_time":
       return new LimitTime(ctx, toxic)
+    case "packet_loss":
+      return new PacketLoss(ctx, toxic)
     case "noop":
       return new Pass(ctx, toxic)
   }
