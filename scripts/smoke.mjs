@@ -36,9 +36,10 @@ try {
     )
   )
   check(result.verdict === "pass", "a pipeline runs and passes its threshold")
-  const bin = join(root, "packages", "cli", "dist", "bin.js")
+  // The package's bin: the committed launcher, which runs the built program (dist/cli/bin.js).
+  const bin = join(root, "packages", "cli", "bin", "24h.mjs")
   const version = execFileSync(process.execPath, [bin, "--version"], { encoding: "utf8" }).trim()
-  check(/0\.1\.0/.test(version), `24h --version from dist prints ${version}`)
+  check(/0\.1\.0/.test(version), `24h --version from the built launcher prints ${version}`)
   const status = JSON.parse(
     execFileSync(process.execPath, [bin, "run", "status", run.dir, "--json"], { encoding: "utf8" })
   )

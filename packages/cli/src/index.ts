@@ -3,5 +3,5 @@
  *
  * @since 0.1.0
  */
-export { root, run } from "./main.ts"
+export { type Group, groups, root, run, type Services } from "./main.ts"
 export { version } from "./version.ts"

@@ -8,9 +8,11 @@
  *
  * @since 0.1.0
  */
+import * as fs from "node:fs"
+import * as path from "node:path"
 import { Console, Data, Effect, Option } from "effect"
 import { Argument, CliError, Command, Flag } from "effect/cli"
-import { coreError, preview } from "./CoreError.ts"
+import { type CoreError, coreError, preview } from "./CoreError.ts"
 import * as Run from "./Run.ts"
 import * as Seed from "./Seed.ts"
 
@@ -103,7 +105,65 @@ export const json = Flag.Boolean("json").pipe(
  * @since 0.1.0
  */
 export const emit = <A>(value: A, asJson: boolean, human?: (value: A) => string): Effect.Effect<void> =>
-  Console.log(asJson || human === undefined ? JSON.stringify(value, null, asJson ? 0 : 2) : human(value))
+  Console.log(
+    asJson ? JSON.stringify(value) : human === undefined ? JSON.stringify(value, null, 2) : terminalSafe(human(value))
+  )
+
+/**
+ * Makes text safe to print on a terminal: every control character but newline and tab (ANSI escapes, carriage
+ * returns, backspaces, C1 controls) and every bidirectional override is shown as a visible escape (`\x1b`,
+ * `\u{202e}`), so a finding title cannot recolour, rewrite or hide what the terminal shows. {@link emit} applies it to
+ * all human output; JSON output needs none (JSON escapes control characters itself).
+ *
+ * @example
+ * ```ts
+ * import { terminalSafe } from "@24h/core/cli"
+ *
+ * terminalSafe("\u001b[2Jwiped") // "\\x1b[2Jwiped"
+ * ```
+ *
+ * @category output
+ * @since 0.2.0
+ */
+export const terminalSafe = (text: string): string =>
+  text.replace(
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => {
+      const n = c.charCodeAt(0)
+      return n <= 0xff ? `\\x${n.toString(16).padStart(2, "0")}` : `\\u{${n.toString(16)}}`
+    }
+  )
+
+/**
+ * The exit code for a failure `reason`, the same in every command: bad input (`Invalid…`, `NotFound`, `Missing…`,
+ * `ViewEdited`…) is {@link ExitCode}.Usage (2), a duplicate or failed verdict is {@link ExitCode}.Failed (1),
+ * anything else (I/O, a lock, a crash) {@link ExitCode}.Runtime (3).
+ *
+ * @example
+ * ```ts
+ * import { exitCodeOf } from "@24h/core/cli"
+ *
+ * exitCodeOf("InvalidPayload") // 2
+ * exitCodeOf("Io") // 3
+ * ```
+ *
+ * @category output
+ * @since 0.2.0
+ */
+export const exitCodeOf = (reason: string | undefined, usage: ReadonlyArray<string> = []): number =>
+  reason === undefined
+    ? ExitCode.Runtime
+    : reason.startsWith("Invalid") ||
+        reason.startsWith("Missing") ||
+        reason === "NotFound" ||
+        reason === "NotADirectory" ||
+        reason === "ViewEdited" ||
+        usage.includes(reason)
+      ? ExitCode.Usage
+      : reason === "Duplicate" || reason === "VerdictFailed"
+        ? ExitCode.Failed
+        : ExitCode.Runtime
 
 /**
  * Options for {@link exitOnError}.
@@ -146,19 +206,111 @@ export const exitOnError =
     Effect.catch(self, (e: E) => {
       if (e instanceof CliExit) return Effect.fail(e)
       const reason = typeof e.reason === "string" ? e.reason : undefined
-      const usage = reason !== undefined && (reason.startsWith("Invalid") || options.usage?.includes(reason) === true)
-      const error = { tag: e._tag, reason, message: e.message }
+      const code = exitCodeOf(reason, options.usage)
+      const error = { tag: e._tag, reason, message: e.message, ...dataOf(e) }
       return Effect.andThen(
         asJson ? Console.log(JSON.stringify({ ok: false, error })) : Effect.void,
         Effect.fail(
           new CliExit({
-            code: usage ? ExitCode.Usage : (options.code ?? ExitCode.Runtime),
-            message: e.message,
+            code: code === ExitCode.Runtime ? (options.code ?? ExitCode.Runtime) : code,
+            message: terminalSafe(e.message),
             details: error
           })
         )
       )
     })
+
+/** The data fields of an error worth giving an agent (everything but the tag, message, cause and stack). */
+const dataOf = (e: object): Record<string, unknown> => {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(e)) {
+    if (k === "_tag" || k === "message" || k === "cause" || k === "stack" || k === "reason" || v === undefined) continue
+    if (typeof v === "string" || typeof v === "number" || typeof v === "boolean" || Array.isArray(v)) out[k] = v
+    else if (typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype) out[k] = v
+  }
+  return out
+}
+
+/**
+ * Checks that `dir`, given with `flag`, is an existing directory: `NotFound` when nothing is there, `NotADirectory`
+ * (with `hint`, e.g. which flag takes a file) when it is a file. Both exit 2.
+ *
+ * @example
+ * ```ts
+ * import { existingDirectory } from "@24h/core/cli"
+ *
+ * const dir = existingDirectory("--output", "runs/run-01", "--output names the ledger directory")
+ * ```
+ *
+ * @category input
+ * @since 0.2.0
+ */
+export const existingDirectory = (flag: string, dir: string, hint?: string): Effect.Effect<string, CoreError> =>
+  Effect.suspend(() => {
+    const abs = path.resolve(dir)
+    let st: fs.Stats
+    try {
+      st = fs.statSync(abs)
+    } catch {
+      return Effect.fail(coreError("NotFound", `${flag}: no such directory ${abs}`))
+    }
+    return st.isDirectory() ? Effect.succeed(abs) : Effect.fail(notADirectory(flag, abs, abs, hint))
+  })
+
+const notADirectory = (flag: string, dir: string, file: string, hint: string | undefined): CoreError =>
+  coreError(
+    "NotADirectory",
+    `${flag}: ${file === dir ? dir : `${file} (in ${dir})`} is a file, not a directory${hint === undefined ? "" : ` (${hint})`}`
+  )
+
+/**
+ * Makes sure `dir`, given with `flag`, is a directory, creating it (and its parents) when missing. A file in the
+ * way is `NotADirectory` (exit 2); a parent that cannot be written is `Io` naming that parent and why (`EACCES`,
+ * `EROFS`), not the `ENOENT` or `EEXIST` that `mkdir -p` reports.
+ *
+ * @example
+ * ```ts
+ * import { ensureDirectory } from "@24h/core/cli"
+ *
+ * const dir = ensureDirectory("--output", "runs/run-01")
+ * ```
+ *
+ * @category input
+ * @since 0.2.0
+ */
+export const ensureDirectory = (flag: string, dir: string, hint?: string): Effect.Effect<string, CoreError> =>
+  Effect.suspend(() => {
+    const abs = path.resolve(dir)
+    let existing = abs
+    for (;;) {
+      let st: fs.Stats | undefined
+      try {
+        st = fs.statSync(existing)
+      } catch {
+        st = undefined
+      }
+      if (st !== undefined) {
+        if (!st.isDirectory()) return Effect.fail(notADirectory(flag, abs, existing, hint))
+        break
+      }
+      const up = path.dirname(existing)
+      if (up === existing) break
+      existing = up
+    }
+    if (existing === abs) return Effect.succeed(abs)
+    try {
+      fs.mkdirSync(abs, { recursive: true })
+      return Effect.succeed(abs)
+    } catch (e) {
+      let why = (e as NodeJS.ErrnoException).code ?? (e as Error).message
+      try {
+        fs.accessSync(existing, fs.constants.W_OK)
+      } catch (a) {
+        why = (a as NodeJS.ErrnoException).code ?? why
+      }
+      return Effect.fail(coreError("Io", `${flag}: cannot create ${abs}: ${existing} is not writable (${why})`, e))
+    }
+  })
 
 const str = (name: string, description: string) => Flag.String(name).pipe(Flag.withDescription(description))
 const optStr = (name: string, description: string) => Flag.optional(str(name, description))
@@ -233,6 +385,7 @@ const status = Command.make(
   { dir: Argument.String("run-dir").pipe(Argument.withDescription("A run directory, or runs/<entry>/latest")), json },
   (o) =>
     Effect.gen(function* () {
+      yield* existingDirectory("run-dir", o.dir)
       const s = yield* Run.status(o.dir)
       yield* emit({ ok: true, ...s }, o.json, () => describeStatus(s))
     }).pipe(exitOnError(o.json))
@@ -248,6 +401,7 @@ const checkpoint = Command.make(
   },
   (o) =>
     Effect.gen(function* () {
+      yield* existingDirectory("run-dir", o.dir)
       const run = yield* Run.open(o.dir)
       const text = Option.getOrUndefined(o.result)
       const result =

@@ -183,6 +183,44 @@ export const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\u
  */
 export const wellFormed = (s: string): string => s.replace(new RegExp(LONE_SURROGATE.source, "g"), "\ufffd")
 
+const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(?:[.,](\d+))?(Z|[+-]\d{2}(?::?\d{2})?)?$/i
+
+/**
+ * Normalises a timestamp to the ledger's form, ISO 8601 in UTC with milliseconds (`2026-11-24T10:00:00.123Z`), or
+ * `undefined` when it is not one. Accepts what Python's `add_finding.py` writes: microseconds, a `+00:00` offset (any
+ * offset is converted), or no zone at all (taken as UTC, as `datetime.utcnow().isoformat()` means).
+ *
+ * @example
+ * ```ts
+ * import { Finding } from "@24h/findings"
+ * Finding.normalizeTimestamp("2026-11-24T10:00:00.123456+00:00") // "2026-11-24T10:00:00.123Z"
+ * Finding.normalizeTimestamp("2026-11-24T10:00:00") // "2026-11-24T10:00:00.000Z"
+ * ```
+ *
+ * @category constructors
+ * @since 0.2.0
+ */
+export const normalizeTimestamp = (value: string): string | undefined => {
+  const m = TIMESTAMP.exec(value.trim())
+  if (m === null) return undefined
+  const [, date, hm = "", fraction, zone] = m
+  const time = hm.length === 5 ? `${hm}:00` : hm
+  const ms = (fraction ?? "").padEnd(3, "0").slice(0, 3)
+  const tz =
+    zone === undefined || zone.toUpperCase() === "Z"
+      ? "Z"
+      : zone.length === 3
+        ? `${zone}:00`
+        : zone.includes(":")
+          ? zone
+          : `${zone.slice(0, 3)}:${zone.slice(3)}`
+  const d = new Date(`${date}T${time}.${ms}${tz}`)
+  if (Number.isNaN(d.getTime())) return undefined
+  const iso = d.toISOString()
+  // Reject dates the Date constructor rolled over (2026-02-30 → March 2) when the zone is UTC.
+  return tz === "Z" && iso.slice(0, 10) !== date ? undefined : iso
+}
+
 const unicode = z
   .string()
   .refine((s) => !LONE_SURROGATE.test(s), "must be valid Unicode (it has an unpaired surrogate)")
@@ -323,7 +361,18 @@ export const Finding = z.strictObject({
   impact: text,
   recommendation: text,
   metadata: Metadata,
-  created_at: z.iso.datetime({ message: "must be an ISO 8601 UTC timestamp" }),
+  created_at: z.string().transform((value, ctx) => {
+    const normalised = normalizeTimestamp(value)
+    if (normalised === undefined) {
+      ctx.issues.push({
+        code: "custom",
+        message: "must be an ISO 8601 timestamp (2026-11-24T10:00:00Z; Python's isoformat() is accepted too)",
+        input: value
+      })
+      return z.NEVER
+    }
+    return normalised
+  }),
   agent: label,
   replay: Replay.optional(),
   location: Location.optional()

@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import { issuesOf as coreIssuesOf, preview as corePreview, type ZodIssueLike } from "@24h/core"
 import { Data } from "effect"
 
 /**
@@ -14,6 +15,9 @@ import { Data } from "effect"
  * - `CorruptLedger` — a ledger file does not parse; the message names the file, the line and what is wrong. Run
  *   `24h finding repair`.
  * - `LockTimeout` — another process held the ledger lock longer than the wait allowed; the message names the holder.
+ * - `ViewEdited` — a view (`findings.json`, `findings/*.json`) was edited by hand: the message names the entry and
+ *   field that differ from the journal and the command that takes the edit in (`24h finding repair --from-view`) or
+ *   discards it (`24h finding repair`). Nothing was written.
  * - `NotFound` — no finding has that id.
  * - `Duplicate` — the same finding (type, component, normalised title) is already filed; `duplicateOf` is its id.
  * - `Io` — a file could not be read or written.
@@ -27,7 +31,14 @@ import { Data } from "effect"
  * @category models
  * @since 0.1.0
  */
-export type FindingsErrorReason = "InvalidPayload" | "CorruptLedger" | "LockTimeout" | "NotFound" | "Duplicate" | "Io"
+export type FindingsErrorReason =
+  | "InvalidPayload"
+  | "CorruptLedger"
+  | "ViewEdited"
+  | "LockTimeout"
+  | "NotFound"
+  | "Duplicate"
+  | "Io"
 
 /**
  * A failure of `@24h/findings`.
@@ -77,7 +88,8 @@ export const findingsError = (
 ): FindingsError => new FindingsError({ reason, message, ...extra })
 
 /**
- * Formats zod issues as `field: message (got value)` entries.
+ * Formats zod issues as `{ field, message }` entries — core's one formatter (`issuesOf` of `@24h/core`), with an issue
+ * at the root named `(payload)`.
  *
  * @example
  * ```ts
@@ -89,54 +101,19 @@ export const findingsError = (
  * @category constructors
  * @since 0.1.0
  */
-export const issuesOf = (
-  issues: ReadonlyArray<{
-    readonly path: ReadonlyArray<PropertyKey>
-    readonly message: string
-    readonly input?: unknown
-    readonly keys?: ReadonlyArray<string>
-  }>
-): Array<{ field: string; message: string }> =>
-  issues.map((i) => {
-    const base = i.path.map(segment).join(".")
-    const keys = i.keys !== undefined && i.keys.length > 0 ? i.keys : undefined
-    const field =
-      keys !== undefined
-        ? keys.map((k) => (base === "" ? segment(k) : `${base}.${segment(k)}`)).join(", ")
-        : base === ""
-          ? "(payload)"
-          : base
-    const got = i.input === undefined || keys !== undefined ? "" : ` (got ${preview(i.input)})`
-    const message = i.input === undefined && /received undefined$/.test(i.message) ? "is required" : i.message
-    return { field, message: `${message}${got}` }
-  })
-
-/** A path segment as written in a message: plain names as they are, anything else quoted. */
-const segment = (k: PropertyKey): string =>
-  typeof k === "number"
-    ? String(k)
-    : typeof k === "string" && /^[A-Za-z_][\w-]*$/.test(k)
-      ? k
-      : JSON.stringify(String(k))
+export const issuesOf = (issues: ReadonlyArray<ZodIssueLike>): Array<{ field: string; message: string }> =>
+  coreIssuesOf(issues, { root: "(payload)" })
 
 /**
- * A short, safe preview of a value for an error message.
+ * A short, safe preview of a value for an error message (core's `preview`).
  *
  * @example
  * ```ts
- * import { findingsError, preview } from "@24h/findings"
+ * import { preview } from "@24h/findings"
  * preview("x".repeat(1000)) // "\"xxx…" (80 characters)
  * ```
  *
  * @category constructors
  * @since 0.1.0
  */
-export const preview = (value: unknown): string => {
-  let t: string
-  try {
-    t = typeof value === "string" ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value))
-  } catch {
-    t = typeof value
-  }
-  return t.length > 80 ? `${t.slice(0, 77)}...` : t
-}
+export const preview = (value: unknown): string => corePreview(value)

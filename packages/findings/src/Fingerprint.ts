@@ -15,6 +15,8 @@ import { fingerprintOf, normalize as normalizeText } from "./internal/fingerprin
  * import { Fingerprint } from "@24h/findings"
  * Fingerprint.of({ type: "bug", component: "Payments", title: "Retry storm!" }) ===
  *   Fingerprint.of({ type: "bug", component: "payments", title: "  retry   STORM" }) // true
+ * Fingerprint.of({ type: "bug", component: "api", title: "p95 > 2s" }) ===
+ *   Fingerprint.of({ type: "bug", component: "api", title: "p95 < 2s" }) // false
  * ```
  *
  * @category fingerprints
@@ -24,13 +26,13 @@ export const of = (finding: { readonly type: string; readonly component: string;
   fingerprintOf(finding)
 
 /**
- * The normalisation used by {@link of}: NFKC, lower case, every run of characters that are not letters or digits
- * collapsed to one space, trimmed.
+ * The normalisation used by {@link of}: NFKC, lower case, white space collapsed and trimmed, sentence punctuation at
+ * the end dropped. Digits, signs, operators and inner punctuation are kept, because they change what a title means.
  *
  * @example
  * ```ts
  * import { Fingerprint } from "@24h/findings"
- * Fingerprint.normalize("  Retry-Storm on 503!! ") // "retry storm on 503"
+ * Fingerprint.normalize("  Retry-Storm   on 503!! ") // "retry-storm on 503"
  * ```
  *
  * @category fingerprints

@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import { xml } from "./Escape.ts"
 import { type Finding, FindingType, type Severity, severityRank } from "./Finding.ts"
 
 /**
@@ -31,20 +32,13 @@ export interface JunitOptions {
  * @example
  * ```ts
  * import { Junit } from "@24h/findings"
- * Junit.escapeXml("<a & b>") // "&lt;a &amp; b&gt;"
+ * Junit.escapeXml("<a & b>") // "&lt;a &amp; b&gt;" (the one XML escaper, Escape.xml)
  * ```
  *
  * @category export
  * @since 0.1.0
  */
-export const escapeXml = (s: string): string =>
-  s
-    .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, "\uFFFD")
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&apos;")
+export const escapeXml = (s: string): string => xml(s)
 
 const body = (f: Finding): string =>
   [

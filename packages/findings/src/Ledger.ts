@@ -52,7 +52,11 @@ import { fingerprintOf } from "./internal/fingerprint.ts"
 import type { LockOptions } from "./internal/lock.ts"
 import { TYPE_LEDGER } from "./internal/paths.ts"
 import { readSync as readDirSync } from "./internal/read.ts"
-import { type RepairReport as RepairReportT, repair as repairDir } from "./internal/repair.ts"
+import {
+  type RepairOptions as RepairOptionsT,
+  type RepairReport as RepairReportT,
+  repair as repairDir
+} from "./internal/repair.ts"
 import { repositoryRoot } from "./internal/root.ts"
 import { Store } from "./internal/store.ts"
 
@@ -154,10 +158,9 @@ export interface FileOptions extends LockOptions {
    */
   readonly dir?: string
   /**
-   * fsync the `findings.json` views as well as the journal (default false). The journal is always fsync'd before
-   * `add` returns, which is what makes an acknowledged finding durable; the views are derived from it, checked by
-   * every writer under the lock and rebuilt when a crash left them behind, so syncing them buys little and costs
-   * two more fsyncs per append.
+   * fsync the views as well as the journal (default false). The journal is always fsync'd before `add` returns,
+   * which is what makes an acknowledged finding durable; each view is replaced whole by a rename, so a reader never
+   * sees a torn one, and a view that a power loss left behind or empty is brought up to date by the next writer.
    */
   readonly syncViews?: boolean
 }
@@ -464,9 +467,25 @@ export const readSync = (dir: string): ReadonlyArray<FindingT> => readDirSync(di
 export type RepairReport = RepairReportT
 
 /**
+ * Options of {@link repair}: the lock wait, and `fromView` to take a hand-edited `findings.json` in as the truth.
+ *
+ * @example
+ * ```ts
+ * import type { Ledger } from "@24h/findings"
+ * const options: Ledger.RepairOptions = { fromView: true, timeoutMs: 30_000 }
+ * ```
+ *
+ * @category models
+ * @since 0.2.0
+ */
+export type RepairOptions = RepairOptionsT
+
+/**
  * Repairs the ledger in `dir`: keeps every valid journal line, moves each bad one (with its line number and reason)
- * to `findings.rejected.ndjson`, keeps a byte-for-byte backup of the journal, and rebuilds every view. A directory
- * with only an `add_finding.py` `findings.json` is imported the same way. Nothing is ever dropped silently.
+ * to `findings.rejected.ndjson` — for ids out of order, exactly the lines outside the longest increasing run — keeps
+ * a byte-for-byte backup of everything it replaces (never overwriting an earlier backup), and rebuilds every view.
+ * With `fromView`, a hand-edited `findings.json` is taken in as the truth. A directory with only `add_finding.py`
+ * files is imported the same way. Nothing is ever dropped silently.
  *
  * @example
  * ```ts
@@ -479,7 +498,7 @@ export type RepairReport = RepairReportT
  * @category repair
  * @since 0.1.0
  */
-export const repair = (dir: string, options: LockOptions = {}): Effect.Effect<RepairReport, FindingsError> =>
+export const repair = (dir: string, options: RepairOptions = {}): Effect.Effect<RepairReport, FindingsError> =>
   fromPromise(`cannot repair the ledger in ${dir}`, () => repairDir(dir, options))
 
 /**

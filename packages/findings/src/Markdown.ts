@@ -3,15 +3,19 @@
  *
  * @since 0.1.0
  */
+import { md, mdCode, mdInlineCode } from "./Escape.ts"
 import { type Finding, FindingType, Severity, severityRank } from "./Finding.ts"
 
-const cell = (s: string): string => s.replace(/\|/g, "\\|").replace(/\r?\n/g, " ")
+const cell = (s: string): string => md(s)
 
-const fence = (s: string): string => {
-  const longest = Math.max(2, ...(s.match(/`+/g) ?? []).map((m) => m.length))
-  const ticks = "`".repeat(longest + 1)
-  return `${ticks}\n${s}\n${ticks}`
-}
+const fence = (s: string): string => mdCode(s)
+
+/** A block of text from a finding: every line escaped like inline text, line breaks kept. */
+const block = (s: string): string =>
+  s
+    .split(/\r?\n/)
+    .map((l) => md(l))
+    .join("  \n")
 
 /**
  * Renders findings as Markdown, most severe first.
@@ -53,11 +57,11 @@ export const toMarkdown = (findings: ReadonlyArray<Finding>, title = "Findings")
     if (f.metadata.persona !== "") out.push(`| persona | ${cell(f.metadata.persona)} |`)
     if (f.location !== undefined)
       out.push(
-        `| location | \`${cell(f.location.file)}${f.location.line === undefined ? "" : `:${f.location.line}`}\` |`
+        `| location | ${mdInlineCode(`${f.location.file}${f.location.line === undefined ? "" : `:${f.location.line}`}`).replace(/\|/g, "\\|")} |`
       )
     if (f.replay?.seed !== undefined) out.push(`| seed | ${cell(String(f.replay.seed))} |`)
     out.push("")
-    if (f.description !== "") out.push(f.description, "")
+    if (f.description !== "") out.push(block(f.description), "")
     const sections: Array<[string, string]> = [
       ["Reproduction", f.reproduction],
       ["Expected", f.expected_behavior],
@@ -65,7 +69,7 @@ export const toMarkdown = (findings: ReadonlyArray<Finding>, title = "Findings")
       ["Impact", f.impact],
       ["Recommendation", f.recommendation]
     ]
-    for (const [name, value] of sections) if (value !== "") out.push(`**${name}.** ${value}`, "")
+    for (const [name, value] of sections) if (value !== "") out.push(`**${name}.** ${block(value)}`, "")
     if (f.evidence.length > 0) out.push("**Evidence.**", "", ...f.evidence.map((e) => fence(e)), "")
     if (f.replay?.command !== undefined) out.push("**Replay.**", "", fence(f.replay.command), "")
   }

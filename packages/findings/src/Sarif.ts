@@ -165,7 +165,7 @@ export const toSarif = (findings: ReadonlyArray<Finding>, options: SarifOptions 
           }
         }
       ],
-      partialFingerprints: { "24hFindingFingerprint/v1": fingerprintOf(f) },
+      partialFingerprints: { "24hFindingFingerprint/v2": fingerprintOf(f) },
       properties: {
         id: f.id,
         severity: f.severity,

@@ -2,23 +2,24 @@
  * `24h finding …` — the subcommands contributed by `@24h/findings`, a drop-in for the process's `add_finding.py`.
  *
  * ```
- * 24h finding add --type bug --entry-id X --agent Y --payload '{...}'|@file.json [--output DIR] [--force] [--json]
+ * 24h finding add --type bug --entry-id X --agent Y --payload '{...}'|@file.json [--output DIR] [--force] [--lock-timeout MS] [--json]
  * 24h finding list [--type T] [--severity S] [--output DIR] [--json]
  * 24h finding show FND-007 [--output DIR] [--json]
- * 24h finding export --format json|md|sarif|junit [--out FILE] [--fail-on medium] [--output DIR]
- * 24h finding repair [--output DIR] [--json]
+ * 24h finding export --format json|md|sarif|junit [--out FILE] [--fail-on medium] [--output DIR] [--json]
+ * 24h finding repair [--from-view] [--output DIR] [--lock-timeout MS] [--json]
  * ```
  *
+ * `--output` is always the ledger directory; a file there is refused (`NotADirectory`, naming `--out` for exports).
  * Without `--output` the ledger is the repository root (the nearest directory above the working directory that holds
- * `.git`). Exit codes: 0 ok, 1 duplicate (nothing written), 2 bad input (nothing written; field-level messages),
- * 3 runtime failure (a corrupt ledger, a lock held too long, I/O).
+ * `.git`). Exit codes: 0 ok, 1 duplicate (nothing written), 2 bad input (nothing written; field-level messages; a
+ * missing ledger directory; a view edited by hand), 3 runtime failure (a corrupt ledger, a lock held too long, I/O).
  *
  * @since 0.1.0
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { CliExit, ExitCode, emit, json } from "@24h/core/cli"
-import { Console, Effect, Option } from "effect"
+import { type CliExit, emit, ensureDirectory, existingDirectory, exitOnError, json } from "@24h/core/cli"
+import { Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { FindingType, Severity } from "./Finding.ts"
 import { type FindingsError, findingsError } from "./FindingsError.ts"
@@ -33,43 +34,47 @@ const output = Flag.String("output").pipe(
   Flag.withDescription("Ledger directory (a run directory); default: the repository root")
 )
 
-const dirOf = (o: Option.Option<string>): string => (Option.isSome(o) ? path.resolve(o.value) : repositoryRoot())
+const HINT = "--output names the ledger directory; an export is written to a file with --out FILE"
 
-const codeOf = (e: FindingsError): number => {
-  switch (e.reason) {
-    case "InvalidPayload":
-    case "NotFound":
-      return ExitCode.Usage
-    case "Duplicate":
-      return ExitCode.Failed
-    default:
-      return ExitCode.Runtime
-  }
-}
+/** The ledger directory of `--output`, which must exist (reading commands). */
+const existingLedger = (o: Option.Option<string>) =>
+  Option.isSome(o) ? existingDirectory("--output", o.value, HINT) : Effect.succeed(repositoryRoot())
 
-/** Maps a FindingsError to a CliExit; with `--json` prints `{ ok: false, error }` (with issues / duplicateOf). */
+/** The ledger directory of `--output`, created when missing (`add`). */
+const ledgerToWrite = (o: Option.Option<string>) =>
+  Option.isSome(o) ? ensureDirectory("--output", o.value, HINT) : Effect.succeed(repositoryRoot())
+
+const lockTimeout = Flag.Int("lock-timeout").pipe(
+  Flag.optional,
+  Flag.withDescription("How long to wait for the ledger lock, in ms (default $H24_LOCK_TIMEOUT_MS, else 30000)")
+)
+
+const lockOptions = (o: Option.Option<number>): { timeoutMs?: number } =>
+  Option.isSome(o) ? { timeoutMs: o.value } : {}
+
+/** Maps a failure to a CliExit with the exit code every command uses; with `--json` prints `{ ok: false, error }`. */
 const handle =
   (asJson: boolean) =>
-  <A, R>(self: Effect.Effect<A, FindingsError, R>): Effect.Effect<A, CliExit, R> =>
-    Effect.catch(self, (e) => {
-      const error = {
-        tag: e._tag,
-        reason: e.reason,
-        message: e.message,
-        ...(e.issues === undefined ? {} : { issues: e.issues }),
-        ...(e.duplicateOf === undefined ? {} : { duplicateOf: e.duplicateOf }),
-        ...(e.file === undefined ? {} : { file: e.file }),
-        ...(e.line === undefined ? {} : { line: e.line })
-      }
-      const human =
-        e.issues !== undefined && e.issues.length > 0
-          ? `invalid finding:\n${e.issues.map((i) => `  ${i.field}: ${i.message}`).join("\n")}`
-          : e.message
-      return Effect.andThen(
-        asJson ? Console.log(JSON.stringify({ ok: false, error })) : Effect.void,
-        Effect.fail(new CliExit({ code: codeOf(e), message: human, details: error }))
-      )
-    })
+  <A, R>(
+    self: Effect.Effect<
+      A,
+      FindingsError | { readonly _tag: string; readonly reason: string; readonly message: string },
+      R
+    >
+  ): Effect.Effect<A, CliExit, R> =>
+    self.pipe(
+      Effect.mapError((e) =>
+        "issues" in e && e.issues !== undefined && e.issues.length > 0
+          ? Object.assign(Object.create(null) as object, {
+              _tag: e._tag,
+              reason: e.reason,
+              message: `invalid finding:\n${e.issues.map((i) => `  ${i.field}: ${i.message}`).join("\n")}`,
+              issues: e.issues
+            })
+          : e
+      ),
+      exitOnError(asJson)
+    )
 
 /** `--payload '{...}'` as given, or `--payload @file.json` read from the file. */
 const readPayload = (text: string): Effect.Effect<string, FindingsError> =>
@@ -83,8 +88,11 @@ const readPayload = (text: string): Effect.Effect<string, FindingsError> =>
       })
     : Effect.succeed(text)
 
-const withLedger = <A>(dir: string, f: (l: Ledger.Service) => Effect.Effect<A, FindingsError>) =>
-  Effect.flatMap(Ledger.makeFile({ dir }), f)
+const withLedger = <A>(
+  dir: string,
+  f: (l: Ledger.Service) => Effect.Effect<A, FindingsError>,
+  timeout: Option.Option<number> = Option.none()
+) => Effect.flatMap(Ledger.makeFile({ dir, ...lockOptions(timeout) }), f)
 
 const addCommand = Command.make(
   "add",
@@ -102,24 +110,24 @@ const addCommand = Command.make(
       Flag.withDefault(false),
       Flag.withDescription("File it even if it duplicates an earlier finding")
     ),
+    lockTimeout,
     json
   },
-  (f) => {
-    const dir = dirOf(f.output)
-    return readPayload(f.payload).pipe(
-      Effect.flatMap((payload) =>
-        withLedger(dir, (l) => l.add({ type: f.type, entryId: f.entryId, agent: f.agent, payload, force: f.force }))
-      ),
-      Effect.flatMap((finding) =>
-        emit(
-          { ok: true, id: finding.id, ledger: path.join(dir, "findings.json"), finding },
-          f.json,
-          (v) => `${v.id} filed in ${v.ledger}`
-        )
-      ),
-      handle(f.json)
-    )
-  }
+  (f) =>
+    Effect.gen(function* () {
+      const payload = yield* readPayload(f.payload)
+      const dir = yield* ledgerToWrite(f.output)
+      const finding = yield* withLedger(
+        dir,
+        (l) => l.add({ type: f.type, entryId: f.entryId, agent: f.agent, payload, force: f.force }),
+        f.lockTimeout
+      )
+      yield* emit(
+        { ok: true, id: finding.id, ledger: path.join(dir, "findings.json"), finding },
+        f.json,
+        (v) => `${v.id} filed in ${v.ledger}`
+      )
+    }).pipe(handle(f.json))
 ).pipe(Command.withDescription("File a finding (the drop-in for add_finding.py)"))
 
 const parseFilter = (
@@ -155,7 +163,9 @@ const listCommand = Command.make(
   },
   (f) =>
     parseFilter(f.type, f.severity).pipe(
-      Effect.flatMap((filter) => withLedger(dirOf(f.output), (l) => l.list(filter))),
+      Effect.flatMap((filter) =>
+        Effect.flatMap(existingLedger(f.output), (dir) => withLedger(dir, (l) => l.list(filter)))
+      ),
       Effect.flatMap((findings) =>
         emit({ ok: true, count: findings.length, findings }, f.json, (v) =>
           v.findings.length === 0
@@ -173,74 +183,138 @@ const showCommand = Command.make(
   "show",
   { id: Argument.String("id").pipe(Argument.withDescription("FND-007, fnd-7 or 7")), output, json },
   (f) =>
-    withLedger(dirOf(f.output), (l) => l.get(f.id)).pipe(
+    Effect.flatMap(existingLedger(f.output), (dir) => withLedger(dir, (l) => l.get(f.id))).pipe(
       Effect.flatMap((finding) => emit({ ok: true, finding }, f.json, (v) => toMarkdown([v.finding], v.finding.id))),
       handle(f.json)
     )
 ).pipe(Command.withDescription("Show one finding"))
 
+const FORMATS = ["json", "md", "sarif", "junit"] as const
+
 const exportCommand = Command.make(
   "export",
   {
-    format: Flag.String("format").pipe(Flag.withDefault("json"), Flag.withDescription("json, md, sarif or junit")),
+    format: Flag.Literals("format", FORMATS).pipe(
+      Flag.withDefault("json"),
+      Flag.withDescription("json, md, sarif or junit")
+    ),
     out: Flag.String("out").pipe(Flag.optional, Flag.withDescription("File to write (default: stdout)")),
     failOn: Flag.String("fail-on").pipe(
       Flag.withDefault("medium"),
       Flag.withDescription("junit: the least severe severity that fails")
     ),
-    output
+    output,
+    json
   },
   (f) =>
     Effect.gen(function* () {
-      const dir = dirOf(f.output)
       const failOn = Severity.safeParse(f.failOn)
       if (!failOn.success)
         return yield* findingsError(
           "InvalidPayload",
           `--fail-on: must be one of ${Severity.options.join(", ")} (got ${JSON.stringify(f.failOn)})`
         )
-      if (!["json", "md", "sarif", "junit"].includes(f.format)) {
-        return yield* findingsError(
-          "InvalidPayload",
-          `--format: must be json, md, sarif or junit (got ${JSON.stringify(f.format)})`
-        )
-      }
+      const dir = yield* existingLedger(f.output)
+      const out = Option.getOrUndefined(f.out)
+      if (out !== undefined) yield* checkOutFile(out)
       const findings = yield* withLedger(dir, (l) => l.list())
       const root = repositoryRoot(dir)
+      const document =
+        f.format === "sarif"
+          ? toSarif(findings, {
+              ledgerPath: path.relative(root, path.join(dir, "findings.json")).split(path.sep).join("/")
+            })
+          : f.format === "json"
+            ? findings
+            : undefined
       const text =
         f.format === "md"
           ? toMarkdown(findings)
           : f.format === "junit"
             ? toJunit(findings, { failOn: failOn.data })
-            : f.format === "sarif"
-              ? `${JSON.stringify(toSarif(findings, { ledgerPath: path.relative(root, path.join(dir, "findings.json")).split(path.sep).join("/") }), null, 2)}\n`
-              : `${JSON.stringify(findings, null, 2)}\n`
-      if (Option.isNone(f.out)) return yield* Effect.sync(() => process.stdout.write(text))
-      const file = f.out.value
+            : `${JSON.stringify(document, null, 2)}\n`
+      if (out === undefined) {
+        if (f.json)
+          return yield* emit(
+            {
+              ok: true,
+              format: f.format,
+              count: findings.length,
+              ...(document === undefined ? { content: text } : { document })
+            },
+            true
+          )
+        return yield* Effect.sync(() => process.stdout.write(text))
+      }
       yield* Effect.try({
-        try: () => fs.writeFileSync(file, text),
-        catch: (e) => findingsError("Io", `cannot write ${file}: ${(e as Error).message}`)
+        try: () => writeFileAtomic(out, text),
+        catch: (e) => findingsError("Io", `--out: cannot write ${path.resolve(out)}: ${(e as Error).message}`)
       })
-      yield* Console.error(`wrote ${findings.length} findings as ${f.format} to ${file}`)
-    }).pipe(handle(false))
+      yield* emit(
+        { ok: true, format: f.format, count: findings.length, file: path.resolve(out) },
+        f.json,
+        (v) => `wrote ${v.count} findings as ${v.format} to ${v.file}`
+      )
+    }).pipe(handle(f.json))
 ).pipe(Command.withDescription("Export the ledger as JSON, Markdown, SARIF 2.1.0 or JUnit XML"))
 
-const repairCommand = Command.make("repair", { output, json }, (f) =>
-  Ledger.repair(dirOf(f.output)).pipe(
-    Effect.flatMap((report) =>
-      emit({ ok: true, ...report }, f.json, (r) =>
-        [
-          `kept ${r.kept} findings in ${r.journal}`,
-          ...r.rejected.map((x) => `  line ${x.line}: ${x.reason} (moved to findings.rejected.ndjson)`),
-          r.backup === undefined ? "journal unchanged" : `backup: ${r.backup}`,
-          r.rebuilt.length === 0 ? "views already consistent" : `rebuilt: ${r.rebuilt.join(", ")}`
-        ].join("\n")
+/** `--out` must name a file in an existing directory. */
+const checkOutFile = (out: string) =>
+  Effect.suspend(() => {
+    const abs = path.resolve(out)
+    const parent = path.dirname(abs)
+    if (fs.existsSync(abs) && fs.statSync(abs).isDirectory())
+      return Effect.fail(findingsError("InvalidPayload", `--out: ${abs} is a directory; --out names the file to write`))
+    if (!fs.existsSync(parent) || !fs.statSync(parent).isDirectory())
+      return Effect.fail(
+        findingsError("NotFound", `--out: no such directory ${parent} to write ${path.basename(abs)} in`)
       )
+    return Effect.void
+  })
+
+/** Writes a whole file or nothing: a temporary file next to it, then a rename. */
+const writeFileAtomic = (file: string, text: string): void => {
+  const tmp = `${file}.${process.pid}.tmp`
+  try {
+    fs.writeFileSync(tmp, text)
+    fs.renameSync(tmp, file)
+  } catch (e) {
+    fs.rmSync(tmp, { force: true })
+    throw e
+  }
+}
+
+const repairCommand = Command.make(
+  "repair",
+  {
+    fromView: Flag.Boolean("from-view").pipe(
+      Flag.withDefault(false),
+      Flag.withDescription("Take a hand-edited findings.json in as the truth (the journal is backed up first)")
     ),
-    handle(f.json)
-  )
+    output,
+    lockTimeout,
+    json
+  },
+  (f) =>
+    Effect.flatMap(existingLedger(f.output), (dir) =>
+      Ledger.repair(dir, { ...lockOptions(f.lockTimeout), fromView: f.fromView })
+    ).pipe(
+      Effect.flatMap((report) =>
+        emit({ ok: true, ...report }, f.json, (r) =>
+          [
+            `kept ${r.kept} findings from ${r.source} in ${r.journal}`,
+            ...r.rejected.map((x) => `  line ${x.line}: ${x.reason} (moved to findings.rejected.ndjson)`),
+            r.backups.length === 0 ? "nothing replaced, no backup needed" : `backups: ${r.backups.join(", ")}`,
+            r.rebuilt.length === 0 ? "views already consistent" : `rebuilt: ${r.rebuilt.join(", ")}`
+          ].join("\n")
+        )
+      ),
+      handle(f.json)
+    )
 ).pipe(
-  Command.withDescription("Check and repair a ledger: bad lines are set aside with their line number, a backup is kept")
+  Command.withDescription(
+    "Check and repair a ledger: bad lines are set aside with their line number, backups are kept; --from-view takes a hand edit in"
+  )
 )
 
 /**

@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+export * as Escape from "./Escape.ts"
 export * as Finding from "./Finding.ts"
 export * from "./FindingsError.ts"
 export * as Fingerprint from "./Fingerprint.ts"

@@ -55,4 +55,22 @@ describe("concurrent appends", () => {
     expect(fs.existsSync(path.join(dir, "findings.lock"))).toBe(false)
     fs.rmSync(dir, { recursive: true, force: true })
   })
+
+  it("16 processes × 50 appends at the default lock limit: no LockTimeout, every id once, no leftovers", async () => {
+    const dir = tmpDir()
+    const results = await Promise.all(
+      Array.from({ length: 16 }, (_, p) => run(process.execPath, [appender, dir, "50", `q${p}`, "default"], 280_000))
+    )
+    for (const r of results) expect(r.stderr).toBe("")
+    for (const r of results) expect(r.code).toBe(0)
+    const expected = Array.from({ length: 800 }, (_, i) => `FND-${String(i + 1).padStart(3, "0")}`)
+    expect(Ledger.readSync(dir).map((f) => f.id)).toEqual(expected)
+    const view = JSON.parse(fs.readFileSync(path.join(dir, "findings.json"), "utf8")) as Array<{ id: string }>
+    expect(view.map((f) => f.id)).toEqual(expected)
+    const leftovers = [...fs.readdirSync(dir), ...fs.readdirSync(path.join(dir, "findings"))].filter(
+      (n) => n.endsWith(".tmp") || n.includes(".lock")
+    )
+    expect(leftovers).toEqual([])
+    fs.rmSync(dir, { recursive: true, force: true })
+  }, 300_000)
 })

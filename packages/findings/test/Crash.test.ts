@@ -120,5 +120,5 @@ describe("crash safety", () => {
     )
     expect(parts.reduce((n, p) => n + p.length, 0)).toBe(all.length)
     fs.rmSync(dir, { recursive: true, force: true })
-  })
+  }, 240_000)
 })

@@ -194,14 +194,71 @@ describe("Ledger files", () => {
     expect(rejected).toContain('{\\"id\\":\\"FND-002\\",\\"entry_id\\":\\"e\\",\\"ty')
   })
 
-  it("a hand-edited findings.json is rebuilt from the journal, the edit kept in findings.json.bak", async () => {
+  it("a hand-edited findings.json is refused by the next add, naming the difference and the command that takes it in", async () => {
+    const dir = fresh()
+    await runWith(Ledger.layerFile({ dir }), (l) => Effect.all([add(l, { title: "one" }), add(l, { title: "two" })]))
+    const view = path.join(dir, "findings.json")
+    const edited = (JSON.parse(read(view)) as Array<Record<string, unknown>>).map((f) =>
+      f.id === "FND-002" ? { ...f, severity: "critical" } : f
+    )
+    fs.writeFileSync(view, JSON.stringify(edited, null, 2))
+    const before = read(path.join(dir, "findings.ndjson"))
+    const e = await runWith(Ledger.layerFile({ dir }), (l) => fail(add(l, { title: "three" })))
+    expect(e.reason).toBe("ViewEdited")
+    expect(e.message).toContain("findings.json entry 2 (FND-002) differs from the journal in severity")
+    expect(e.message).toContain('severity is "critical" in findings.json but "high" in the journal')
+    expect(e.message).toContain("24h finding repair --from-view")
+    // Nothing changed: no id reused, the edit still in place, no backup taken over it.
+    expect(read(path.join(dir, "findings.ndjson"))).toBe(before)
+    expect(read(view)).toBe(JSON.stringify(edited, null, 2))
+    // Taking the edit in makes it the truth; the journal it replaced is backed up; the next add goes on from there.
+    const report = await Effect.runPromise(Ledger.repair(dir, { fromView: true }))
+    expect(report.kept).toBe(2)
+    expect(report.backups.some((b) => b.includes("findings.ndjson.bak-"))).toBe(true)
+    const f = await runWith(Ledger.layerFile({ dir }), (l) => add(l, { title: "three" }))
+    expect(f.id).toBe("FND-003")
+    expect(Ledger.readSync(dir).map((x) => x.severity)).toEqual(["high", "critical", "high"])
+  })
+
+  it("a view that is not valid JSON is refused too, and plain repair discards it with a backup", async () => {
     const dir = fresh()
     await runWith(Ledger.layerFile({ dir }), (l) => add(l, { title: "one" }))
     const view = path.join(dir, "findings.json")
     fs.writeFileSync(view, '[ {"oops": true ')
-    await runWith(Ledger.layerFile({ dir }), (l) => add(l, { title: "two" }))
-    expect((JSON.parse(read(view)) as Array<{ title: string }>).map((f) => f.title)).toEqual(["one", "two"])
-    expect(read(`${view}.bak`)).toBe('[ {"oops": true ')
+    const e = await runWith(Ledger.layerFile({ dir }), (l) => fail(add(l, { title: "two" })))
+    expect(e.reason).toBe("ViewEdited")
+    expect(e.message).toMatch(/findings\.json is not valid JSON/)
+    const report = await Effect.runPromise(Ledger.repair(dir))
+    expect(report.backups).toHaveLength(1)
+    expect(read(report.backups[0] ?? "")).toBe('[ {"oops": true ')
+    expect((JSON.parse(read(view)) as Array<{ title: string }>).map((x) => x.title)).toEqual(["one"])
+  })
+
+  it("never overwrites a backup: two repairs of two edits keep both", async () => {
+    const dir = fresh()
+    await runWith(Ledger.layerFile({ dir }), (l) => add(l, { title: "one" }))
+    const view = path.join(dir, "findings.json")
+    fs.writeFileSync(view, "edit one")
+    await Effect.runPromise(Ledger.repair(dir))
+    fs.writeFileSync(view, "edit two")
+    await Effect.runPromise(Ledger.repair(dir))
+    const backups = fs.readdirSync(dir).filter((n) => n.startsWith("findings.json.bak"))
+    expect(backups.map((b) => read(path.join(dir, b))).sort()).toEqual(["edit one", "edit two"])
+  })
+
+  it("a view only behind the journal (a crash before its rename) is brought up to date silently", async () => {
+    const dir = fresh()
+    await runWith(Ledger.layerFile({ dir }), (l) => Effect.all([add(l, { title: "one" }), add(l, { title: "two" })]))
+    const view = path.join(dir, "findings.json")
+    const lines = read(path.join(dir, "findings.ndjson")).split("\n").filter(Boolean)
+    fs.writeFileSync(view, `[\n${lines[0]}\n]\n`)
+    const f = await runWith(Ledger.layerFile({ dir }), (l) => add(l, { title: "three" }))
+    expect(f.id).toBe("FND-003")
+    expect((JSON.parse(read(view)) as Array<{ id: string }>).map((x) => x.id)).toEqual([
+      "FND-001",
+      "FND-002",
+      "FND-003"
+    ])
   })
 
   it("imports a plain add_finding.py findings.json on first write", async () => {
@@ -214,7 +271,7 @@ describe("Ledger files", () => {
     const f = await runWith(Ledger.layerFile({ dir }), (l) => add(l, { title: "new" }))
     expect(f.id).toBe("FND-003")
     expect(Ledger.readSync(dir).map((x) => x.title)).toEqual(["old one", "old two", "new"])
-    expect(fs.existsSync(path.join(dir, "findings.json.bak"))).toBe(true)
+    expect(fs.readdirSync(dir).some((n) => n.startsWith("findings.json.bak-"))).toBe(true)
   })
 
   it("breaks a lock left by a dead process at once", async () => {

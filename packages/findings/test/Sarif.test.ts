@@ -84,7 +84,7 @@ describe("Sarif.toSarif", () => {
       ["24h/dx", 3, "note"]
     ])
     expect(results[2]?.properties?.["security-severity"]).toBe("5.5")
-    const fp = results[0]?.partialFingerprints?.["24hFindingFingerprint/v1"]
+    const fp = results[0]?.partialFingerprints?.["24hFindingFingerprint/v2"]
     expect(fp).toBe(Fingerprint.of(findings[0] as Finding.Finding))
     // The same finding exported again (another run, another id, another time) keeps its fingerprint.
     const again = Sarif.toSarif([
@@ -95,11 +95,38 @@ describe("Sarif.toSarif", () => {
 })
 
 describe("Fingerprint", () => {
-  it("ignores case, punctuation and spacing of title and component, not the type", () => {
+  it("ignores case, spacing and closing punctuation of title and component, not the type", () => {
     const a = Fingerprint.of({ type: "bug", component: "Payments", title: "Retry storm on 503!" })
-    expect(Fingerprint.of({ type: "bug", component: " payments ", title: "retry-storm   ON 503" })).toBe(a)
+    expect(Fingerprint.of({ type: "bug", component: " payments ", title: "retry storm   ON 503" })).toBe(a)
     expect(Fingerprint.of({ type: "reliability", component: "Payments", title: "Retry storm on 503!" })).not.toBe(a)
-    expect(Fingerprint.normalize("  Ｒetry—Storm!! ")).toBe("retry storm")
+    expect(Fingerprint.normalize("  Ｒetry—Storm!! ")).toBe("retry—storm")
+  })
+
+  it("keeps numbers, signs, operators and punctuation that change what a title means", async () => {
+    const fp = (title: string) => Fingerprint.of({ type: "bug", component: "api", title })
+    const pairs: ReadonlyArray<readonly [string, string]> = [
+      ["balance goes to -1", "balance goes to 1"],
+      ["p95 > 2s", "p95 < 2s"],
+      ["user@example.com is logged", "user example com is logged"],
+      ["retries 3x", "retries 3"],
+      ["timeout 1.5s", "timeout 15s"],
+      ["a/b path", "a b path"]
+    ]
+    for (const [x, y] of pairs) expect(fp(x), `${x} vs ${y}`).not.toBe(fp(y))
+    // …so the ledger files each as its own finding, and their SARIF partialFingerprints do not collide.
+    const findings = await Effect.runPromise(
+      Effect.gen(function* () {
+        const l = yield* Ledger.makeMemory()
+        for (const title of pairs.flat())
+          yield* l.add({ type: "bug", entryId: "e", agent: "a", payload: payload({ title, component: "api" }) })
+        return yield* l.list()
+      })
+    )
+    expect(findings).toHaveLength(pairs.length * 2)
+    const prints = (Sarif.toSarif(findings).runs[0]?.results ?? []).map(
+      (r) => r.partialFingerprints?.["24hFindingFingerprint/v2"]
+    )
+    expect(new Set(prints).size).toBe(findings.length)
   })
 })
 

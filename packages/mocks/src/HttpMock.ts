@@ -43,7 +43,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo, Socket } from "node:net"
 import { Seed } from "@24h/core"
-import { Context, Effect, Layer, type Scope } from "effect"
+import { Context, Effect, Layer, Option, type Scope } from "effect"
 import { z } from "zod"
 import * as FailureSwitch from "./FailureSwitch.ts"
 import {
@@ -212,8 +212,17 @@ export interface Journal {
  * @since 0.1.0
  */
 export interface Options {
-  /** Root seed of every fault decision and dataset response. Default `0`. */
+  /**
+   * Root seed of every fault decision and dataset response. Default: the `Seed.RootSeed` service when provided,
+   * otherwise `Seed.fromEnv()` (`H24_SEED`, else a fresh seed you can read back from `mock.seed`) — as `TcpProxy`.
+   */
   readonly seed?: Seed.Root | Seed.Seed
+  /**
+   * The largest request body read, in bytes. A larger one is answered `413` with a JSON message (from its
+   * `content-length` before it is read, or as soon as the bytes pass the limit) and the connection closed. Default
+   * 1 MiB.
+   */
+  readonly maxBodyBytes?: number
   readonly routes?: ReadonlyArray<RouteDef>
   readonly switches?: ReadonlyArray<FailureSwitch.Input>
   /** Path prefix of the admin endpoint, or `false` to disable it. Default `"/__admin"`. */
@@ -395,14 +404,29 @@ const listen = (server: Server, port: number) =>
  */
 export const make = (options: Options = {}): Effect.Effect<HttpMock, MocksError, Scope.Scope> =>
   Effect.gen(function* () {
-    const seedIn = options.seed ?? 0
+    const seedIn = options.seed
     const seed =
-      typeof seedIn === "object"
-        ? seedIn
-        : yield* Effect.try({
-            try: () => Seed.make(seedIn),
-            catch: (e) => mocksError("InvalidOptions", `HttpMock.make: seed: ${(e as Error).message}`)
-          })
+      seedIn === undefined
+        ? yield* Effect.flatMap(Effect.serviceOption(Seed.RootSeed), (o) =>
+            Option.isSome(o)
+              ? Effect.succeed(o.value)
+              : Effect.mapError(Seed.fromEnv(), (e) =>
+                  mocksError("InvalidOptions", `HttpMock.make: seed: ${e.message}`)
+                )
+          )
+        : typeof seedIn === "object"
+          ? seedIn
+          : yield* Effect.try({
+              try: () => Seed.make(seedIn),
+              catch: (e) => mocksError("InvalidOptions", `HttpMock.make: seed: ${(e as Error).message}`)
+            })
+    const maxBodyBytes = options.maxBodyBytes ?? 1_048_576
+    if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 0) {
+      return yield* mocksError(
+        "InvalidOptions",
+        `HttpMock.make: maxBodyBytes must be a non-negative integer (got ${maxBodyBytes})`
+      )
+    }
     const admin = options.admin === undefined ? "/__admin" : options.admin === false ? undefined : options.admin
     if (admin !== undefined && !/^\/[^?#]*[^/]$/.test(admin)) {
       return yield* mocksError(
@@ -417,7 +441,7 @@ export const make = (options: Options = {}): Effect.Effect<HttpMock, MocksError,
         `HttpMock.make: journalLimit must be a positive integer (got ${journalLimit})`
       )
     }
-    const engine = new Engine(seed, admin, journalLimit)
+    const engine = new Engine(seed, admin, journalLimit, maxBodyBytes)
     for (const def of options.routes ?? []) {
       const v = validateRoute(
         def,

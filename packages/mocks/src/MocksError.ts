@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import { formatIssues, type ZodIssueLike } from "@24h/core"
 import { Data } from "effect"
 
 /**
@@ -72,29 +73,6 @@ export class MocksError extends Data.TaggedError("MocksError")<{
 export const mocksError = (reason: MocksErrorReason, message: string, cause?: unknown): MocksError =>
   cause === undefined ? new MocksError({ reason, message }) : new MocksError({ reason, message, cause })
 
-/** @internal */
-export const formatZodIssues = (
-  where: string,
-  issues: ReadonlyArray<{
-    readonly path: ReadonlyArray<PropertyKey>
-    readonly message: string
-    readonly input?: unknown
-  }>
-): string =>
-  issues
-    .map((i) => {
-      const field = i.path.length > 0 ? `${where}.${i.path.map(String).join(".")}` : where
-      const got = i.input === undefined ? "" : ` (got ${safeJson(i.input)})`
-      return `${field}: ${i.message}${got}`
-    })
-    .join("; ")
-
-const safeJson = (v: unknown): string => {
-  try {
-    const s = JSON.stringify(v)
-    if (s === undefined) return String(v)
-    return s.length > 80 ? `${s.slice(0, 77)}...` : s
-  } catch {
-    return String(v)
-  }
-}
+/** Zod issues under `where` (`HttpMock.make.port: …`), with core's one formatter. @internal */
+export const formatZodIssues = (where: string, issues: ReadonlyArray<ZodIssueLike>): string =>
+  formatIssues(issues, { prefix: where })

@@ -101,4 +101,4 @@ export type Change = SchemaDrift.Change
  * @category mutating
  * @since 0.1.0
  */
-export const mutate = SchemaDrift.mutate
+export const mutate: typeof SchemaDrift.mutate = SchemaDrift.mutate

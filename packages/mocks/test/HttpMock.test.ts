@@ -160,7 +160,7 @@ describe("verification", () => {
       expect(Exit.isFailure(bad) && String(bad.cause)).toMatch(/InvalidRoute|HttpMock.route\("x"\)\.method/)
       expect(String(Exit.isFailure(bad) && bad.cause)).toContain('HttpMock.route("x").path: must start with "/"')
       const typo = await Effect.runPromiseExit(mock.route({ path: "/a", respond: { jsn: 1 } as never }))
-      expect(String(Exit.isFailure(typo) && typo.cause)).toMatch(/respond: Unrecognized key: "jsn"/)
+      expect(String(Exit.isFailure(typo) && typo.cause)).toMatch(/respond\.jsn: Unrecognized key: "jsn"/)
       const dup = await Effect.runPromiseExit(mock.route({ id: "get-user", path: "/b", respond: { json: 1 } }))
       expect(String(Exit.isFailure(dup) && dup.cause)).toContain("a route with this id already exists")
       const made = await Effect.runPromiseExit(Effect.scoped(HttpMock.make({ routes: [{ path: "/x" } as never] })))

@@ -20,6 +20,7 @@
  */
 import { readFile } from "node:fs/promises"
 import { join, resolve } from "node:path"
+import { Run } from "@24h/core"
 import { Finding as F } from "@24h/findings"
 import { Effect } from "effect"
 import { md, mdCode, mdInlineCode, mdLink, truncate } from "./internal/escape.ts"
@@ -133,11 +134,17 @@ export const checklist = (
         ? "no research/<entry>-summary.md"
         : `${inputs.research.join(", ")} does not mention both hypotheses and risks`
   })
+  const mocksOnly = inputs.mockFiles - inputs.fixtureFiles
   items.push({
     item: "Mocks + datasets representing happy/edge/adversarial/scale cases",
-    done: inputs.mockFiles > 0,
-    evidence: `${fmt.plural(inputs.mockFiles, "file")} under mocks/ and tests/fixtures/`,
-    missing: "mocks/ and tests/fixtures/ are empty"
+    done: mocksOnly > 0 && inputs.fixtureFiles > 0,
+    evidence: `${fmt.plural(mocksOnly, "file")} under mocks/, ${fmt.plural(inputs.fixtureFiles, "file")} under tests/fixtures/`,
+    missing:
+      mocksOnly === 0 && inputs.fixtureFiles === 0
+        ? "mocks/ and tests/fixtures/ are empty"
+        : mocksOnly === 0
+          ? "mocks/ is empty"
+          : "tests/fixtures/ is empty (no datasets; `24h dataset` writes them)"
   })
   const kinds = new Set(inputs.pipelines.map((p) => p.result.kind))
   const absent = KINDS.filter((k) => !kinds.has(k))
@@ -157,14 +164,17 @@ export const checklist = (
   })
   const packed = new Set(inputs.packs.map((p) => p.stats.file))
   const unpacked = inputs.logs.filter((l) => !packed.has(l))
+  const telemetryMissing = [
+    ...(inputs.logs.length === 0 ? ["no results/logs/*.log"] : []),
+    ...(unpacked.length > 0 ? [`no pack for ${unpacked.join(", ")} (run \`24h report logs\`)`] : []),
+    ...(inputs.metrics.length === 0 ? ["no non-empty results/metrics/*.json"] : []),
+    ...(inputs.traces.length === 0 ? ["no non-empty results/traces/*.jsonl"] : [])
+  ]
   items.push({
     item: "Complete telemetry packs (logs, metrics, traces) per run",
-    done: inputs.logs.length > 0 && unpacked.length === 0,
-    evidence: `${fmt.plural(inputs.logs.length, "log")}, ${fmt.plural(inputs.packs.length, "pack")}`,
-    missing:
-      inputs.logs.length === 0
-        ? "no results/logs/*.log"
-        : `no pack for ${unpacked.join(", ")} (run \`24h report logs\`)`
+    done: telemetryMissing.length === 0,
+    evidence: `${fmt.plural(inputs.logs.length, "log")}, ${fmt.plural(inputs.packs.length, "pack")}, ${fmt.plural(inputs.metrics.length, "metrics file")}, ${fmt.plural(inputs.traces.length, "trace file")}`,
+    missing: telemetryMissing.join("; ")
   })
   items.push({
     item: "DX evaluation + documentation feedback",
@@ -175,12 +185,15 @@ export const checklist = (
         : `${inputs.scorecard.path} (average ${Scorecard.average(inputs.scorecard.scorecard)}, ${fmt.plural(inputs.scorecard.scorecard.documentationGaps.length, "documentation gap")})`,
     missing: `no ${Scorecard.PATHS.join(" or ")}`
   })
+  const unadvised = inputs.findings.filter((f) => f.type === "security" && f.recommendation.trim() === "")
   items.push({
     item: "Findings captured in the ledger",
-    done: inputs.findings.length > 0,
+    done: inputs.findings.length > 0 && unadvised.length === 0,
     evidence: fmt.plural(inputs.findings.length, "finding"),
     missing:
-      "the findings ledger is empty (if findings were filed elsewhere, e.g. the repository root, pass --findings DIR)"
+      inputs.findings.length === 0
+        ? "the findings ledger is empty (if findings were filed elsewhere, e.g. the repository root, pass --findings DIR)"
+        : `security ${unadvised.length === 1 ? "finding" : "findings"} without a recommendation: ${unadvised.map((f) => f.id).join(", ")}`
   })
   const recs = inputs.recommendations
   items.push({
@@ -272,8 +285,13 @@ export const render = (inputs: Inputs, research: ReadonlyArray<{ path: string; t
     if (v !== undefined) out.push(`| ${k} | ${k === "Replay" ? mdInlineCode(String(v)) : md(v)} |`)
   for (const [k, v] of Object.entries(m.versions)) out.push(`| version: ${md(k)} | ${md(v)} |`)
   out.push("")
-  if (inputs.phases.length > 0)
-    out.push(`Phases completed: ${inputs.phases.map((c) => `${c.phase} (${c.completedAt})`).join(", ")}.`, "")
+  out.push(
+    `Phases: ${Run.PHASES.map((p) => {
+      const c = inputs.phases.find((x) => x.phase === p)
+      return c === undefined ? `${p} (not completed)` : `${p} ✓ (${c.completedAt})`
+    }).join(", ")}.`,
+    ""
+  )
   if (m.MISSION_BRIEF !== undefined) out.push(`Mission brief: ${md(m.MISSION_BRIEF)}`, "")
 
   out.push("## Research", "")

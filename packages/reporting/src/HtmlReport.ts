@@ -71,6 +71,11 @@ export const chartLibrary = (): { readonly js: string; readonly css: string } =>
 export interface ChartData {
   readonly pipelines: ReadonlyArray<{
     readonly t: ReadonlyArray<number>
+    /**
+     * The x range in seconds: from the first window's start to the last window's end (and any fault window), so a
+     * pipeline with one window still gets a real time axis instead of an empty one.
+     */
+    readonly x: readonly [number, number]
     readonly p50: ReadonlyArray<number>
     readonly p95: ReadonlyArray<number>
     readonly p99: ReadonlyArray<number>
@@ -119,6 +124,15 @@ export const loadInputs = (dir: string, options: LoadOptions = {}): Effect.Effec
 
 const seconds = (iso: string) => Date.parse(iso) / 1000
 
+/** The x range of a pipeline's time charts: its windows and fault windows, at least one second wide. */
+const xRange = (r: Inputs["pipelines"][number]["result"]): readonly [number, number] => {
+  const starts = [...r.windows.map((w) => seconds(w.start)), ...r.faultWindows.map((f) => seconds(f.start))]
+  const ends = [...r.windows.map((w) => seconds(w.end)), ...r.faultWindows.map((f) => seconds(f.end ?? r.endedAt))]
+  if (starts.length === 0) return [seconds(r.startedAt), Math.max(seconds(r.endedAt), seconds(r.startedAt) + 1)]
+  const lo = Math.min(...starts)
+  return [lo, Math.max(lo + 1, ...ends)]
+}
+
 /**
  * Computes the chart series from loaded inputs: per pipeline window, p50/p95/p99, requests per second and error
  * rate; fault windows (an open one ends with the pipeline); findings per severity and type; invariant verdicts per
@@ -139,6 +153,7 @@ export const chartData = (inputs: Inputs): ChartData => {
     const ws = r.windows
     return {
       t: ws.map((w) => seconds(w.start)),
+      x: xRange(r),
       p50: ws.map((w) => w.latency.p50),
       p95: ws.map((w) => w.latency.p95),
       p99: ws.map((w) => w.latency.p99),

@@ -53,6 +53,18 @@ export interface Totals {
   readonly errors: number
 }
 
+/**
+ * How each invariant kind reads in a test name, so the name says what is asserted: an `unreachable` invariant named
+ * "secret leaked" passes when the secret never leaked, and reads "never — secret leaked", not "secret leaked".
+ */
+const KIND_WORDS: Readonly<Record<string, string>> = {
+  always: "always",
+  alwaysOrUnreachable: "always, when reached",
+  sometimes: "sometimes",
+  reachable: "reached",
+  unreachable: "never"
+}
+
 const casesOf = (r: Pipeline.Result): Array<Case> => {
   const cls = `${r.kind}.${r.name}`
   const cases: Array<Case> = [
@@ -83,7 +95,7 @@ const casesOf = (r: Pipeline.Result): Array<Case> => {
     })
   for (const e of r.invariants.entries)
     cases.push({
-      name: `invariant: ${e.name}`,
+      name: `invariant: ${KIND_WORDS[e.kind] ?? e.kind} — ${e.name}`,
       classname: `${cls}.invariants`,
       time: 0,
       outcome:

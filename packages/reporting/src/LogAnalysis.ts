@@ -24,7 +24,7 @@ import { createReadStream } from "node:fs"
 import { readdir, stat } from "node:fs/promises"
 import { basename, join, relative, resolve } from "node:path"
 import { StringDecoder } from "node:string_decoder"
-import { Telemetry } from "@24h/core"
+import { formatIssues, Telemetry } from "@24h/core"
 import { Effect } from "effect"
 import { z } from "zod"
 import { make as makeAnalyzer, type Raw } from "./internal/analyzer.ts"
@@ -295,10 +295,7 @@ export const analyzer = (
 ): { readonly push: (chunk: string) => void; readonly end: (bytes?: number) => Analysis } => {
   const parsed = OptionsSchema.safeParse(stripUndefined(options))
   if (!parsed.success)
-    throw reportingError(
-      "InvalidInput",
-      `LogAnalysis.analyzer: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`
-    )
+    throw reportingError("InvalidInput", `LogAnalysis.analyzer: ${formatIssues(parsed.error.issues)}`)
   const settings = parsed.data
   const core = makeAnalyzer(settings)
   let bytes = 0

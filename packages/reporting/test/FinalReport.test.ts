@@ -46,7 +46,7 @@ describe("FinalReport", () => {
       | version: @24h/core | 0.1.0 |
       | version: node | v20.20.2 |
 
-      Phases completed: research (2026-11-24T09:59:00.000Z).
+      Phases: research ✓ (2026-11-24T09:59:00.000Z), simulate (not completed), pipelines (not completed), execute (not completed), dx-review (not completed), report (not completed), recommend (not completed).
 
       ## Research
 
@@ -127,7 +127,7 @@ describe("FinalReport", () => {
       | probe | pipeline | method | outcome | evidence |
       |---|---|---|---|---|
       | ledger balance audit after the db fault — acct-7 debited twice | chaos/db-flap | state audit | **detected** | FND-002, results/pipelines/chaos-db-flap.json |
-      | metrics counters moved with traffic | - | metric check | clean | results/pipelines/baseline-happy-path.json |
+      | metrics counters moved with traffic | \\- | metric check | clean | results/pipelines/baseline-happy-path.json |
       | retries masked 3 timeouts as successful payments | chaos/db-flap | pipeline note | noted | results/pipelines/chaos-db-flap.json |
 
       ## Telemetry packs
@@ -205,10 +205,10 @@ describe("FinalReport", () => {
       ## Success checklist
 
       - [x] Research summary with hypotheses and risks — research/payments-01-summary.md
-      - [x] Mocks + datasets representing happy/edge/adversarial/scale cases — 1 file under mocks/ and tests/fixtures/
+      - [x] Mocks + datasets representing happy/edge/adversarial/scale cases — 1 file under mocks/, 1 file under tests/fixtures/
       - [x] Full pipeline suite (baseline, stress, chaos, adversarial, recovery) — baseline, stress, chaos, adversarial, recovery
       - [x] Silent failure probes with evidence — 3 probes with evidence (1 detected)
-      - [x] Complete telemetry packs (logs, metrics, traces) per run — 2 logs, 2 packs
+      - [x] Complete telemetry packs (logs, metrics, traces) per run — 2 logs, 2 packs, 1 metrics file, 1 trace file
       - [x] DX evaluation + documentation feedback — dx-review/scorecard.json (average 3.8, 2 documentation gaps)
       - [x] Findings captured in the ledger — 6 findings
       - [x] Final report + recommendations delivered — FINAL\\_REPORT.md, 2 framework and 2 persona recommendations
@@ -257,7 +257,7 @@ describe("FinalReport", () => {
         "  mocks/ and tests/fixtures/ are empty",
         "  no baseline, stress, chaos, adversarial, recovery result in results/pipelines/",
         "  no results/silent-failures.json and no silent-failure: notes",
-        "  no results/logs/*.log",
+        "  no results/logs/*.log; no non-empty results/metrics/*.json; no non-empty results/traces/*.jsonl",
         "  no dx-review/scorecard.json or results/scorecard.json",
         "  the findings ledger is empty (if findings were filed elsewhere, e.g. the repository root, pass --findings DIR)",
         "  no recommendations.json",
@@ -299,5 +299,51 @@ describe("FinalReport", () => {
     const bad = await Effect.runPromise(Effect.flip(FinalReport.make(run)))
     expect(bad.reason).toBe("InvalidInput")
     expect(bad.message).toContain("silent-failures.json: probes.0.outcome:")
+  })
+
+  it("ticks telemetry only with non-empty metrics and traces, datasets only with a non-empty tests/fixtures/", async () => {
+    const run = await withPacks()
+    const item = async (name: string) => {
+      const report = await Effect.runPromise(FinalReport.make(run))
+      return report.checklist.find((c) => c.item.startsWith(name))
+    }
+    expect((await item("Complete telemetry"))?.done).toBe(true)
+    writeFileSync(join(run, "results", "metrics", "baseline-happy-path.json"), "")
+    expect(await item("Complete telemetry")).toMatchObject({
+      done: false,
+      missing: "no non-empty results/metrics/*.json"
+    })
+    rmSync(join(run, "results", "metrics"), { recursive: true })
+    rmSync(join(run, "results", "traces"), { recursive: true })
+    expect((await item("Complete telemetry"))?.missing).toBe(
+      "no non-empty results/metrics/*.json; no non-empty results/traces/*.jsonl"
+    )
+    expect((await item("Mocks + datasets"))?.done).toBe(true)
+    rmSync(join(run, "tests", "fixtures"), { recursive: true })
+    mkdirSync(join(run, "tests", "fixtures"))
+    writeFileSync(join(run, "tests", "fixtures", "empty.json"), "")
+    expect(await item("Mocks + datasets")).toMatchObject({
+      done: false,
+      missing: "tests/fixtures/ is empty (no datasets; `24h dataset` writes them)"
+    })
+  })
+
+  it("flags a security finding without a recommendation, and lists every phase including recommend", async () => {
+    const run = await withPacks()
+    const view = join(run, "findings.json")
+    const findings = JSON.parse(read(view)) as Array<{ id: string; type: string; recommendation: string }>
+    writeFileSync(
+      view,
+      JSON.stringify(findings.map((f) => (f.type === "security" ? { ...f, recommendation: " " } : f)))
+    )
+    const report = await Effect.runPromise(FinalReport.make(run))
+    const security = findings.filter((f) => f.type === "security").map((f) => f.id)
+    expect(report.checklist.find((c) => c.item.startsWith("Findings captured"))).toMatchObject({
+      done: false,
+      missing: `security finding without a recommendation: ${security.join(", ")}`
+    })
+    expect(report.markdown).toMatch(
+      /Phases: research ✓ \([^)]*\), simulate \(not completed\),.* recommend \(not completed\)\./
+    )
   })
 })

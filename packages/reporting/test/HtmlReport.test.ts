@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs"
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
 import { Run } from "@24h/core"
@@ -155,6 +155,60 @@ describe("HtmlReport in headless Chromium", () => {
       expect(await page.locator("[data-chart]").count()).toBe(0)
       expect(problems).toEqual([])
       expect(requests.filter((r) => r !== url && r !== emptyUrl)).toEqual([])
+    } finally {
+      await context.close()
+    }
+  })
+
+  it("draws a pipeline with one window on its own time range, not an empty chart with an axis years away", async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is required at ${CHROMIUM} for this test and was not found`)
+    const run = fixtureRun()
+    const dir = join(run, "results", "pipelines")
+    const file = join(dir, readdirSync(dir).sort()[0] as string)
+    const result = JSON.parse(readFileSync(file, "utf8")) as { windows: Array<{ start: string; end: string }> }
+    const only = result.windows[0] as { start: string; end: string }
+    writeFileSync(file, JSON.stringify({ ...result, windows: [only] }, null, 2))
+    const inputs = await Effect.runPromise(HtmlReport.loadInputs(run))
+    const index = inputs.pipelines.findIndex((p) => p.result.windows.length === 1)
+    expect(index).toBeGreaterThanOrEqual(0)
+    const data = HtmlReport.chartData(inputs).pipelines[index]
+    const start = Date.parse(only.start) / 1000
+    const end = Math.max(Date.parse(only.end) / 1000, start + 1) // at least one second wide
+    expect(data?.x).toEqual([start, end])
+    const { path } = await Effect.runPromise(HtmlReport.write(run))
+    const context = await chromium.launchPersistentContext(tempDir("24h-chromium-"), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: FLAGS,
+      viewport: { width: 1280, height: 900 }
+    })
+    try {
+      const page = context.pages()[0] ?? (await context.newPage())
+      await page.goto(pathToFileURL(path).href, { waitUntil: "load" })
+      await page.waitForSelector("body[data-charts-done='true']", { timeout: 30_000 })
+      await page.waitForSelector(`[data-chart="latency-${index}"][data-x-range]`, { timeout: 30_000 })
+      const chart = page.locator(`[data-chart="latency-${index}"]`)
+      const attr = await chart.getAttribute("data-x-range")
+      expect(attr).toMatch(/^[\d.]+,[\d.]+$/)
+      const [min, max] = (attr ?? "").split(",").map(Number)
+      expect(min).toBe(start)
+      expect(max).toBe(end)
+      // The p50 point is drawn in its colour (#2b8a3e), not just the axes.
+      const green = await chart.locator("canvas").evaluate((canvas) => {
+        const c = canvas as unknown as {
+          width: number
+          height: number
+          getContext(kind: "2d"): {
+            getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray }
+          }
+        }
+        const px = c.getContext("2d").getImageData(0, 0, c.width, c.height).data
+        let n = 0
+        for (let i = 0; i < px.length; i += 4)
+          if (Math.abs(px[i]! - 43) < 20 && Math.abs(px[i + 1]! - 138) < 20 && Math.abs(px[i + 2]! - 62) < 20) n++
+        return n
+      })
+      expect(green).toBeGreaterThan(10)
     } finally {
       await context.close()
     }

@@ -23,8 +23,8 @@ describe("Junit", () => {
           <testcase name="pipeline" classname="baseline.happy-path" time="3.000"/>
           <testcase name="threshold: p95 &lt; 200ms" classname="baseline.happy-path.thresholds" time="0.000"/>
           <testcase name="threshold: errorRate &lt; 1%" classname="baseline.happy-path.thresholds" time="0.000"/>
-          <testcase name="invariant: balance never negative" classname="baseline.happy-path.invariants" time="0.000"/>
-          <testcase name="invariant: cache hit" classname="baseline.happy-path.invariants" time="0.000"/>
+          <testcase name="invariant: always — balance never negative" classname="baseline.happy-path.invariants" time="0.000"/>
+          <testcase name="invariant: sometimes — cache hit" classname="baseline.happy-path.invariants" time="0.000"/>
         </testsuite>
         <testsuite name="stress/ramp" tests="4" failures="1" errors="0" skipped="0" time="3.200" timestamp="2026-11-24T10:00:10.000">
           <properties>
@@ -37,7 +37,7 @@ describe("Junit", () => {
             <failure message="p99 &lt; 250ms: p99 was 311.039ms (fail)" type="ThresholdFailed">p99 &lt; 250ms: p99 was 311.039ms (fail)</failure>
           </testcase>
           <testcase name="threshold: throughput &gt; 10/s" classname="stress.ramp.thresholds" time="0.000"/>
-          <testcase name="invariant: backpressure engaged" classname="stress.ramp.invariants" time="0.000"/>
+          <testcase name="invariant: reached — backpressure engaged" classname="stress.ramp.invariants" time="0.000"/>
         </testsuite>
         <testsuite name="chaos/db-flap" tests="4" failures="2" errors="0" skipped="0" time="3.000" timestamp="2026-11-24T10:00:20.000">
           <properties>
@@ -50,7 +50,7 @@ describe("Junit", () => {
             <failure message="errorRate &lt; 5%: errorRate was 11.667% (fail)" type="ThresholdFailed">errorRate &lt; 5%: errorRate was 11.667% (fail)</failure>
           </testcase>
           <testcase name="threshold: p95 &lt; 400ms" classname="chaos.db-flap.thresholds" time="0.000"/>
-          <testcase name="invariant: no double debit" classname="chaos.db-flap.invariants" time="0.000">
+          <testcase name="invariant: always — no double debit" classname="chaos.db-flap.invariants" time="0.000">
             <failure message="[always] no double debit: false 1 of 60 times" type="InvariantViolated">[always] no double debit: false 1 of 60 times (hits 60, true 59, false 1)
       at 2026-11-24T10:00:21.550Z: {&quot;account&quot;:&quot;acct-7&quot;,&quot;debits&quot;:2}</failure>
           </testcase>
@@ -63,8 +63,8 @@ describe("Junit", () => {
           </properties>
           <testcase name="pipeline" classname="adversarial.prompt-injection" time="2.000"/>
           <testcase name="threshold: blocked &gt;= 10" classname="adversarial.prompt-injection.thresholds" time="0.000"/>
-          <testcase name="invariant: secret leaked &lt;in response&gt;" classname="adversarial.prompt-injection.invariants" time="0.000"/>
-          <testcase name="invariant: rate limiter tripped" classname="adversarial.prompt-injection.invariants" time="0.000">
+          <testcase name="invariant: never — secret leaked &lt;in response&gt;" classname="adversarial.prompt-injection.invariants" time="0.000"/>
+          <testcase name="invariant: reached — rate limiter tripped" classname="adversarial.prompt-injection.invariants" time="0.000">
             <failure message="[reachable] rate limiter tripped: never reached" type="InvariantNeverHit">[reachable] rate limiter tripped: never reached (hits 0, true 0, false 0)</failure>
           </testcase>
         </testsuite>
@@ -79,19 +79,19 @@ describe("Junit", () => {
           <testcase name="threshold: resumed &gt;= 1" classname="recovery.failover.thresholds" time="0.000">
             <error message="resumed &gt;= 1: no data for metric &quot;resumed&quot;" type="ThresholdNoData">resumed &gt;= 1: no data for metric &quot;resumed&quot;</error>
           </testcase>
-          <testcase name="invariant: circuit half-open" classname="recovery.failover.invariants" time="0.000"/>
+          <testcase name="invariant: sometimes — circuit half-open" classname="recovery.failover.invariants" time="0.000"/>
         </testsuite>
       </testsuites>
       "
     `)
   })
 
-  it("escapes markup and drops characters XML cannot carry", async () => {
+  it("escapes markup and shows characters XML cannot carry as U+FFFD (the one XML escaper)", async () => {
     const [r] = await Effect.runPromise(Pipeline.readAll(fixtureRun()))
     const evil = { ...r!, name: `a<b>&"c"\u0001\uD800`, error: "boom </failure><x>\u0000" }
     const { xml, totals } = Junit.render([evil])
-    expect(xml).toContain('name="baseline/a&lt;b&gt;&amp;&quot;c&quot;"')
-    expect(xml).toContain("boom &lt;/failure&gt;&lt;x&gt;</error>")
+    expect(xml).toContain('name="baseline/a&lt;b&gt;&amp;&quot;c&quot;\ufffd\ufffd"')
+    expect(xml).toContain("boom &lt;/failure&gt;&lt;x&gt;\ufffd</error>")
     expect(xml.includes("\u0000") || xml.includes("\u0001") || xml.includes("\uD800")).toBe(false)
     expect(totals.errors).toBe(1)
   })

@@ -57,7 +57,7 @@ describe("Recommendations", () => {
       Effect.flip(Recommendations.make({ framework: [{ text: "", cites: "FND-001" }], extra: 1 } as never))
     )
     expect(e.reason).toBe("InvalidInput")
-    expect(e.issues?.map((i) => i.field)).toEqual(["framework.0.text", "framework.0.cites", "(root)"])
+    expect(e.issues?.map((i) => i.field)).toEqual(["framework.0.text", "framework.0.cites", "extra"])
   })
 
   it("checks silent-failure evidence the same way", async () => {

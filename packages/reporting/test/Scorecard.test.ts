@@ -42,7 +42,7 @@ describe("Scorecard", () => {
     const e = await Effect.runPromise(
       Effect.flip(Scorecard.make({ dimensions: { ...four, clarity: dim(3) } } as never))
     )
-    expect(e.issues?.map((i) => i.field).sort()).toEqual(["dimensions", "dimensions.errors"])
+    expect(e.issues?.map((i) => i.field).sort()).toEqual(["dimensions.clarity", "dimensions.errors"])
   })
 
   it("writes dx-review/scorecard.json and reads it back, also from results/scorecard.json", async () => {

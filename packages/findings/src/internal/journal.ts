@@ -64,7 +64,8 @@ export interface Scan {
  */
 export const scan = (buf: Buffer, file: string, firstLine: number, previousId: number): Scan | FindingsError => {
   const entries: Array<Entry> = []
-  let start = 0
+  // A UTF-8 byte order mark (an editor's) before the first line is not part of the finding.
+  let start = firstLine === 1 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0
   let prev = previousId
   let lineNo = firstLine
   for (;;) {

@@ -1,8 +1,8 @@
 import * as fs from "node:fs"
-import type { Finding } from "../Finding.ts"
+import { type Finding, parseId } from "../Finding.ts"
 import { FindingsError, findingsError } from "../FindingsError.ts"
 import { checkLine, scan } from "./journal.ts"
-import { pathsOf } from "./paths.ts"
+import { type Paths, pathsOf, TYPE_LEDGERS } from "./paths.ts"
 
 /**
  * Reads every acknowledged finding of the ledger in `dir`, without taking the lock. An unterminated last line (an
@@ -17,32 +17,71 @@ export const readSync = (dir: string): ReadonlyArray<Finding> => {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT")
       throw findingsError("Io", `cannot read ${p.journal}: ${(e as Error).message}`, { cause: e })
-    return readLegacy(p.view)
+    return readLegacy(p)
   }
   const result = scan(buf, p.journal, 1, 0)
   if (result instanceof FindingsError) throw result
   return result.entries.map((e) => e.finding)
 }
 
-/** Reads a plain `findings.json` (an array, or `{ "findings": [...] }`) when no journal exists yet. */
-export const readLegacy = (file: string): ReadonlyArray<Finding> => {
-  let text: string
-  try {
-    text = fs.readFileSync(file, "utf8")
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return []
-    throw findingsError("Io", `cannot read ${file}: ${(e as Error).message}`, { cause: e })
+/**
+ * The entries of a directory written by `add_finding.py` (no journal): `findings.json`, or when it is absent or
+ * empty, `findings/{bugs,strengths,improvements}.json` merged in id order. `undefined` when there is nothing to import.
+ */
+export const legacyFiles = (
+  p: Paths
+):
+  | { readonly source: string; readonly items: ReadonlyArray<unknown>; readonly texts: ReadonlyArray<[string, string]> }
+  | undefined => {
+  const readText = (file: string): string | undefined => {
+    try {
+      return fs.readFileSync(file, "utf8")
+    } catch {
+      return undefined
+    }
   }
-  const items = legacyItems(text, file)
+  const main = readText(p.view)
+  if (main !== undefined && legacyItems(main, p.view).length > 0)
+    return { source: p.view, items: legacyItems(main, p.view), texts: [[p.view, main]] }
+  const texts: Array<[string, string]> = []
+  const items: Array<unknown> = []
+  for (const t of TYPE_LEDGERS) {
+    const file = p.typeViews[t]
+    const text = readText(file)
+    if (text === undefined) continue
+    const these = legacyItems(text, file)
+    if (these.length === 0) continue
+    texts.push([file, text])
+    items.push(...these)
+  }
+  if (items.length === 0) return undefined
+  const idOf = (i: unknown) =>
+    typeof i === "object" && i !== null && typeof (i as { id?: unknown }).id === "string"
+      ? (i as { id: string }).id
+      : ""
+  items.sort((a, b) => (parseId(idOf(a)) ?? 0) - (parseId(idOf(b)) ?? 0))
+  return { source: texts.length === 1 ? (texts[0] as [string, string])[0] : p.typeViews.bugs, items, texts }
+}
+
+/** Reads an `add_finding.py` ledger (see {@link legacyFiles}) when no journal exists yet. */
+export const readLegacy = (p: Paths): ReadonlyArray<Finding> => {
+  let found: ReturnType<typeof legacyFiles>
+  try {
+    found = legacyFiles(p)
+  } catch (e) {
+    if (e instanceof FindingsError) throw e
+    throw findingsError("Io", `cannot read ${p.view}: ${(e as Error).message}`, { cause: e })
+  }
+  if (found === undefined) return []
   const out: Array<Finding> = []
   let prev = 0
-  for (const [i, item] of items.entries()) {
+  for (const [i, item] of found.items.entries()) {
     const checked = checkItem(item, prev)
     if (checked.problem !== undefined) {
       throw findingsError(
         "CorruptLedger",
-        `${file}: entry ${i + 1}: ${checked.problem}. Run \`24h finding repair\` to import the valid entries.`,
-        { file, line: i + 1 }
+        `${found.source}: entry ${i + 1}: ${checked.problem}. Run \`24h finding repair --output ${p.dir}\` to import the valid entries.`,
+        { file: found.source, line: i + 1 }
       )
     }
     out.push(checked.finding)
@@ -55,10 +94,10 @@ const checkItem = (item: unknown, prev: number) => checkLine(JSON.stringify(item
 
 /** The entries of a plain `findings.json`. */
 export const legacyItems = (text: string, file: string): ReadonlyArray<unknown> => {
-  if (text.trim() === "") return []
+  if (text.trim() === "" || text.trim() === "\uFEFF") return []
   let json: unknown
   try {
-    json = JSON.parse(text)
+    json = JSON.parse(text.replace(/^\uFEFF/, ""))
   } catch (e) {
     throw findingsError("CorruptLedger", `${file}: not valid JSON (${(e as Error).message})`, { file })
   }

@@ -212,7 +212,8 @@ export class Engine {
   constructor(
     readonly seed: Seed.Seed,
     readonly adminPrefix: string | undefined,
-    readonly journalLimit: number
+    readonly journalLimit: number,
+    readonly maxBodyBytes: number = 1_048_576
   ) {
     this.faultRng = Seed.stream(Seed.derive(seed, "mocks/HttpMock/faults"))
     this.driftRng = Seed.stream(Seed.derive(seed, "mocks/HttpMock/drift"))
@@ -313,14 +314,18 @@ export class Engine {
     const length = rawHeader(req.rawHeaders, "content-length")
     const hasBody = length !== undefined ? length !== "0" : rawHeader(req.rawHeaders, "transfer-encoding") !== undefined
     if (this.adminPrefix !== undefined && path.startsWith(this.adminPrefix)) {
-      readBody(req, (body) => admin(req, res, path.slice(this.adminPrefix!.length) || "/", body))
+      readBody(req, res, this.maxBodyBytes, (body) =>
+        admin(req, res, path.slice(this.adminPrefix!.length) || "/", body)
+      )
       return
     }
     if (!hasBody) {
       this.dispatch(req, res, path, q === -1 ? "" : url.slice(q + 1), "")
       return
     }
-    readBody(req, (body) => this.dispatch(req, res, path, q === -1 ? "" : url.slice(q + 1), body))
+    readBody(req, res, this.maxBodyBytes, (body) =>
+      this.dispatch(req, res, path, q === -1 ? "" : url.slice(q + 1), body)
+    )
   }
 
   private dispatch(req: IncomingMessage, res: ServerResponse, path: string, search: string, body: string): void {
@@ -650,11 +655,68 @@ const lower = (h: Readonly<Record<string, string>> | undefined): Record<string, 
   return out
 }
 
-const readBody = (req: IncomingMessage, done: (body: string) => void): void => {
+/** Answers 413 with a JSON message and closes the connection (the rest of the body is not read). */
+const tooLarge = (res: ServerResponse, limit: number, got: string): void => {
+  if (res.headersSent) {
+    res.destroy()
+    return
+  }
+  const body = JSON.stringify({
+    error: "PayloadTooLarge",
+    message: `request body: ${got}, more than the mock's limit of ${limit} bytes (HttpMock option maxBodyBytes)`
+  })
+  res.writeHead(413, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+    connection: "close"
+  })
+  res.end(body, () => res.destroy())
+}
+
+/**
+ * Reads a request body of at most `limit` bytes. Larger: `413` (from `content-length` before reading, or once the
+ * bytes pass the limit). A request that fails mid-body (the client went away, a malformed chunk) is ended, never
+ * left hanging.
+ */
+const readBody = (req: IncomingMessage, res: ServerResponse, limit: number, done: (body: string) => void): void => {
+  const declared = Number(rawHeader(req.rawHeaders, "content-length") ?? Number.NaN)
+  if (Number.isFinite(declared) && declared > limit) {
+    tooLarge(res, limit, `content-length ${declared}`)
+    return
+  }
   const chunks: Array<Buffer> = []
-  req.on("data", (c: Buffer) => chunks.push(c))
-  req.on("end", () => done(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")))
-  req.on("error", () => undefined)
+  let size = 0
+  let over = false
+  req.on("data", (c: Buffer) => {
+    if (over) return
+    size += c.length
+    if (size > limit) {
+      over = true
+      chunks.length = 0
+      tooLarge(res, limit, `more than ${limit} bytes received`)
+      return
+    }
+    chunks.push(c)
+  })
+  req.on("end", () => {
+    if (!over) done(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8"))
+  })
+  req.on("error", () => {
+    if (over) return
+    over = true
+    if (!res.headersSent && !res.destroyed) {
+      const body = JSON.stringify({
+        error: "BadRequest",
+        message: "request body: the request failed while it was read"
+      })
+      res.writeHead(400, {
+        "content-type": "application/json",
+        "content-length": Buffer.byteLength(body),
+        connection: "close"
+      })
+      res.end(body, () => res.destroy())
+    } else res.destroy()
+  })
 }
 
 type Latency = Extract<FS.FailureSwitch, { kind: "latency" }>

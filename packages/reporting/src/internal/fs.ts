@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto"
 import { mkdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises"
 import { dirname } from "node:path"
-import { preview } from "@24h/core"
+import { issuesOf } from "@24h/core"
 import { Effect } from "effect"
 import type { z } from "zod"
 import { type ReportingError, reportingError } from "../ReportingError.ts"
@@ -77,13 +77,7 @@ export const validate = <S extends z.ZodType>(
 ): Effect.Effect<z.infer<S>, ReportingError> => {
   const parsed = schema.safeParse(value)
   if (parsed.success) return Effect.succeed(parsed.data)
-  const issues = parsed.error.issues.map((i) => {
-    const got = valueAt(value, i.path)
-    return {
-      field: i.path.length === 0 ? "(root)" : i.path.map(String).join("."),
-      message: got === undefined ? i.message : `${i.message} (got ${preview(got)})`
-    }
-  })
+  const issues = issuesOf(parsed.error.issues.map((i) => ({ ...i, input: valueAt(value, i.path) })))
   return Effect.fail(
     reportingError("InvalidInput", `${where}: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`, { issues })
   )

@@ -1,7 +1,7 @@
 /** Loads everything the reports render from a run directory, mapping other packages' errors to ReportingError. */
-import { readdir, readFile } from "node:fs/promises"
+import { readdir, readFile, stat } from "node:fs/promises"
 import { join, relative, resolve } from "node:path"
-import { type CoreError, Pipeline, Run } from "@24h/core"
+import { type CoreError, formatIssues, Pipeline, Run } from "@24h/core"
 import { Finding as F, type FindingsError, Ledger } from "@24h/findings"
 import { Effect } from "effect"
 import * as LogAnalysis from "../LogAnalysis.ts"
@@ -23,8 +23,14 @@ export interface Inputs {
   readonly phases: ReadonlyArray<Run.Checkpoint>
   /** research/*-summary.md, relative. */
   readonly research: ReadonlyArray<string>
-  /** Number of files under mocks/ and tests/fixtures/. */
+  /** Number of non-empty files under mocks/ and tests/fixtures/. */
   readonly mockFiles: number
+  /** Number of non-empty files under tests/fixtures/ alone (the datasets). */
+  readonly fixtureFiles: number
+  /** Non-empty results/metrics/*.json, relative. */
+  readonly metrics: ReadonlyArray<string>
+  /** Non-empty results/traces/*.jsonl, relative. */
+  readonly traces: ReadonlyArray<string>
   readonly pipelines: ReadonlyArray<{ readonly result: Pipeline.Result; readonly path: string }>
   /** results/logs/*.log, relative. */
   readonly logs: ReadonlyArray<string>
@@ -61,6 +67,23 @@ const list = async (dir: string): Promise<Array<string>> => {
   }
 }
 
+const nonEmpty = async (file: string): Promise<boolean> => {
+  try {
+    return (await stat(file)).size > 0
+  } catch {
+    return false
+  }
+}
+
+/** The non-empty files of `dir` ending in `suffix`, relative to `root`. */
+const nonEmptyFiles = async (root: string, dir: string, suffix: string): Promise<Array<string>> => {
+  const out: Array<string> = []
+  for (const f of await list(join(root, dir))) {
+    if (f.endsWith(suffix) && (await nonEmpty(join(root, dir, f)))) out.push(`${dir}/${f}`)
+  }
+  return out
+}
+
 const countFiles = async (dir: string, budget = 10_000): Promise<number> => {
   let n = 0
   const stack = [dir]
@@ -75,7 +98,7 @@ const countFiles = async (dir: string, budget = 10_000): Promise<number> => {
     for (const e of entries) {
       if (e.name.startsWith(".")) continue
       if (e.isDirectory()) stack.push(join(d, e.name))
-      else n++
+      else if (await nonEmpty(join(d, e.name))) n++
     }
   }
   return n
@@ -107,10 +130,7 @@ const readFindings = (dir: string): Effect.Effect<ReadonlyArray<F.Finding>, Repo
         const parsed = F.Finding.safeParse(item)
         if (!parsed.success)
           return yield* Effect.fail(
-            reportingError(
-              "InvalidInput",
-              `findings: ${path}: entry ${i + 1}: ${parsed.error.issues.map((x) => `${x.path.join(".") || "(root)"}: ${x.message}`).join("; ")}`
-            )
+            reportingError("InvalidInput", `findings: ${path}: entry ${i + 1}: ${formatIssues(parsed.error.issues)}`)
           )
         out.push(parsed.data)
       }
@@ -131,9 +151,16 @@ export const load = (dirInput: string, options: LoadOptions = {}): Effect.Effect
     }))
       .filter((f) => f.endsWith("-summary.md"))
       .map((f) => `research/${f}`)
-    const mockFiles = yield* Effect.promise(
-      async () => (await countFiles(join(dir, "mocks"))) + (await countFiles(join(dir, "tests", "fixtures")))
-    )
+    const fixtureFiles = yield* Effect.promise(() => countFiles(join(dir, "tests", "fixtures")))
+    const mockFiles = (yield* Effect.promise(() => countFiles(join(dir, "mocks")))) + fixtureFiles
+    const metrics = yield* Effect.tryPromise({
+      try: () => nonEmptyFiles(dir, "results/metrics", ".json"),
+      catch: io("cannot list results/metrics/")
+    })
+    const traces = yield* Effect.tryPromise({
+      try: () => nonEmptyFiles(dir, "results/traces", ".jsonl"),
+      catch: io("cannot list results/traces/")
+    })
     const logs = (yield* Effect.tryPromise({
       try: () => list(join(dir, "results", "logs")),
       catch: io("cannot list results/logs/")
@@ -151,12 +178,7 @@ export const load = (dirInput: string, options: LoadOptions = {}): Effect.Effect
         yield* Effect.try({ try: () => JSON.parse(text) as unknown, catch: io(`${path} is not JSON`) })
       )
       if (!parsed.success)
-        return yield* Effect.fail(
-          reportingError(
-            "InvalidInput",
-            `${path}: ${parsed.error.issues.map((x) => `${x.path.join(".") || "(root)"}: ${x.message}`).join("; ")}`
-          )
-        )
+        return yield* Effect.fail(reportingError("InvalidInput", `${path}: ${formatIssues(parsed.error.issues)}`))
       const rel = (file: string) => relative(dir, join(telemetry, file)).split("\\").join("/")
       const files = { analysis: rel(`${name}_analysis.md`), stats: rel(f), errors: rel(`${name}_errors.json`) }
       packs.push({ name, stats: parsed.data, files })
@@ -172,6 +194,9 @@ export const load = (dirInput: string, options: LoadOptions = {}): Effect.Effect
       phases: status.completed,
       research,
       mockFiles,
+      fixtureFiles,
+      metrics,
+      traces,
       pipelines,
       logs,
       packs,

@@ -69,15 +69,18 @@ export const SCRIPT = `
       }
     };
   }
-  function timeChart(el, series, columns, faults, axes) {
+  function timeChart(el, series, columns, faults, axes, range) {
+    // With one or two windows a line has nothing to join: draw the points themselves.
+    var few = columns[0].length <= 2;
     var s = [{}].concat(series.map(function (x) {
-      return { label: x.label, stroke: x.color, width: 1.5, scale: x.scale || "y", points: { show: false } };
+      return { label: x.label, stroke: x.color, width: 1.5, scale: x.scale || "y", points: { show: few, size: 7, fill: x.color } };
     }));
     mount(el, {
-      scales: { x: { time: true } },
+      scales: { x: { time: true, range: function () { return [range[0], range[1]]; } } },
       series: s,
       axes: axes,
-      plugins: [faultShading(faults)]
+      plugins: [faultShading(faults)],
+      hooks: { ready: [function (u) { el.setAttribute("data-x-range", u.scales.x.min + "," + u.scales.x.max); }] }
     }, columns);
   }
   function barChart(el, labels, values, color) {
@@ -121,10 +124,10 @@ export const SCRIPT = `
     if (p.t.length === 0) return;
     timeChart(chart("latency-" + i), [
       { label: "p50 ms", color: "#2b8a3e" }, { label: "p95 ms", color: "#e67700" }, { label: "p99 ms", color: "#c92a2a" }
-    ], [p.t, p.p50, p.p95, p.p99], p.faults, [{}, { label: "latency (ms)" }]);
+    ], [p.t, p.p50, p.p95, p.p99], p.faults, [{}, { label: "latency (ms)" }], p.x);
     timeChart(chart("throughput-" + i), [
       { label: "requests/s", color: "#1971c2" }, { label: "error rate %", color: "#c92a2a", scale: "pct" }
-    ], [p.t, p.rps, p.errPct], p.faults, [{}, { label: "requests/s" }, { side: 1, scale: "pct", label: "error rate (%)", grid: { show: false } }]);
+    ], [p.t, p.rps, p.errPct], p.faults, [{}, { label: "requests/s" }, { side: 1, scale: "pct", label: "error rate (%)", grid: { show: false } }], p.x);
   });
   if (data.severity.values.length > 0) barChart(chart("findings-severity"), data.severity.labels, data.severity.values, "#e8590c");
   if (data.types.values.length > 0) barChart(chart("findings-type"), data.types.labels, data.types.values, "#1971c2");
