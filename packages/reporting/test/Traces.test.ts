@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
 import { Load, Pipeline, Telemetry } from "@24h/core"
@@ -74,6 +74,9 @@ const plantOrphan = (dir: string) => {
 describe("telemetry pack: traces and metrics", () => {
   it("writes run_traces.json (slowest, failing, broken) and run_metrics.json next to the log packs", async () => {
     const run = fixtureRun()
+    // Start from this test's own telemetry: the fixture run's sample trace and metric files are dropped.
+    rmSync(join(run, "results", "traces"), { recursive: true, force: true })
+    rmSync(join(run, "results", "metrics"), { recursive: true, force: true })
     await Effect.runPromise(pipelineRun(run))
     plantOrphan(run)
     await Effect.runPromise(LogAnalysis.analyzeRun(run))
