@@ -120,9 +120,12 @@ const firstIssue = (
 export const parseRule = (input: unknown, where = "rule"): Result.Result<Rule, ChaosError> => {
   const r = Rule.safeParse(input, { reportInput: true })
   if (r.success) return Result.succeed(r.data)
-  const issues = r.error.issues.map((i) => ({ ...i, path: [where, ...i.path] }))
   return Result.fail(
-    withDetails("InvalidRule", `HttpFaultProxy: ${formatIssues(issues)}`, firstIssue(r.error.issues, where))
+    withDetails(
+      "InvalidRule",
+      `HttpFaultProxy: ${formatIssues(r.error.issues, { prefix: where })}`,
+      firstIssue(r.error.issues, where)
+    )
   )
 }
 
