@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process"
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -7,15 +7,24 @@ import { fileURLToPath, pathToFileURL } from "node:url"
 import { Pipeline, Run } from "@24h/core"
 import { Ledger } from "@24h/findings"
 import { Effect } from "effect"
-import { describe, expect, it } from "vitest"
+import { afterAll, describe, expect, it } from "vitest"
 import { program } from "./main.ts"
 
 const main = fileURLToPath(new URL("./main.ts", import.meta.url))
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href
+const temps: Array<string> = []
+const temp = (prefix: string) => {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  temps.push(dir)
+  return dir
+}
+afterAll(() => {
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true })
+})
 
 describe("examples/checkout", () => {
   it("runs the whole process: five pipelines, audits, silent-failure probes, findings, telemetry and reports", async () => {
-    const root = mkdtempSync(join(tmpdir(), "24h-checkout-"))
+    const root = temp("24h-checkout-")
     const r = await Effect.runPromise(program({ root, seed: 42, scale: 0.3, datasetCount: 50 }))
 
     // Every phase completed and checkpointed.
@@ -73,7 +82,7 @@ describe("examples/checkout", () => {
   it("a planted double-charge bug fails the chaos pipeline's audit with a finding, and `npm start` exits 1", () => {
     // Retries that send a fresh Idempotency-Key charge an order twice when an answer times out: the audit of
     // payments' journal sees two keys for one order, the chaos verdict fails, a finding cites the evidence.
-    const cwd = mkdtempSync(join(tmpdir(), "24h-checkout-bug-"))
+    const cwd = temp("24h-checkout-bug-")
     const ran = spawnSync(process.execPath, ["--import", tsx, "--conditions=@24h/source", main], {
       cwd,
       env: { ...process.env, H24_CHECKOUT_BUG: "double-charge", H24_CHECKOUT_SCALE: "0.5", H24_SEED: "42" },

@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
@@ -120,6 +120,7 @@ describe("the five pipelines as values", () => {
   it.effect("checks (audits, mock verdicts) count in the verdict; a failing check effect is a failing check", () =>
     Effect.gen(function* () {
       const dir = mkdtempSync(join(tmpdir(), "24h-pipelines-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
       const invariants = yield* Invariant.make
       const ok = invariants.always("every answer is ok")
       const failing = yield* Pipeline.baseline({

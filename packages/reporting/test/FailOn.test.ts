@@ -1,10 +1,10 @@
 import { spawnSync } from "node:child_process"
-import { mkdtempSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { Check, Pipeline, Run } from "@24h/core"
 import { Effect } from "effect"
-import { describe, expect, it } from "vitest"
+import { describe, expect, it, onTestFinished } from "vitest"
 
 const repo = resolve(import.meta.dirname, "../../..")
 const bin = join(repo, "packages/cli/src/bin.ts")
@@ -18,6 +18,7 @@ const cli = (args: ReadonlyArray<string>) =>
 describe("24h report final|junit --fail-on", () => {
   it("exits 1 after its one JSON document when a pipeline's verdict fails, 0 by default", async () => {
     const root = mkdtempSync(join(tmpdir(), "24h-failon-"))
+    onTestFinished(() => rmSync(root, { recursive: true, force: true }))
     const dir = await Effect.runPromise(
       Effect.gen(function* () {
         const run = yield* Run.create({ root, seed: 1, metadata: { ENTRY_ID: "f", ENTRY_TITLE: "fail-on" } })

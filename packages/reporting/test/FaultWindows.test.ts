@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Fault, Pipeline, Run } from "@24h/core"
@@ -11,6 +11,7 @@ describe("fault windows from a FaultSchedule reach the HTML report", () => {
   it.effect("a chaos pipeline driven by TestClock: its windows land in the result and are shaded on its chart", () =>
     Effect.gen(function* () {
       const root = mkdtempSync(join(tmpdir(), "24h-faultwindows-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(root, { recursive: true, force: true })))
       const run = yield* Run.create({ root, seed: 1, metadata: { ENTRY_ID: "fw", ENTRY_TITLE: "fault windows" } })
       const t0 = Date.UTC(2026, 11, 2, 12, 0, 0)
       yield* TestClock.setTime(t0)
