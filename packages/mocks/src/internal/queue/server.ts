@@ -35,6 +35,15 @@ const Url = z.string().min(1)
 const Receipt = z.string().min(1)
 const BatchId = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, "must be 1-80 characters of A-Z a-z 0-9 _ -")
 
+/** The fields of one message, shared by SendMessage and each SendMessageBatch entry. */
+const messageFields = {
+  MessageBody: z.string(),
+  DelaySeconds: z.int().min(0).max(900).optional(),
+  MessageAttributes: z.record(z.string(), Attribute).optional(),
+  MessageGroupId: z.string().min(1).max(128).optional(),
+  MessageDeduplicationId: z.string().min(1).max(128).optional()
+}
+
 const schemas = {
   CreateQueue: z.looseObject({ QueueName: z.string(), Attributes: StringMap.optional(), tags: StringMap.optional() }),
   GetQueueUrl: z.looseObject({ QueueName: z.string().min(1), QueueOwnerAWSAccountId: z.string().optional() }),
@@ -43,26 +52,10 @@ const schemas = {
   GetQueueAttributes: z.looseObject({ QueueUrl: Url, AttributeNames: z.array(z.string()).optional() }),
   SetQueueAttributes: z.looseObject({ QueueUrl: Url, Attributes: StringMap }),
   PurgeQueue: z.looseObject({ QueueUrl: Url }),
-  SendMessage: z.looseObject({
-    QueueUrl: Url,
-    MessageBody: z.string(),
-    DelaySeconds: z.int().min(0).max(900).optional(),
-    MessageAttributes: z.record(z.string(), Attribute).optional(),
-    MessageGroupId: z.string().min(1).max(128).optional(),
-    MessageDeduplicationId: z.string().min(1).max(128).optional()
-  }),
+  SendMessage: z.looseObject({ QueueUrl: Url, ...messageFields }),
   SendMessageBatch: z.looseObject({
     QueueUrl: Url,
-    Entries: z.array(
-      z.looseObject({
-        Id: BatchId,
-        MessageBody: z.string(),
-        DelaySeconds: z.int().min(0).max(900).optional(),
-        MessageAttributes: z.record(z.string(), Attribute).optional(),
-        MessageGroupId: z.string().min(1).max(128).optional(),
-        MessageDeduplicationId: z.string().min(1).max(128).optional()
-      })
-    )
+    Entries: z.array(z.looseObject({ Id: BatchId, ...messageFields }))
   }),
   ReceiveMessage: z.looseObject({
     QueueUrl: Url,
