@@ -30,7 +30,7 @@
 import { join, resolve } from "node:path"
 import { type CoreError, Pipeline, Run } from "@24h/core"
 import { Effect } from "effect"
-import { xml } from "./Escape.ts"
+import { xmlAttribute as attr, xml } from "./Escape.ts"
 import { type Finding, FindingType, type Severity, severityRank } from "./Finding.ts"
 import { type FindingsError, findingsError } from "./FindingsError.ts"
 import { writeAtomic } from "./internal/store.ts"
@@ -218,7 +218,8 @@ export const totals = (doc: Document): Totals => {
 
 /**
  * Serialises a document as JUnit XML — the one serialiser: every name, message, text and property goes through
- * {@link Escape.xml}, so markup in a title stays text and characters XML cannot carry show as U+FFFD.
+ * {@link Escape.xml} (attributes through {@link Escape.xmlAttribute}, which keeps line breaks), so markup in a title
+ * stays text and characters XML cannot carry show as U+FFFD.
  *
  * @example
  * ```ts
@@ -239,23 +240,23 @@ export const toXml = (doc: Document): string => {
   const t = totals(doc)
   const out = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${xml(doc.name)}" tests="${t.tests}" failures="${t.failures}" errors="${t.errors}"${time(doc.time)}>`
+    `<testsuites name="${attr(doc.name)}" tests="${t.tests}" failures="${t.failures}" errors="${t.errors}"${time(doc.time)}>`
   ]
   for (const s of doc.suites) {
-    const timestamp = s.timestamp === undefined ? "" : ` timestamp="${xml(s.timestamp)}"`
+    const timestamp = s.timestamp === undefined ? "" : ` timestamp="${attr(s.timestamp)}"`
     out.push(
-      `  <testsuite name="${xml(s.name)}" tests="${s.cases.length}" failures="${count(s.cases, "failure")}" errors="${count(s.cases, "error")}" skipped="0"${time(s.time)}${timestamp}>`
+      `  <testsuite name="${attr(s.name)}" tests="${s.cases.length}" failures="${count(s.cases, "failure")}" errors="${count(s.cases, "error")}" skipped="0"${time(s.time)}${timestamp}>`
     )
     if (s.properties !== undefined) {
       out.push("    <properties>")
-      for (const p of s.properties) out.push(`      <property name="${xml(p.name)}" value="${xml(p.value)}"/>`)
+      for (const p of s.properties) out.push(`      <property name="${attr(p.name)}" value="${attr(p.value)}"/>`)
       out.push("    </properties>")
     }
     for (const c of s.cases) {
       const names =
         doc.layout?.classnameFirst === true
-          ? `classname="${xml(c.classname)}" name="${xml(c.name)}"`
-          : `name="${xml(c.name)}" classname="${xml(c.classname)}"`
+          ? `classname="${attr(c.classname)}" name="${attr(c.name)}"`
+          : `name="${attr(c.name)}" classname="${attr(c.classname)}"`
       const head = `    <testcase ${names}${time(c.time)}`
       if (c.outcome === undefined && c.systemOut === undefined) {
         out.push(`${head}/>`)
@@ -264,7 +265,7 @@ export const toXml = (doc: Document): string => {
       out.push(`${head}>`)
       const o = c.outcome
       if (o !== undefined)
-        out.push(`      <${o.kind} message="${xml(o.message)}" type="${xml(o.type)}">${xml(o.text)}</${o.kind}>`)
+        out.push(`      <${o.kind} message="${attr(o.message)}" type="${attr(o.type)}">${xml(o.text)}</${o.kind}>`)
       if (c.systemOut !== undefined) out.push(`      <system-out>${xml(c.systemOut)}</system-out>`)
       out.push("    </testcase>")
     }
