@@ -264,11 +264,11 @@ const faultsMetric = Metric.counter("24h.http_proxy.faults_injected", {
  * the request path is left as it is (the journal already holds what the counters need).
  */
 const journalMetrics = (inst: Telemetry.Instruments, name: string, engine: Engine) => {
-  const series = new Map<string, Metric.Metric<number, unknown>>()
+  const series = new Map<string, Telemetry.CounterHandle>()
   const counter = (base: Metric.Counter<number>, key: string, attrs: Record<string, string>) => {
     let m = series.get(key)
     if (m === undefined) {
-      m = Metric.withAttributes(base, { "24h.proxy": name, ...attrs })
+      m = inst.counter(base, { "24h.proxy": name, ...attrs })
       series.set(key, m)
     }
     return m
@@ -280,21 +280,15 @@ const journalMetrics = (inst: Telemetry.Instruments, name: string, engine: Engin
     for (let i = from; i < j.length; i++) {
       const e = j[i]!
       const status = e.status === null ? "none" : `${Math.floor(e.status / 100)}xx`
-      inst.update(
-        counter(requestsMetric, `r ${e.method} ${status}`, {
-          "http.request.method": e.method,
-          "http.response.status_class": status
-        }),
-        1
-      )
+      counter(requestsMetric, `r ${e.method} ${status}`, {
+        "http.request.method": e.method,
+        "http.response.status_class": status
+      }).add(1)
       if (e.fault !== null)
-        inst.update(
-          counter(faultsMetric, `f ${e.fault.rule} ${e.fault.action}`, {
-            "24h.fault.rule": e.fault.rule,
-            "24h.fault.action": e.fault.action
-          }),
-          1
-        )
+        counter(faultsMetric, `f ${e.fault.rule} ${e.fault.action}`, {
+          "24h.fault.rule": e.fault.rule,
+          "24h.fault.action": e.fault.action
+        }).add(1)
     }
     if (j.length > 0) last = j[j.length - 1]
   }

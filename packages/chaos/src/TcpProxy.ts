@@ -219,24 +219,19 @@ const BYTES_REPORT_MS = 1000
  */
 const proxyTelemetry = (inst: Telemetry.Instruments, name: string, live: () => Iterable<Connection>) => {
   const attrs = { "24h.proxy": name }
-  const connections = Metric.withAttributes(connectionsMetric, attrs)
-  const upstream = Metric.withAttributes(bytesMetric, { ...attrs, direction: "upstream" })
-  const downstream = Metric.withAttributes(bytesMetric, { ...attrs, direction: "downstream" })
-  inst.update(connections, 0)
-  inst.update(upstream, 0)
-  inst.update(downstream, 0)
+  const connections = inst.counter(connectionsMetric, attrs)
+  const upstream = inst.counter(bytesMetric, { ...attrs, direction: "upstream" })
+  const downstream = inst.counter(bytesMetric, { ...attrs, direction: "downstream" })
   const report = (c: Connection) => {
-    const up = c.up.bytes - c.up.reported
-    const down = c.down.bytes - c.down.reported
-    if (up > 0) inst.update(upstream, up)
-    if (down > 0) inst.update(downstream, down)
+    upstream.add(c.up.bytes - c.up.reported)
+    downstream.add(c.down.bytes - c.down.reported)
     c.up.reported = c.up.bytes
     c.down.reported = c.down.bytes
   }
   let timer: ReturnType<typeof setInterval> | undefined
   const hooks: ProxyTelemetry = {
     opened: (c) => {
-      inst.update(connections, 1)
+      connections.add(1)
       c.span = inst.startSpan("TcpProxy.connection", {
         kind: "server",
         attributes: { "24h.proxy": name, "24h.proxy.connection": c.index, "network.transport": "tcp" }
@@ -258,11 +253,7 @@ const proxyTelemetry = (inst: Telemetry.Instruments, name: string, live: () => I
       span.attribute("24h.proxy.duration_ms", Math.round((performance.now() - c.acceptedAt) * 1000) / 1000)
       inst.end(span)
     },
-    toxicAdded: (t) =>
-      inst.update(
-        Metric.withAttributes(toxicsMetric, { ...attrs, "24h.toxic.type": t.type, "24h.toxic.stream": t.stream }),
-        1
-      )
+    toxicAdded: (t) => inst.counter(toxicsMetric, { ...attrs, "24h.toxic.type": t.type, "24h.toxic.stream": t.stream }).add(1)
   }
   const stop = () => {
     if (timer !== undefined) clearInterval(timer)

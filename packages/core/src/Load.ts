@@ -28,7 +28,7 @@
  *
  * @since 0.2.0
  */
-import { Cause, Clock, Context as EffectContext, Effect, Exit, type Fiber, Metric, Option, Tracer } from "effect"
+import { Cause, Clock, Context as EffectContext, Effect, Exit, type Fiber, Option, Tracer } from "effect"
 import { z } from "zod"
 import { type CoreError, coreError, formatIssues } from "./CoreError.ts"
 import * as Histogram from "./Histogram.ts"
@@ -505,22 +505,19 @@ export const run = <E = never, R = never>(
 
 /** The load's metrics with its `load` attribute, built once per run (only when telemetry is enabled). */
 const loadMetrics = (inst: Instruments, load: string) => {
+  // Plain numbers on the iteration path; registered now, so every series (`dropped` at 0 too) is there from the start.
   const attrs = { load }
-  const iterations = Metric.withAttributes(metrics.loadIterations, attrs)
-  const errors = Metric.withAttributes(metrics.loadErrors, attrs)
-  const dropped = Metric.withAttributes(metrics.loadDropped, attrs)
-  const latency = Metric.withAttributes(metrics.loadLatency, attrs)
-  // Present from the start, so a dashboard (and `dropped == 0`) has a series to read.
-  inst.update(iterations, 0)
-  inst.update(errors, 0)
-  inst.update(dropped, 0)
+  const iterations = inst.counter(metrics.loadIterations, attrs)
+  const errors = inst.counter(metrics.loadErrors, attrs)
+  const dropped = inst.counter(metrics.loadDropped, attrs)
+  const latency = inst.histogram(metrics.loadLatency, metrics.MS_BOUNDARIES, attrs)
   return {
     completed: (latencyMs: number, ok: boolean) => {
-      inst.update(iterations, 1)
-      if (!ok) inst.update(errors, 1)
-      inst.update(latency, latencyMs)
+      iterations.add(1)
+      if (!ok) errors.add(1)
+      latency.record(latencyMs)
     },
-    dropped: () => inst.update(dropped, 1)
+    dropped: () => dropped.add(1)
   }
 }
 

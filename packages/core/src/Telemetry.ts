@@ -709,6 +709,36 @@ export const Enabled: Context.Reference<boolean> = instrumentsInternal.Enabled
 export type Instruments = instrumentsInternal.Instruments
 
 /**
+ * A counter series held as a plain number (from {@link Instruments}' `counter`): `add` costs an addition.
+ *
+ * @example
+ * ```ts
+ * import type { Telemetry } from "@24h/core"
+ * declare const sent: Telemetry.CounterHandle
+ * sent.add(1)
+ * ```
+ *
+ * @category instrumentation
+ * @since 0.2.0
+ */
+export type CounterHandle = instrumentsInternal.CounterHandle
+
+/**
+ * A histogram series held as plain numbers (from {@link Instruments}' `histogram`).
+ *
+ * @example
+ * ```ts
+ * import type { Telemetry } from "@24h/core"
+ * declare const latency: Telemetry.HistogramHandle
+ * latency.record(12.5)
+ * ```
+ *
+ * @category instrumentation
+ * @since 0.2.0
+ */
+export type HistogramHandle = instrumentsInternal.HistogramHandle
+
+/**
  * Options of {@link Instruments}' `startSpan`.
  *
  * @example

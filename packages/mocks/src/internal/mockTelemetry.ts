@@ -22,15 +22,16 @@ const errorsMetric = Metric.counter("24h.mock.http.errors", {
   description: "requests HttpMock answered 5xx or cut without a response (reset, hang)",
   incremental: true
 })
+const DURATION_BOUNDARIES = Metric.exponentialBoundaries({ start: 0.25, factor: 2, count: 18 })
 const durationMetric = Metric.histogram("24h.mock.http.duration", {
   description: "arrival to end of response, in ms",
-  boundaries: Metric.exponentialBoundaries({ start: 0.25, factor: 2, count: 18 })
+  boundaries: DURATION_BOUNDARIES
 })
 
 interface Series {
-  readonly requests: Metric.Metric<number, unknown>
-  readonly errors: Metric.Metric<number, unknown>
-  readonly duration: Metric.Metric<number, unknown>
+  readonly requests: Telemetry.CounterHandle
+  readonly errors: Telemetry.CounterHandle
+  readonly duration: Telemetry.HistogramHandle
 }
 
 const rawHeader = (raw: ReadonlyArray<string>, name: string): string | undefined => {
@@ -50,9 +51,9 @@ export const make = (inst: Telemetry.Instruments, policy: SpanPolicy): MockTelem
     if (s === undefined) {
       const attrs = { "http.request.method": method, "http.route": route, "http.response.status_class": status }
       s = {
-        requests: Metric.withAttributes(requestsMetric, attrs),
-        errors: Metric.withAttributes(errorsMetric, attrs),
-        duration: Metric.withAttributes(durationMetric, attrs)
+        requests: inst.counter(requestsMetric, attrs),
+        errors: inst.counter(errorsMetric, attrs),
+        duration: inst.histogram(durationMetric, DURATION_BOUNDARIES, attrs)
       }
       series.set(key, s)
     }
@@ -77,9 +78,9 @@ export const make = (inst: Telemetry.Instruments, policy: SpanPolicy): MockTelem
       const status = entry.status === undefined ? "none" : `${Math.floor(entry.status / 100)}xx`
       const s = seriesOf(entry.method, route, status)
       const failed = entry.status === undefined || entry.status >= 500
-      inst.update(s.requests, 1)
-      if (failed) inst.update(s.errors, 1)
-      if (entry.endedAt !== undefined) inst.update(s.duration, entry.endedAt - entry.at)
+      s.requests.add(1)
+      if (failed) s.errors.add(1)
+      if (entry.endedAt !== undefined) s.duration.record(entry.endedAt - entry.at)
       const span = started as Tracer.Span | undefined
       if (span === undefined) return
       span.attribute("http.route", route)
