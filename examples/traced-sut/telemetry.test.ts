@@ -6,8 +6,8 @@
 import { mkdtempSync, readdirSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Load, Pipeline, Telemetry } from "@24h/core"
 import { FaultSchedule, TcpProxy, Toxic } from "@24h/chaos"
+import { Load, Pipeline, Telemetry } from "@24h/core"
 import { HttpLoad, HttpMock } from "@24h/mocks"
 import { Effect } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
@@ -71,7 +71,10 @@ describe("24h's own telemetry", () => {
     expect(journal.requests).toHaveLength(REQUESTS)
     expect(total("24h.mock.http.requests")).toBe(journal.requests.length)
     expect(
-      total("24h.mock.http.requests", (a) => a["http.route"] === "/orders/:id" && a["http.response.status_class"] === "2xx")
+      total(
+        "24h.mock.http.requests",
+        (a) => a["http.route"] === "/orders/:id" && a["http.response.status_class"] === "2xx"
+      )
     ).toBe(REQUESTS)
     const up = total("24h.proxy.bytes", (a) => a.direction === "upstream")
     const down = total("24h.proxy.bytes", (a) => a.direction === "downstream")
@@ -82,7 +85,9 @@ describe("24h's own telemetry", () => {
     expect(total("24h.proxy.toxics_applied")).toBe(2)
     expect(total("24h.faults.applied", (a) => a["fault.name"] === "slow")).toBe(result.faultWindows.length)
     expect(result.faultWindows).toHaveLength(2)
-    expect(total("24h.pipeline.runs", (a) => a["pipeline.kind"] === "chaos" && a["pipeline.verdict"] === "pass")).toBe(1)
+    expect(total("24h.pipeline.runs", (a) => a["pipeline.kind"] === "chaos" && a["pipeline.verdict"] === "pass")).toBe(
+      1
+    )
 
     const spans = await Effect.runPromise(Telemetry.readSpans(dir))
     const connections = spans.filter((s) => s.name === "TcpProxy.connection")

@@ -12,7 +12,7 @@
  * Tracing: "TcpProxy, tracing on" is the no-toxic proxy built under `Telemetry.layer({ dir: <temp>, endpoint: null })`
  * (a `TcpProxy.connection` span per connection, the `24h.proxy.*` counters; bytes counted per link and reported at
  * close and once a second). Its ratios to "TcpProxy, no toxics" (tracing off) are printed; target (issue #16): ≤ 5%
- * slower.
+ * slower. `--aa` adds a second tracing-off proxy, whose ratio to the first is the noise floor of those figures.
  *
  * `--aged` runs the aged case instead: each proxy in its own process (a bare-Node naive pipe proxy; `24h proxy
  * serve` as shipped; `24h proxy serve --incremental-marking`, i.e. V8's default), measured fresh, then after one
@@ -23,9 +23,9 @@
 
 import { type ChildProcess, fork, spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import * as net from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import * as net from "node:net"
 import { performance } from "node:perf_hooks"
 import { fileURLToPath } from "node:url"
 import { Effect, Exit, Layer, Scope } from "effect"
@@ -334,6 +334,11 @@ const main = async () => {
   targets.push({ name: "TcpProxy, latency 0 both ways", sink: p3!.port, echo: p4!.port })
   const [t1, t2] = await Promise.all([tcpProxy(ports.sink, false, true), tcpProxy(ports.echo, false, true)])
   targets.push({ name: "TcpProxy, tracing on", sink: t1!.port, echo: t2!.port })
+  const aa = args.includes("--aa")
+  if (aa) {
+    const [a1, a2] = await Promise.all([tcpProxy(ports.sink, false), tcpProxy(ports.echo, false)])
+    targets.push({ name: "TcpProxy, no toxics (A/A)", sink: a1!.port, echo: a2!.port })
+  }
 
   const bytes = mib * 1024 * 1024
   const samples = targets.map(() => ({
@@ -383,14 +388,18 @@ const main = async () => {
   }
   // Tracing on against off, per round (the two ran back to back in each round), then the medians of the ratios.
   const off = samples[2]!
-  const on = samples[4]!
   const ratioOf = (a: Array<number>, b: Array<number>) => median(a.map((x, i) => x / b[i]!))
   const directP50 = samples[0]!.p50
-  const addedOn = on.p50.map((x, i) => x - directP50[i]!)
-  const addedOff = off.p50.map((x, i) => x - directP50[i]!)
-  console.log(
-    `\nTracing on vs off (medians of per-round ratios): 1 conn ${ratioOf(on.one, off.one).toFixed(3)}× MB/s, 32 conns ${ratioOf(on.many, off.many).toFixed(3)}× MB/s, ping-pong p50 ${ratioOf(on.p50, off.p50).toFixed(3)}× (added p50 ${ratioOf(addedOn, addedOff).toFixed(3)}×)`
-  )
+  const compare = (label: string, on: (typeof samples)[number]) => {
+    const addedOn = on.p50.map((x, i) => x - directP50[i]!)
+    const addedOff = off.p50.map((x, i) => x - directP50[i]!)
+    console.log(
+      `${label} (medians of per-round ratios): 1 conn ${ratioOf(on.one, off.one).toFixed(3)}× MB/s, 32 conns ${ratioOf(on.many, off.many).toFixed(3)}× MB/s, ping-pong p50 ${ratioOf(on.p50, off.p50).toFixed(3)}× (added p50 ${ratioOf(addedOn, addedOff).toFixed(3)}×)`
+    )
+  }
+  console.log("")
+  compare("Tracing on vs off", samples[4]!)
+  if (aa) compare("A/A: a second tracing-off proxy vs the first", samples[5]!)
   await ask({ kind: "close" })
   await Effect.runPromise(Scope.close(scope, Exit.void))
   const spans = await Effect.runPromise(Telemetry.readSpans(telemetryDir))

@@ -253,7 +253,8 @@ const proxyTelemetry = (inst: Telemetry.Instruments, name: string, live: () => I
       span.attribute("24h.proxy.duration_ms", Math.round((performance.now() - c.acceptedAt) * 1000) / 1000)
       inst.end(span)
     },
-    toxicAdded: (t) => inst.counter(toxicsMetric, { ...attrs, "24h.toxic.type": t.type, "24h.toxic.stream": t.stream }).add(1)
+    toxicAdded: (t) =>
+      inst.counter(toxicsMetric, { ...attrs, "24h.toxic.type": t.type, "24h.toxic.stream": t.stream }).add(1)
   }
   const stop = () => {
     if (timer !== undefined) clearInterval(timer)

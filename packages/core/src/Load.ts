@@ -28,14 +28,14 @@
  *
  * @since 0.2.0
  */
-import { Cause, Clock, Context as EffectContext, Effect, Exit, type Fiber, Option, Tracer } from "effect"
+import { Cause, Clock, Effect, Context as EffectContext, Exit, type Fiber, Option, Tracer } from "effect"
 import { z } from "zod"
 import { type CoreError, coreError, formatIssues } from "./CoreError.ts"
 import * as Histogram from "./Histogram.ts"
 import { Arrivals, type Stage } from "./internal/load.ts"
+import { CurrentRecorder, type Recorder } from "./internal/recorder.ts"
 import { type Instruments, instruments } from "./internal/telemetry/instruments.ts"
 import * as metrics from "./internal/telemetry/metrics.ts"
-import { CurrentRecorder, type Recorder } from "./internal/recorder.ts"
 import { millis, perSecond } from "./internal/units.ts"
 import * as Seed from "./Seed.ts"
 

@@ -17,10 +17,10 @@
  */
 import { spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { createServer, type Server } from "node:http"
 import * as net from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Telemetry } from "@24h/core"
 import { Effect, Exit, Layer, Scope } from "effect"
@@ -114,17 +114,23 @@ const main = async () => {
       Scope.provide(scope)
     )
   )
+  // One Telemetry layer per traced mock, each flushed after its round (untimed): an exporter still writing the
+  // spans of one round must not run during the next one.
   const telemetryDir = mkdtempSync(join(tmpdir(), "24h-bench-httpmock-"))
-  const traced = await Effect.runPromise(
-    Layer.buildWithScope(Telemetry.layer({ dir: telemetryDir, endpoint: null }), scope)
-  )
+  const tracing = (name: string) =>
+    Effect.runPromise(Layer.buildWithScope(Telemetry.layer({ dir: telemetryDir, name, endpoint: null }), scope))
+  const [metricsOnly, everySpan] = await Promise.all([tracing("metrics"), tracing("spans")])
   const routes = [{ id: "user", method: "GET", path: "/users/:id", respond: { json: BODY } }] as const
   const mockOn = await Effect.runPromise(
-    HttpMock.make({ routes }).pipe(Scope.provide(scope), Effect.provide(traced))
+    HttpMock.make({ routes }).pipe(Scope.provide(scope), Effect.provide(metricsOnly))
   )
   const mockSpans = await Effect.runPromise(
-    HttpMock.make({ routes, spans: "all" }).pipe(Scope.provide(scope), Effect.provide(traced))
+    HttpMock.make({ routes, spans: "all" }).pipe(Scope.provide(scope), Effect.provide(everySpan))
   )
+  const flushAfter: Record<string, () => Promise<void>> = {
+    "24h HttpMock, tracing on": () => Effect.runPromise(Telemetry.flush.pipe(Effect.provide(metricsOnly))),
+    "  … a span per request": () => Effect.runPromise(Telemetry.flush.pipe(Effect.provide(everySpan)))
+  }
   const mtt = await startMockttp()
 
   const targets: Record<string, string> = {
@@ -136,7 +142,10 @@ const main = async () => {
   }
   const rounds: Record<string, Array<Result>> = {}
   try {
-    for (const url of Object.values(targets)) await load(url, 1) // warm-up
+    for (const [name, url] of Object.entries(targets)) {
+      await load(url, 1) // warm-up
+      await flushAfter[name]?.()
+    }
     for (let round = 0; round < ROUNDS; round++) {
       for (const [name, url] of Object.entries(targets)) {
         const cpu0 = process.cpuUsage()
@@ -147,6 +156,7 @@ const main = async () => {
           `  round ${round + 1} ${name.padEnd(16)} ${Math.round(r.rps)} req/s, p99 ${r.p99.toFixed(2)} ms, ${r.cpuUs.toFixed(1)} µs CPU/request, errors ${r.errors}`
         )
         rounds[name] = [...(rounds[name] ?? []), r]
+        await flushAfter[name]?.()
       }
     }
   } finally {

@@ -207,7 +207,7 @@ export const iteration = (
         }
       )
     }
-  })
+  }).pipe(Effect.withSpan("HttpLoad.iteration"))
 
 /**
  * Runs one HTTP request shape under a load model: {@link iteration} plus core's `Load.run`, with the pool closed
@@ -235,4 +235,4 @@ export const run = (
       const it = yield* iteration({ ...rest, connections })
       return yield* Load.run(model, it, load)
     })
-  )
+  ).pipe(Effect.withSpan("HttpLoad.run"))

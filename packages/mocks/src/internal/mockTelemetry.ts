@@ -88,7 +88,11 @@ export const make = (inst: Telemetry.Instruments, policy: SpanPolicy): MockTelem
       if (entry.fault !== undefined) span.attribute("24h.mock.fault", entry.fault)
       inst.end(
         span,
-        failed ? (entry.status === undefined ? `no response (${entry.fault ?? "cut"})` : `answered ${entry.status}`) : undefined
+        failed
+          ? entry.status === undefined
+            ? `no response (${entry.fault ?? "cut"})`
+            : `answered ${entry.status}`
+          : undefined
       )
     }
   }

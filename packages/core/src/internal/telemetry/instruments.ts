@@ -155,7 +155,11 @@ export const instruments: Effect.Effect<Instruments | undefined> = Effect.flatMa
           histogram: (metric, boundaries, attributes) => histogramHandle(context, metric, boundaries, attributes),
           startSpan: (name, options = {}) => {
             const parent =
-              options.parent === null ? Option.none() : options.parent === undefined ? current : Option.some(options.parent)
+              options.parent === null
+                ? Option.none()
+                : options.parent === undefined
+                  ? current
+                  : Option.some(options.parent)
             const span = tracer.span({
               name,
               parent,

@@ -11,7 +11,10 @@ export const loadIterations = Metric.counter("24h.load.iterations", {
   description: "load iterations completed (ok or not)",
   incremental: true
 })
-export const loadErrors = Metric.counter("24h.load.errors", { description: "load iterations that failed", incremental: true })
+export const loadErrors = Metric.counter("24h.load.errors", {
+  description: "load iterations that failed",
+  incremental: true
+})
 export const loadDropped = Metric.counter("24h.load.dropped", {
   description: "arrivals that found every virtual user busy",
   incremental: true
@@ -20,12 +23,18 @@ export const loadLatency = Metric.histogram("24h.load.latency", {
   description: "iteration latency in ms (open model: from the intended start)",
   boundaries: MS_BOUNDARIES
 })
-export const faultsApplied = Metric.counter("24h.faults.applied", { description: "fault windows applied", incremental: true })
+export const faultsApplied = Metric.counter("24h.faults.applied", {
+  description: "fault windows applied",
+  incremental: true
+})
 export const faultsRevertErrors = Metric.counter("24h.faults.revert_errors", {
   description: "fault reverts that failed",
   incremental: true
 })
-export const pipelineRuns = Metric.counter("24h.pipeline.runs", { description: "pipelines run, by verdict", incremental: true })
+export const pipelineRuns = Metric.counter("24h.pipeline.runs", {
+  description: "pipelines run, by verdict",
+  incremental: true
+})
 
 /** `Metric.update` when telemetry is enabled; nothing otherwise. */
 export const updateIfEnabled = <I>(metric: Metric.Metric<I, unknown>, input: I): Effect.Effect<void> =>
