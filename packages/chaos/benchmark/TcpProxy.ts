@@ -344,6 +344,8 @@ const main = async () => {
   const samples = targets.map(() => ({
     one: [] as Array<number>,
     many: [] as Array<number>,
+    /** CPU seconds of this process (the proxies; the peers run in a child) per GiB moved, both workloads. */
+    cpu: [] as Array<number>,
     p50: [] as Array<number>,
     p99: [] as Array<number>
   }))
@@ -352,10 +354,13 @@ const main = async () => {
     for (let k = 0; k < targets.length; k++) {
       const i = (k + r) % targets.length
       const t = targets[i]!
+      const cpu0 = process.cpuUsage()
       const one = await ask<{ ms: number }>({ kind: "throughput", port: t.sink, conns: 1, bytesEach: bytes })
       samples[i]!.one.push(bytes / 1e6 / (one.ms / 1000))
       const many = await ask<{ ms: number }>({ kind: "throughput", port: t.sink, conns: 32, bytesEach: bytes / 32 })
       samples[i]!.many.push(bytes / 1e6 / (many.ms / 1000))
+      const cpu = process.cpuUsage(cpu0)
+      samples[i]!.cpu.push((cpu.user + cpu.system) / 1e6 / ((2 * bytes) / 2 ** 30))
       const pp = await ask<{ p50: number; p99: number }>({ kind: "pingpong", port: t.echo, iterations })
       samples[i]!.p50.push(pp.p50)
       samples[i]!.p99.push(pp.p99)
@@ -394,7 +399,7 @@ const main = async () => {
     const addedOn = on.p50.map((x, i) => x - directP50[i]!)
     const addedOff = off.p50.map((x, i) => x - directP50[i]!)
     console.log(
-      `${label} (medians of per-round ratios): 1 conn ${ratioOf(on.one, off.one).toFixed(3)}× MB/s, 32 conns ${ratioOf(on.many, off.many).toFixed(3)}× MB/s, ping-pong p50 ${ratioOf(on.p50, off.p50).toFixed(3)}× (added p50 ${ratioOf(addedOn, addedOff).toFixed(3)}×)`
+      `${label} (medians of per-round ratios): 1 conn ${ratioOf(on.one, off.one).toFixed(3)}× MB/s, 32 conns ${ratioOf(on.many, off.many).toFixed(3)}× MB/s, proxy CPU per GiB ${ratioOf(on.cpu, off.cpu).toFixed(3)}×, ping-pong p50 ${ratioOf(on.p50, off.p50).toFixed(3)}× (added p50 ${ratioOf(addedOn, addedOff).toFixed(3)}×)`
     )
   }
   console.log("")
