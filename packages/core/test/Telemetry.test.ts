@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
@@ -179,6 +179,11 @@ describe("Telemetry", () => {
 })
 
 describe("24h's own metrics and spans", () => {
+  const tempDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), "24h-telemetry-"))
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }))
+    return dir
+  }
   const total = (
     points: ReadonlyArray<Telemetry.MetricPoint>,
     name: string,
@@ -186,7 +191,7 @@ describe("24h's own metrics and spans", () => {
   ) => points.filter((p) => p.name === name && where(p.attributes)).reduce((n, p) => n + p.value, 0)
 
   it("Load counts iterations, errors and latency by load name; spans: true hands the iteration span to Promise iterations", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "24h-telemetry-"))
+    const dir = tempDir()
     const seen: Array<string | undefined> = []
     const summary = await Effect.runPromise(
       Load.run(
@@ -214,7 +219,7 @@ describe("24h's own metrics and spans", () => {
   })
 
   it("FaultSchedule counts applied windows and failed reverts; Pipeline counts runs by kind and verdict", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "24h-telemetry-"))
+    const dir = tempDir()
     const ok = Fault.make({ name: "latency", target: "db", apply: Effect.void, revert: Effect.void })
     const stuck = Fault.make({ name: "partition", target: "db", apply: Effect.void, revert: Effect.fail("stuck") })
     const result = await Effect.runPromise(
@@ -243,7 +248,7 @@ describe("24h's own metrics and spans", () => {
   })
 
   it("without the layer: no instruments, no iteration span, no files", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "24h-telemetry-"))
+    const dir = tempDir()
     expect(await Effect.runPromise(Telemetry.instruments)).toBeUndefined()
     const spans: Array<unknown> = []
     await Effect.runPromise(
