@@ -28,7 +28,7 @@ import { readFile as readFileAsync } from "node:fs/promises"
 import { dirname } from "node:path"
 import { Clock, Effect, Exit, type Scope } from "effect"
 import { z } from "zod"
-import { type CoreError, coreError, formatIssues, preview } from "./CoreError.ts"
+import { CoreError, coreError, formatIssues, preview } from "./CoreError.ts"
 import { EdnSyntaxError, parseEdn } from "./internal/linearizability/edn.ts"
 
 /**
@@ -321,9 +321,7 @@ export const parse = (text: string, format: Format): Effect.Effect<ReadonlyArray
     try: () =>
       format === "jsonl" ? parseJsonLinesSync(text) : format === "edn" ? parseEdnSync(text) : parseJepsenLogSync(text),
     catch: (e) =>
-      typeof e === "object" && e !== null && "_tag" in e && e._tag === "CoreError"
-        ? (e as CoreError)
-        : coreError("InvalidInput", `history: ${String(e)}`, e)
+      e instanceof CoreError ? e : coreError("InvalidInput", `history: ${String(e)}`, e)
   })
 
 /**

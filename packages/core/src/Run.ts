@@ -36,7 +36,7 @@ import { mkdir, readdir, readFile, readlink, rename, stat, symlink } from "node:
 import { basename, dirname, join, resolve } from "node:path"
 import { Clock, Context, Effect, Layer } from "effect"
 import { z } from "zod"
-import { type CoreError, coreError, formatIssues } from "./CoreError.ts"
+import { type CoreError, coreError, invalidInput } from "./CoreError.ts"
 import { writeFileAtomic } from "./internal/fs.ts"
 import * as Seed from "./Seed.ts"
 import { version } from "./version.ts"
@@ -244,7 +244,7 @@ const validate = <A>(schema: z.ZodType<A>, value: unknown, where: string): Effec
   const parsed = schema.safeParse(value, { reportInput: true })
   return parsed.success
     ? Effect.succeed(parsed.data)
-    : Effect.fail(coreError("InvalidInput", `${where}: ${formatIssues(parsed.error.issues)}`))
+    : Effect.fail(invalidInput(where, parsed.error.issues))
 }
 
 const updateLatest = async (entryDir: string, runId: string): Promise<void> => {

@@ -131,7 +131,9 @@ export const parse = (expression: string): Effect.Effect<Threshold, CoreError> =
     return Effect.fail(
       coreError(
         "InvalidThreshold",
-        `Threshold.parse: expected "<metric> <op> <value><unit>" such as "p95 < 200ms" or "errorRate < 1%" (got ${JSON.stringify(expression)})`
+        `Threshold.parse: expected "<metric> <op> <value><unit>" such as "p95 < 200ms" or "errorRate < 1%" (got ${JSON.stringify(expression)})`,
+        undefined,
+        { module: "Threshold.parse", field: "expression", value: expression }
       )
     )
   }
@@ -143,7 +145,9 @@ export const parse = (expression: string): Effect.Effect<Threshold, CoreError> =
       return Effect.fail(
         coreError(
           "InvalidThreshold",
-          `Threshold.parse: ${metric} is a latency; use us, ms, s or m (got unit "${unitRaw}" in ${JSON.stringify(expression)})`
+          `Threshold.parse: ${metric} is a latency; use us, ms, s or m (got unit "${unitRaw}" in ${JSON.stringify(expression)})`,
+          undefined,
+          { module: "Threshold.parse", field: "expression", value: expression }
         )
       )
     }
@@ -157,7 +161,9 @@ export const parse = (expression: string): Effect.Effect<Threshold, CoreError> =
     return Effect.fail(
       coreError(
         "InvalidThreshold",
-        `Threshold.parse: unit "${unitRaw}" only applies to latency metrics and counters named …Ms (got ${JSON.stringify(expression)})`
+        `Threshold.parse: unit "${unitRaw}" only applies to latency metrics and counters named …Ms (got ${JSON.stringify(expression)})`,
+        undefined,
+        { module: "Threshold.parse", field: "expression", value: expression }
       )
     )
   }

@@ -34,7 +34,8 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Effect, Layer, Semaphore } from "effect"
+import type { ZodIssueLike } from "@24h/core"
+import { Clock, Context, Effect, Layer, Result, Semaphore } from "effect"
 import {
   Finding,
   type Finding as FindingT,
@@ -173,8 +174,31 @@ const sanitize = (value: unknown, depth = 0): unknown => {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [wellFormed(k), sanitize(v, depth + 1)]))
 }
 
-const invalid = (issues: ReadonlyArray<{ field: string; message: string }>): FindingsError =>
-  findingsError("InvalidPayload", issues.map((i) => `${i.field}: ${i.message}`).join("; "), { issues })
+/** One problem of an add request; `value` is what the field held, when known. */
+interface Issue {
+  readonly field: string
+  readonly message: string
+  readonly value?: unknown
+}
+
+/** {@link Issue}s from zod issues (core's formatter), each with the input it got. */
+const issuesWithValues = (issues: ReadonlyArray<ZodIssueLike>): Array<Issue> =>
+  issuesOf(issues).map((i, k) => {
+    const input = issues[k]?.input
+    return input === undefined ? i : { ...i, value: input }
+  })
+
+const invalid = (issues: ReadonlyArray<Issue>): Result.Result<never, FindingsError> => {
+  const first = issues[0]
+  return Result.fail(
+    findingsError("InvalidPayload", issues.map((i) => `${i.field}: ${i.message}`).join("; "), {
+      issues: issues.map((i) => ({ field: i.field, message: i.message })),
+      module: "Ledger.add",
+      ...(first === undefined ? {} : { field: first.field }),
+      ...(first === undefined || !("value" in first) ? {} : { value: first.value })
+    })
+  )
+}
 
 /**
  * Validates an add request into the finding it would file under `id` — pure, so callers can check a payload
@@ -184,23 +208,26 @@ const invalid = (issues: ReadonlyArray<{ field: string; message: string }>): Fin
  * ```ts
  * import { Ledger } from "@24h/findings"
  * const r = Ledger.build({ type: "bug", entryId: "e1", agent: "a", payload: "{}" }, "FND-001", "2026-11-24T00:00:00.000Z")
- * // r is a FindingsError: "severity: …; title: …; …"
+ * // r is a Result failure: FindingsError "severity: …; title: …; …", with field "severity"
  * ```
  *
  * @category constructors
  * @since 0.1.0
  */
-export const build = (input: AddInput, id: string, createdAt: string): FindingT | FindingsError => {
-  const issues: Array<{ field: string; message: string }> = []
+export const build = (input: AddInput, id: string, createdAt: string): Result.Result<FindingT, FindingsError> => {
+  const issues: Array<Issue> = []
   const type = FindingType.safeParse(input.type, { reportInput: true })
-  if (!type.success) issues.push(...issuesOf(type.error.issues).map((i) => ({ ...i, field: "--type" })))
+  if (!type.success) issues.push(...issuesWithValues(type.error.issues).map((i) => ({ ...i, field: "--type" })))
   const flags = Finding.pick({ entry_id: true, agent: true }).safeParse({
     entry_id: typeof input.entryId === "string" ? wellFormed(input.entryId) : input.entryId,
     agent: typeof input.agent === "string" ? wellFormed(input.agent) : input.agent
   })
   if (!flags.success) {
     issues.push(
-      ...issuesOf(flags.error.issues).map((i) => ({ ...i, field: i.field === "entry_id" ? "--entry-id" : "--agent" }))
+      ...issuesWithValues(flags.error.issues).map((i) => ({
+        ...i,
+        field: i.field === "entry_id" ? "--entry-id" : "--agent"
+      }))
     )
   }
   let raw = input.payload
@@ -220,18 +247,20 @@ export const build = (input: AddInput, id: string, createdAt: string): FindingT 
     return invalid(issues)
   }
   const payload = Payload.safeParse(sanitize(raw), { reportInput: true })
-  if (!payload.success) issues.push(...issuesOf(payload.error.issues))
+  if (!payload.success) issues.push(...issuesWithValues(payload.error.issues))
   if (issues.length > 0 || !payload.success || !type.success || !flags.success) return invalid(issues)
   const p = payload.data
   if (p.type !== undefined && p.type !== type.data) {
     issues.push({
       field: "type",
+      value: p.type,
       message: `payload says ${JSON.stringify(p.type)} but --type is ${JSON.stringify(type.data)}`
     })
   }
   if (p.entry_id !== undefined && p.entry_id !== flags.data.entry_id) {
     issues.push({
       field: "entry_id",
+      value: p.entry_id,
       message: `payload says ${JSON.stringify(p.entry_id)} but --entry-id is ${JSON.stringify(flags.data.entry_id)}`
     })
   }
@@ -257,13 +286,13 @@ export const build = (input: AddInput, id: string, createdAt: string): FindingT 
     ...(p.location === undefined ? {} : { location: p.location })
   }
   const checked = Finding.safeParse(candidate)
-  if (!checked.success) return invalid(issuesOf(checked.error.issues))
+  if (!checked.success) return invalid(issuesWithValues(checked.error.issues))
   const bytes = Buffer.byteLength(JSON.stringify(checked.data))
   if (bytes > MAX_BYTES)
     return invalid([
       { field: "(payload)", message: `the finding is ${bytes} bytes once serialised; the limit is ${MAX_BYTES}` }
     ])
-  return checked.data
+  return Result.succeed(checked.data)
 }
 
 const duplicateError = (existing: string, f: FindingT): FindingsError =>
@@ -331,8 +360,7 @@ export const makeFile = Effect.fnUntraced(function* (options: FileOptions = {}) 
     Effect.gen(function* () {
       const createdAt = yield* nowIso
       // Validate before taking the lock: a bad payload never touches the ledger.
-      const probe = build(input, formatId(1), createdAt)
-      if (probe instanceof FindingsError) return yield* Effect.fail(probe)
+      const probe = yield* Effect.fromResult(build(input, formatId(1), createdAt))
       return yield* fromPromise(`cannot append to ${where}`, () =>
         store.append((id, fingerprints) => {
           const finding = { ...probe, id }
@@ -388,8 +416,7 @@ export const makeMemory = Effect.fnUntraced(function* (initial: ReadonlyArray<Fi
     Effect.gen(function* () {
       const last = all.at(-1)
       const next = last === undefined ? 1 : Number(last.id.slice(4)) + 1
-      const built = build(input, formatId(next), yield* nowIso)
-      if (built instanceof FindingsError) return yield* Effect.fail(built)
+      const built = yield* Effect.fromResult(build(input, formatId(next), yield* nowIso))
       const fp = fingerprintOf(built)
       const existing = fingerprints.get(fp)
       if (existing !== undefined && input.force !== true) return yield* Effect.fail(duplicateError(existing, built))

@@ -20,7 +20,7 @@
 import { createWriteStream, type WriteStream } from "node:fs"
 import { rename, rm } from "node:fs/promises"
 import { Seed } from "@24h/core"
-import { Effect } from "effect"
+import { Effect, Result } from "effect"
 import * as fc from "fast-check"
 import type { z } from "zod"
 import type * as G from "./internal/gen.ts"
@@ -131,15 +131,34 @@ const rootOf = (seed: SeedInput): Seed.Seed => (typeof seed === "object" ? seed 
 export const seedOf = (dataset: Dataset<unknown>, tier: Tier, seed: SeedInput): Seed.Seed =>
   Seed.derive(rootOf(seed), `mocks/${dataset.name}/${tier}`)
 
-const validate = (where: string, options: GenerateOptions): Tier => {
+const check = (where: string, options: GenerateOptions): Result.Result<Tier, MocksError> => {
   const tier = options.tier ?? "happy"
   if (!tiers.includes(tier)) {
-    throw mocksError("InvalidTier", `${where}: tier must be one of ${tiers.join(", ")} (got ${JSON.stringify(tier)})`)
+    return Result.fail(
+      mocksError("InvalidTier", `${where}: tier must be one of ${tiers.join(", ")} (got ${JSON.stringify(tier)})`, undefined, {
+        module: where,
+        field: "tier",
+        value: tier
+      })
+    )
   }
   if (!Number.isSafeInteger(options.count) || options.count < 0) {
-    throw mocksError("InvalidOptions", `${where}: count must be a non-negative integer (got ${options.count})`)
+    return Result.fail(
+      mocksError("InvalidOptions", `${where}: count must be a non-negative integer (got ${options.count})`, undefined, {
+        module: where,
+        field: "count",
+        value: options.count
+      })
+    )
   }
-  return tier
+  return Result.succeed(tier)
+}
+
+/** The synchronous generators validate eagerly and throw the `MocksError` itself. */
+const validate = (where: string, options: GenerateOptions): Tier => {
+  const r = check(where, options)
+  if (Result.isFailure(r)) throw r.failure
+  return r.success
 }
 
 /**
@@ -296,7 +315,9 @@ export const fromZod = <S extends z.ZodType>(
 ): Effect.Effect<Dataset<z.output<S>>, MocksError> =>
   Effect.suspend(() => {
     const gen = fromZodSchema(schema)
-    return "compile" in gen ? Effect.succeed(make(name, gen as G.Gen<z.output<S>>)) : Effect.fail(gen)
+    return Result.isSuccess(gen)
+      ? Effect.succeed(make(name, gen.success as G.Gen<z.output<S>>))
+      : Effect.fail(gen.failure)
   })
 
 /**
@@ -408,12 +429,9 @@ const CHUNK = 64 * 1024
  */
 export const write = <A>(dataset: Dataset<A>, options: WriteOptions): Effect.Effect<WriteSummary, MocksError> =>
   Effect.suspend(() => {
-    let tier: Tier
-    try {
-      tier = validate("Dataset.write", options)
-    } catch (e) {
-      return Effect.fail(e as MocksError)
-    }
+    const checked = check("Dataset.write", options)
+    if (Result.isFailure(checked)) return Effect.fail(checked.failure)
+    const tier = checked.success
     const format = options.format ?? "ndjson"
     if (format !== "ndjson" && format !== "json") {
       return Effect.fail(

@@ -40,7 +40,7 @@ import { readFile } from "node:fs/promises"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo, Socket } from "node:net"
 import { type Check, Fault, Seed } from "@24h/core"
-import { Context, Effect, Layer, type Scope } from "effect"
+import { Context, Effect, Layer, Result, type Scope } from "effect"
 import {
   type JournalEntry as EngineJournalEntry,
   type Physics as EnginePhysics,
@@ -140,8 +140,7 @@ export const kinds: ReadonlyArray<Sw.Kind> = Sw.kinds
  */
 export const parseSwitches = (input: unknown): Effect.Effect<ReadonlyArray<Switch>, MocksError> =>
   Effect.suspend(() => {
-    const r = Sw.parseMany(input)
-    return typeof r === "string" ? Effect.fail(mocksError("InvalidSwitch", r)) : Effect.succeed(r)
+    return Effect.fromResult(Sw.parseMany(input))
   })
 
 /**
@@ -370,12 +369,9 @@ export const make = (options: Options = {}): Effect.Effect<LlmMock, MocksError, 
         "claude-haiku-4-5"
       ]
     })
-    const fx = engine.addFixtures(options.fixtures ?? [])
-    if (fx !== undefined) return yield* mocksError("InvalidFixture", fx)
-    if (options.switches !== undefined && options.switches.length > 0) {
-      const r = engine.setSwitches(options.switches, "set")
-      if (typeof r === "string") return yield* mocksError("InvalidSwitch", r)
-    }
+    yield* Effect.fromResult(engine.addFixtures(options.fixtures ?? []))
+    if (options.switches !== undefined && options.switches.length > 0)
+      yield* Effect.fromResult(engine.setSwitches(options.switches, "set"))
     const sockets = new Set<Socket>()
     const server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => engine.handle(req, res))
     server.on("connection", (s) => {
@@ -395,8 +391,7 @@ export const make = (options: Options = {}): Effect.Effect<LlmMock, MocksError, 
     const port = (server.address() as AddressInfo).port
     const set = (action: "set" | "add") => (switches: ReadonlyArray<SwitchInput>) =>
       Effect.suspend(() => {
-        const r = engine.setSwitches(switches, action)
-        return typeof r === "string" ? Effect.fail(mocksError("InvalidSwitch", r)) : Effect.succeed(r)
+        return Effect.fromResult(engine.setSwitches(switches, action))
       })
     const mock: LlmMock = {
       url: `http://127.0.0.1:${port}`,
@@ -410,8 +405,7 @@ export const make = (options: Options = {}): Effect.Effect<LlmMock, MocksError, 
       switches: Effect.sync(() => engine.switches.map((a) => a.sw)),
       addFixtures: (fixtures) =>
         Effect.suspend(() => {
-          const r = engine.addFixtures(fixtures)
-          return r === undefined ? Effect.void : Effect.fail(mocksError("InvalidFixture", r))
+          return Effect.fromResult(engine.addFixtures(fixtures))
         }),
       journal: Effect.sync(() => ({ requests: [...engine.journal], events: [...engine.events] })),
       reset: Effect.sync(() => engine.reset())
@@ -475,8 +469,9 @@ export const loadFixtures = (path: string): Effect.Effect<ReadonlyArray<Fixture>
     }
     const { compile } = yield* Effect.promise(() => import("./internal/llm/fixtures.ts"))
     const r = compile(json)
-    if (typeof r === "string") return yield* mocksError("InvalidFixture", `${path}: ${r}`)
-    return r.map((c) => c.fixture)
+    if (Result.isFailure(r))
+      return yield* mocksError("InvalidFixture", `${path}: ${r.failure.message}`, undefined, r.failure)
+    return r.success.map((c) => c.fixture)
   })
 
 /**

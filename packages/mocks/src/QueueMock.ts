@@ -36,7 +36,7 @@
 import { createServer } from "node:http"
 import type { AddressInfo, Socket } from "node:net"
 import { Check, Fault, Seed } from "@24h/core"
-import { Clock, Context, Effect, Layer, type Scope } from "effect"
+import { Clock, Context, Effect, Layer, Result, type Scope } from "effect"
 import type { z } from "zod"
 import {
   type JournalEntry as BrokerEntry,
@@ -308,8 +308,10 @@ export interface QueueMock {
 }
 
 const parseSwitch = (input: unknown, where?: string): Effect.Effect<Switch, MocksError> => {
-  const r = Switches.parseUnsafe(input, where)
-  return typeof r === "string" ? Effect.fail(mocksError("InvalidSwitch", `QueueMock: ${r}`)) : Effect.succeed(r)
+  const r = Switches.parse(input, where)
+  return Result.isSuccess(r)
+    ? Effect.succeed(r.success)
+    : Effect.fail(mocksError("InvalidSwitch", `QueueMock: ${r.failure.message}`, undefined, r.failure))
 }
 
 const toError = (f: SqsFailure): MocksError =>

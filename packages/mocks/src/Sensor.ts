@@ -37,7 +37,7 @@ import { createWriteStream, type WriteStream } from "node:fs"
 import { createServer, type ServerResponse } from "node:http"
 import type { AddressInfo, Socket } from "node:net"
 import { Check, Seed } from "@24h/core"
-import { Effect, type Scope } from "effect"
+import { Effect, Result, type Scope } from "effect"
 import {
   type Item as GenItem,
   type Reading as GenReading,
@@ -202,8 +202,13 @@ export interface MakeOptions {
  */
 export const make = (input: SpecInput, options: MakeOptions = {}): Effect.Effect<Sensor, MocksError> =>
   Effect.gen(function* () {
-    const parsed = SpecSchema.parseUnsafe(input)
-    if (typeof parsed === "string") return yield* mocksError("InvalidOptions", `Sensor.make: ${parsed}`)
+    const checked = SpecSchema.parse(input)
+    if (Result.isFailure(checked))
+      return yield* mocksError("InvalidOptions", `Sensor.make: ${checked.failure.message}`, undefined, {
+        ...checked.failure,
+        module: "Sensor.make"
+      })
+    const parsed = checked.success
     const seedIn = options.seed ?? 0
     const seed =
       typeof seedIn === "object"
