@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { errorData, issuesOf as coreIssuesOf, preview as corePreview, type ZodIssueLike } from "@24h/core"
+import { issuesOf as coreIssuesOf, preview as corePreview, errorData, type ZodIssueLike } from "@24h/core"
 import { Data } from "effect"
 
 /**

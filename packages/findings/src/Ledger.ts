@@ -35,7 +35,7 @@
  * @since 0.1.0
  */
 import type { ZodIssueLike } from "@24h/core"
-import { Clock, Context, Effect, Layer, Result, Semaphore } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Metric, Result, Semaphore } from "effect"
 import {
   Finding,
   type Finding as FindingT,
@@ -319,6 +319,40 @@ const getFrom = (all: ReadonlyArray<FindingT>, id: string, where: string): Effec
     : Effect.succeed(found)
 }
 
+/**
+ * Ledger telemetry: every add counts in `24h.ledger.adds` (by type and severity) or `24h.ledger.errors` (by reason),
+ * and its duration, lock wait included, goes to `24h.ledger.add.duration_ms`. Exported with the spans by core's
+ * `Telemetry.layer`; without it they only update in-process values.
+ */
+const addsTotal = Metric.counter("24h.ledger.adds", { description: "findings filed", incremental: true })
+const errorsTotal = Metric.counter("24h.ledger.errors", { description: "adds refused or failed", incremental: true })
+const addDuration = Metric.histogram("24h.ledger.add.duration_ms", {
+  description: "time of one add, lock wait included (ms)",
+  boundaries: Metric.exponentialBoundaries({ start: 0.25, factor: 2, count: 17 })
+})
+
+/** Counts an add (or its failure) and times it. */
+const measured = <E extends { readonly reason: string }>(
+  self: Effect.Effect<FindingT, E>
+): Effect.Effect<FindingT, E> =>
+  self.pipe(
+    Effect.tap((f) => Metric.update(Metric.withAttributes(addsTotal, { type: f.type, severity: f.severity }), 1)),
+    Effect.tapError((e) => Metric.update(Metric.withAttributes(errorsTotal, { reason: e.reason }), 1)),
+    Effect.trackDuration(addDuration, (d) => Duration.toMillis(d))
+  )
+
+/** The span of an add names the finding it filed (or the type asked for). */
+const annotated = (
+  self: Effect.Effect<FindingT, FindingsError>,
+  input: AddInput
+): Effect.Effect<FindingT, FindingsError> =>
+  self.pipe(
+    Effect.tap((f) =>
+      Effect.annotateCurrentSpan({ "finding.id": f.id, "finding.type": f.type, "finding.severity": f.severity })
+    ),
+    Effect.tapError((e) => Effect.annotateCurrentSpan({ "finding.type": String(input.type), "error.reason": e.reason }))
+  )
+
 const nowIso = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
 
 const fromPromise = <A>(what: string, f: () => Promise<A>): Effect.Effect<A, FindingsError> =>
@@ -352,31 +386,36 @@ const fromSync = <A>(what: string, f: () => A): Effect.Effect<A, FindingsError> 
  * @category constructors
  * @since 0.1.0
  */
-export const makeFile = Effect.fnUntraced(function* (options: FileOptions = {}) {
+export const makeFile = Effect.fn("Ledger.makeFile")(function* (options: FileOptions = {}) {
   const store = new Store(options.dir ?? repositoryRoot(), options)
   const lock = yield* Semaphore.make(1)
   const where = store.paths.journal
-  const add = (input: AddInput): Effect.Effect<FindingT, FindingsError> =>
-    Effect.gen(function* () {
-      const createdAt = yield* nowIso
-      // Validate before taking the lock: a bad payload never touches the ledger.
-      const probe = yield* Effect.fromResult(build(input, formatId(1), createdAt))
-      return yield* fromPromise(`cannot append to ${where}`, () =>
-        store.append((id, fingerprints) => {
-          const finding = { ...probe, id }
-          const existing = fingerprints.get(fingerprintOf(finding))
-          if (existing !== undefined && input.force !== true) throw duplicateError(existing, finding)
-          return finding
-        })
-      )
-    }).pipe(lock.withPermits(1))
-  const list = (filter?: Filter) =>
+  const add = Effect.fn("Ledger.add", { attributes: { "24h.ledger.dir": store.paths.dir } })(
+    (input: AddInput) =>
+      Effect.gen(function* () {
+        const createdAt = yield* nowIso
+        // Validate before taking the lock: a bad payload never touches the ledger.
+        const probe = yield* Effect.fromResult(build(input, formatId(1), createdAt))
+        return yield* fromPromise(`cannot append to ${where}`, () =>
+          store.append((id, fingerprints) => {
+            const finding = { ...probe, id }
+            const existing = fingerprints.get(fingerprintOf(finding))
+            if (existing !== undefined && input.force !== true) throw duplicateError(existing, finding)
+            return finding
+          })
+        )
+      }).pipe(lock.withPermits(1), measured),
+    annotated
+  )
+  const list = Effect.fn("Ledger.list")((filter?: Filter) =>
     fromSync(`cannot read ${where}`, () => store.snapshot().filter((f) => matches(f, filter))).pipe(lock.withPermits(1))
-  const get = (id: string) =>
+  )
+  const get = Effect.fn("Ledger.get")((id: string) =>
     fromSync(`cannot read ${where}`, () => store.snapshot()).pipe(
       lock.withPermits(1),
       Effect.flatMap((all) => getFrom(all, id, where))
     )
+  )
   return Ledger.of({ dir: store.paths.dir, add, list, get })
 })
 
@@ -407,28 +446,31 @@ export const layerFile = (options: FileOptions = {}): Layer.Layer<Ledger> => Lay
  * @category constructors
  * @since 0.1.0
  */
-export const makeMemory = Effect.fnUntraced(function* (initial: ReadonlyArray<FindingT> = []) {
+export const makeMemory = Effect.fn("Ledger.makeMemory")(function* (initial: ReadonlyArray<FindingT> = []) {
   const all: Array<FindingT> = [...initial]
   const fingerprints = new Map<string, string>()
   for (const f of all) if (!fingerprints.has(fingerprintOf(f))) fingerprints.set(fingerprintOf(f), f.id)
   const lock = yield* Semaphore.make(1)
-  const add = (input: AddInput): Effect.Effect<FindingT, FindingsError> =>
-    Effect.gen(function* () {
-      const last = all.at(-1)
-      const next = last === undefined ? 1 : Number(last.id.slice(4)) + 1
-      const built = yield* Effect.fromResult(build(input, formatId(next), yield* nowIso))
-      const fp = fingerprintOf(built)
-      const existing = fingerprints.get(fp)
-      if (existing !== undefined && input.force !== true) return yield* Effect.fail(duplicateError(existing, built))
-      if (existing === undefined) fingerprints.set(fp, built.id)
-      all.push(built)
-      return built
-    }).pipe(lock.withPermits(1))
+  const add = Effect.fn("Ledger.add", { attributes: { "24h.ledger.dir": "(memory)" } })(
+    (input: AddInput) =>
+      Effect.gen(function* () {
+        const last = all.at(-1)
+        const next = last === undefined ? 1 : Number(last.id.slice(4)) + 1
+        const built = yield* Effect.fromResult(build(input, formatId(next), yield* nowIso))
+        const fp = fingerprintOf(built)
+        const existing = fingerprints.get(fp)
+        if (existing !== undefined && input.force !== true) return yield* Effect.fail(duplicateError(existing, built))
+        if (existing === undefined) fingerprints.set(fp, built.id)
+        all.push(built)
+        return built
+      }).pipe(lock.withPermits(1), measured),
+    annotated
+  )
   return Ledger.of({
     dir: undefined,
     add,
-    list: (filter) => Effect.sync(() => all.filter((f) => matches(f, filter))),
-    get: (id) => getFrom(all, id, "the in-memory ledger")
+    list: Effect.fn("Ledger.list")((filter?: Filter) => Effect.sync(() => all.filter((f) => matches(f, filter)))),
+    get: Effect.fn("Ledger.get")((id: string) => getFrom(all, id, "the in-memory ledger"))
   })
 })
 
@@ -461,8 +503,9 @@ export const layerMemory = (initial: ReadonlyArray<FindingT> = []): Layer.Layer<
  * @category reading
  * @since 0.1.0
  */
-export const read = (dir: string): Effect.Effect<ReadonlyArray<FindingT>, FindingsError> =>
-  fromSync(`cannot read the ledger in ${dir}`, () => readDirSync(dir))
+export const read: (dir: string) => Effect.Effect<ReadonlyArray<FindingT>, FindingsError> = Effect.fn("Ledger.read")(
+  (dir: string) => fromSync(`cannot read the ledger in ${dir}`, () => readDirSync(dir))
+)
 
 /**
  * Reads every acknowledged finding of the ledger in `dir`, synchronously; throws a {@link FindingsError}.
@@ -525,8 +568,11 @@ export type RepairOptions = RepairOptionsT
  * @category repair
  * @since 0.1.0
  */
-export const repair = (dir: string, options: RepairOptions = {}): Effect.Effect<RepairReport, FindingsError> =>
+export const repair: (dir: string, options?: RepairOptions) => Effect.Effect<RepairReport, FindingsError> = Effect.fn(
+  "Ledger.repair"
+)((dir: string, options: RepairOptions = {}) =>
   fromPromise(`cannot repair the ledger in ${dir}`, () => repairDir(dir, options))
+)
 
 /**
  * Which type-specific ledger under `findings/` a finding type goes to.
