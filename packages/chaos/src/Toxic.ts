@@ -320,7 +320,9 @@ const check = <T>(t: {
 }): Result.Result<T, ChaosError> => {
   const ok = Result.succeed(t as T)
   if (!isType(t.type))
-    return Result.fail(invalid(`Toxic: type must be one of ${types.join(", ")} (got ${show(t.type)})`, "Toxic", "type", t.type))
+    return Result.fail(
+      invalid(`Toxic: type must be one of ${types.join(", ")} (got ${show(t.type)})`, "Toxic", "type", t.type)
+    )
   const type = t.type
   const module = `Toxic.${type}`
   const bad = (field: string, value: unknown, message: string) =>
@@ -371,7 +373,9 @@ const buildResult = <T extends Type>(
   options: CommonOptions
 ): Result.Result<ToxicOf<T>, ChaosError> => {
   if (!isType(type))
-    return Result.fail(invalid(`Toxic: type must be one of ${types.join(", ")} (got ${show(type)})`, "Toxic", "type", type))
+    return Result.fail(
+      invalid(`Toxic: type must be one of ${types.join(", ")} (got ${show(type)})`, "Toxic", "type", type)
+    )
   const stream = options.stream ?? "downstream"
   const attrs: Record<string, unknown> = defaultsOf(type)
   for (const key of attributeNames(type)) {
@@ -700,15 +704,17 @@ export interface Patch {
  * @category combinators
  * @since 0.1.0
  */
-export const update = (self: Toxic, patch: Patch): Effect.Effect<Toxic, ChaosError> =>
-  Effect.suspend(() => {
-    const attributes: Record<string, unknown> = { ...self.attributes }
-    for (const key of attributeNames(self.type)) {
-      const v = patch.attributes?.[key]
-      if (v !== undefined) attributes[key] = v
-    }
-    return Effect.fromResult(check<Toxic>({ ...self, attributes, toxicity: patch.toxicity ?? self.toxicity }))
-  })
+export const update = Effect.fn("Toxic.update")(
+  (self: Toxic, patch: Patch): Effect.Effect<Toxic, ChaosError> =>
+    Effect.suspend(() => {
+      const attributes: Record<string, unknown> = { ...self.attributes }
+      for (const key of attributeNames(self.type)) {
+        const v = patch.attributes?.[key]
+        if (v !== undefined) attributes[key] = v
+      }
+      return Effect.fromResult(check<Toxic>({ ...self, attributes, toxicity: patch.toxicity ?? self.toxicity }))
+    })
+)
 
 /**
  * The body of `POST /proxies/{proxy}/toxics` (after JSON decoding): only `type` is required.
@@ -788,24 +794,26 @@ export type PatchBody = z.infer<typeof PatchBody>
  * @category decoding
  * @since 0.1.0
  */
-export const decode = (input: unknown): Effect.Effect<Toxic, ChaosError> =>
-  Effect.suspend(() => {
-    const parsed = CreateBody.safeParse(input)
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]
-      return Effect.fail(chaosError("InvalidToxic", `Toxic: ${issue?.message ?? "invalid toxic"}`))
-    }
-    const body = parsed.data
-    if (!isType(body.type))
-      return Effect.fail(chaosError("InvalidToxic", `Toxic: invalid toxic type ${show(body.type)}`))
-    return Effect.fromResult(
-      buildResult(body.type, (body.attributes ?? {}) as Partial<Attributes[Type]>, {
-        ...(body.name !== undefined && body.name !== "" ? { name: body.name } : {}),
-        ...(body.stream !== undefined && body.stream !== "" ? { stream: body.stream as Stream } : {}),
-        ...(body.toxicity !== undefined ? { toxicity: body.toxicity } : {})
-      }) as Result.Result<Toxic, ChaosError>
-    )
-  })
+export const decode = Effect.fn("Toxic.decode")(
+  (input: unknown): Effect.Effect<Toxic, ChaosError> =>
+    Effect.suspend(() => {
+      const parsed = CreateBody.safeParse(input)
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]
+        return Effect.fail(chaosError("InvalidToxic", `Toxic: ${issue?.message ?? "invalid toxic"}`))
+      }
+      const body = parsed.data
+      if (!isType(body.type))
+        return Effect.fail(chaosError("InvalidToxic", `Toxic: invalid toxic type ${show(body.type)}`))
+      return Effect.fromResult(
+        buildResult(body.type, (body.attributes ?? {}) as Partial<Attributes[Type]>, {
+          ...(body.name !== undefined && body.name !== "" ? { name: body.name } : {}),
+          ...(body.stream !== undefined && body.stream !== "" ? { stream: body.stream as Stream } : {}),
+          ...(body.toxicity !== undefined ? { toxicity: body.toxicity } : {})
+        }) as Result.Result<Toxic, ChaosError>
+      )
+    })
+)
 
 /**
  * The toxic as Toxiproxy's API prints it: `{"attributes","name","type","stream","toxicity"}`. `bandwidth.shared`

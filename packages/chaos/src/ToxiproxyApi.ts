@@ -639,64 +639,66 @@ const rootSeed = (seed: Options["seed"]): Effect.Effect<Seed.Seed, ChaosError> =
  * @category constructors
  * @since 0.1.0
  */
-export const make = (options: Options = {}): Effect.Effect<ToxiproxyApi, ChaosError, Scope.Scope> =>
-  Effect.gen(function* () {
-    const host = options.host ?? "127.0.0.1"
-    const port = options.port ?? 8474
-    if (!Number.isInteger(port) || port < 0 || port > 65535)
-      return yield* Effect.fail(
-        chaosError("InvalidProxy", `ToxiproxyApi: port must be an integer in [0, 65535] (got ${port})`)
-      )
-    const seed = yield* rootSeed(options.seed)
-    const registry = new Registry(seed)
-    yield* Effect.addFinalizer(() => Effect.promise(() => registry.closeAll()))
-    const server = yield* Effect.acquireRelease(
-      Effect.callback<http.Server, ChaosError>((resume) => {
-        const server = http.createServer({ keepAliveTimeout: 60_000, requestTimeout: 25_000 }, handler(registry))
-        const onError = (e: NodeJS.ErrnoException) =>
-          resume(
-            Effect.fail(
-              chaosError(
-                "Listen",
-                `listen tcp ${formatHostPort(host, port)}: bind: ${e.code === "EADDRINUSE" ? "address already in use" : e.message}`,
-                e
+export const make = Effect.fn("ToxiproxyApi.make")(
+  (options: Options = {}): Effect.Effect<ToxiproxyApi, ChaosError, Scope.Scope> =>
+    Effect.gen(function* () {
+      const host = options.host ?? "127.0.0.1"
+      const port = options.port ?? 8474
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        return yield* Effect.fail(
+          chaosError("InvalidProxy", `ToxiproxyApi: port must be an integer in [0, 65535] (got ${port})`)
+        )
+      const seed = yield* rootSeed(options.seed)
+      const registry = new Registry(seed)
+      yield* Effect.addFinalizer(() => Effect.promise(() => registry.closeAll()))
+      const server = yield* Effect.acquireRelease(
+        Effect.callback<http.Server, ChaosError>((resume) => {
+          const server = http.createServer({ keepAliveTimeout: 60_000, requestTimeout: 25_000 }, handler(registry))
+          const onError = (e: NodeJS.ErrnoException) =>
+            resume(
+              Effect.fail(
+                chaosError(
+                  "Listen",
+                  `listen tcp ${formatHostPort(host, port)}: bind: ${e.code === "EADDRINUSE" ? "address already in use" : e.message}`,
+                  e
+                )
               )
             )
+          server.once("error", onError)
+          server.listen({ host, port }, () => {
+            server.off("error", onError)
+            server.on("error", () => {})
+            resume(Effect.succeed(server))
+          })
+        }),
+        (server) =>
+          Effect.promise(
+            () =>
+              new Promise<void>((resolve) => {
+                server.close(() => resolve())
+                server.closeAllConnections()
+              })
           )
-        server.once("error", onError)
-        server.listen({ host, port }, () => {
-          server.off("error", onError)
-          server.on("error", () => {})
-          resume(Effect.succeed(server))
-        })
-      }),
-      (server) =>
-        Effect.promise(
-          () =>
-            new Promise<void>((resolve) => {
-              server.close(() => resolve())
-              server.closeAllConnections()
-            })
-        )
-    )
-    if (options.populate !== undefined) {
-      const reply = yield* Effect.promise(() => registry.populate(options.populate))
-      if (reply.status >= 300) {
-        const b = reply.body as { error: string }
-        return yield* Effect.fail(
-          chaosError(
-            reply.status === 409 ? "Conflict" : reply.status >= 500 ? "Listen" : "InvalidProxy",
-            `ToxiproxyApi: ${b.error}`
+      )
+      if (options.populate !== undefined) {
+        const reply = yield* Effect.promise(() => registry.populate(options.populate))
+        if (reply.status >= 300) {
+          const b = reply.body as { error: string }
+          return yield* Effect.fail(
+            chaosError(
+              reply.status === 409 ? "Conflict" : reply.status >= 500 ? "Listen" : "InvalidProxy",
+              `ToxiproxyApi: ${b.error}`
+            )
           )
-        )
+        }
       }
-    }
-    const a = server.address() as { address: string; port: number }
-    return {
-      host: a.address,
-      port: a.port,
-      url: `http://${formatHostPort(a.address, a.port)}`,
-      seed,
-      proxyNames: Effect.sync(() => [...registry.proxies.keys()].sort())
-    }
-  })
+      const a = server.address() as { address: string; port: number }
+      return {
+        host: a.address,
+        port: a.port,
+        url: `http://${formatHostPort(a.address, a.port)}`,
+        seed,
+        proxyNames: Effect.sync(() => [...registry.proxies.keys()].sort())
+      }
+    })
+)

@@ -110,11 +110,11 @@ export const make = (root: Root): Seed => {
  * @category constructors
  * @since 0.1.0
  */
-export const parse = (text: string): Effect.Effect<Seed, CoreError> => {
+export const parse = Effect.fn("Seed.parse")((text: string): Effect.Effect<Seed, CoreError> => {
   const trimmed = text.trim()
   const value: Root = /^-?\d+$/.test(trimmed) && Number.isSafeInteger(Number(trimmed)) ? Number(trimmed) : trimmed
   return Effect.map(Effect.fromResult(validateRoot(value)), (root): Seed => ({ _tag: "Seed", root, path: [] }))
-}
+})
 
 /**
  * The root seed to use for a run: `H24_SEED` from the environment when set (to replay a run), otherwise a fresh
@@ -132,11 +132,13 @@ export const parse = (text: string): Effect.Effect<Seed, CoreError> => {
  * @category constructors
  * @since 0.1.0
  */
-export const fromEnv = (env: Record<string, string | undefined> = process.env): Effect.Effect<Seed, CoreError> => {
-  const given = env[ENV_VAR]
-  if (given !== undefined && given.trim() !== "") return parse(given)
-  return Effect.sync(() => make((Date.now() * 1000 + (process.pid % 1000)) % Number.MAX_SAFE_INTEGER))
-}
+export const fromEnv = Effect.fn("Seed.fromEnv")(
+  (env: Record<string, string | undefined> = process.env): Effect.Effect<Seed, CoreError> => {
+    const given = env[ENV_VAR]
+    if (given !== undefined && given.trim() !== "") return parse(given)
+    return Effect.sync(() => make((Date.now() * 1000 + (process.pid % 1000)) % Number.MAX_SAFE_INTEGER))
+  }
+)
 
 /**
  * Derives a named substream. `name` may be a path (`"chaos/p1"`), equivalent to deriving each segment in turn.
@@ -402,5 +404,6 @@ export const layer = (root: Root | Seed): Layer.Layer<RootSeed> =>
  * @category Effect
  * @since 0.1.0
  */
-export const derived = (name: string): Effect.Effect<Seed, never, RootSeed> =>
-  Effect.map(RootSeed, (root) => derive(root, name))
+export const derived = Effect.fn("Seed.derived")(
+  (name: string): Effect.Effect<Seed, never, RootSeed> => Effect.map(RootSeed, (root) => derive(root, name))
+)

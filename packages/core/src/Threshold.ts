@@ -125,7 +125,7 @@ const PATTERN =
  * @category constructors
  * @since 0.1.0
  */
-export const parse = (expression: string): Effect.Effect<Threshold, CoreError> => {
+export const parse = Effect.fn("Threshold.parse")((expression: string): Effect.Effect<Threshold, CoreError> => {
   const m = PATTERN.exec(expression)
   if (m === null) {
     return Effect.fail(
@@ -168,7 +168,7 @@ export const parse = (expression: string): Effect.Effect<Threshold, CoreError> =
     )
   }
   return Effect.succeed({ _tag: "Threshold", expression: expression.trim(), metric, op, target })
-}
+})
 
 const summaryOf = (latency: Metrics["latency"]): Histogram.Summary | undefined =>
   latency === undefined ? undefined : "_tag" in latency ? Histogram.summary(latency) : latency
@@ -299,10 +299,9 @@ export const evaluate = (threshold: Threshold, metrics: Metrics): Verdict => {
  * @category evaluation
  * @since 0.1.0
  */
-export const evaluateAll = (
-  expressions: ReadonlyArray<string | Threshold>,
-  metrics: Metrics
-): Effect.Effect<Array<Verdict>, CoreError> =>
-  Effect.forEach(expressions, (e) =>
-    Effect.map(typeof e === "string" ? parse(e) : Effect.succeed(e), (t) => evaluate(t, metrics))
-  )
+export const evaluateAll = Effect.fn("Threshold.evaluateAll")(
+  (expressions: ReadonlyArray<string | Threshold>, metrics: Metrics): Effect.Effect<Array<Verdict>, CoreError> =>
+    Effect.forEach(expressions, (e) =>
+      Effect.map(typeof e === "string" ? parse(e) : Effect.succeed(e), (t) => evaluate(t, metrics))
+    )
+)

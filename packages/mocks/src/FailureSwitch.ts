@@ -328,8 +328,10 @@ export type Input = z.input<typeof FailureSwitch>
  * @category validation
  * @since 0.1.0
  */
-export const parse = (input: unknown): Effect.Effect<FailureSwitch, MocksError> =>
-  Effect.suspend(() => Effect.fromResult(parseResult(input)))
+export const parse = Effect.fn("FailureSwitch.parse")(
+  (input: unknown): Effect.Effect<FailureSwitch, MocksError> =>
+    Effect.suspend(() => Effect.fromResult(parseResult(input)))
+)
 
 /** @internal The switch, or an `InvalidSwitch` error naming the kind, the field and the value. */
 export const parseResult = (input: unknown): Result.Result<FailureSwitch, MocksError> => {

@@ -581,23 +581,25 @@ const api = (broker: BrokerState, bound: number, seed: Seed.Seed): QueueMock => 
  * @category constructors
  * @since 0.2.0
  */
-export const make = (options: Options = {}): Effect.Effect<QueueMock, MocksError, Scope.Scope> =>
-  Effect.gen(function* () {
-    const o = yield* parseOptions(options)
-    const clock = yield* Clock.clockWith((c) => Effect.succeed(c))
-    const now = () => clock.currentTimeMillisUnsafe()
-    const broker = new BrokerState({
-      seed: o.seed,
-      region: o.region,
-      account: "000000000000",
-      journalLimit: o.journalLimit
+export const make = Effect.fn("QueueMock.make")(
+  (options: Options = {}): Effect.Effect<QueueMock, MocksError, Scope.Scope> =>
+    Effect.gen(function* () {
+      const o = yield* parseOptions(options)
+      const clock = yield* Clock.clockWith((c) => Effect.succeed(c))
+      const now = () => clock.currentTimeMillisUnsafe()
+      const broker = new BrokerState({
+        seed: o.seed,
+        region: o.region,
+        account: "000000000000",
+        journalLimit: o.journalLimit
+      })
+      yield* createQueues(broker, options.queues ?? [], now())
+      for (const s of o.switches) broker.addSwitch(s, now())
+      const bound = yield* serveFacade(broker, now, o.port)
+      broker.endpoint = `http://127.0.0.1:${bound}`
+      return api(broker, bound, o.seed)
     })
-    yield* createQueues(broker, options.queues ?? [], now())
-    for (const s of o.switches) broker.addSwitch(s, now())
-    const bound = yield* serveFacade(broker, now, o.port)
-    broker.endpoint = `http://127.0.0.1:${bound}`
-    return api(broker, bound, o.seed)
-  }).pipe(Effect.withSpan("QueueMock.make"))
+)
 
 /**
  * The queue mock as a service.

@@ -355,7 +355,8 @@ export class ProxyCore {
   /** Resolves a listen address to `ip:port` (for comparisons); fails with InvalidProxy on a malformed one. */
   static async resolveListen(listen: string): Promise<Result.Result<string, ChaosError>> {
     const hp = splitHostPort(listen)
-    if (typeof hp === "string") return Result.fail(chaosError("InvalidProxy", hp, undefined, { field: "listen", value: listen }))
+    if (typeof hp === "string")
+      return Result.fail(chaosError("InvalidProxy", hp, undefined, { field: "listen", value: listen }))
     try {
       return Result.succeed(formatHostPort(await resolveHost(hp.host), hp.port))
     } catch (e) {
