@@ -84,6 +84,7 @@ const rows: Array<{
   traced: number | undefined
 }> = []
 const TRACED_SIZE = 100
+const memory = { plain: [] as Array<number>, traced: [] as Array<number> }
 const telemetry = ManagedRuntime.make(
   Telemetry.layer({ dir: path.join(root, "telemetry"), endpoint: null, exportInterval: "1 second" })
 )
@@ -180,6 +181,29 @@ try {
     const view = JSON.parse(fs.readFileSync(path.join(c.ledgerDir, "findings.json"), "utf8")) as Array<unknown>
     if (view.length !== Ledger.readSync(c.ledgerDir).length) throw new Error(`findings.json out of step at ${c.size}`)
   }
+  // The span and metrics alone, without the disk: the in-memory ledger, untraced and under Telemetry.layer.
+  const memPlain = await Effect.runPromise(Ledger.makeMemory())
+  const memTraced = await telemetry.runPromise(Ledger.makeMemory())
+  let p = 0
+  let q = 0
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const kind of ["plain", "traced"] as const) {
+      const bench = new Bench({ iterations: 1_000, time: 0, warmupIterations: 50, warmupTime: 0 })
+      bench.add(kind, () =>
+        kind === "plain"
+          ? Effect.runPromise(
+              memPlain.add({ type: "bug", entryId: "bench", agent: "benchmark", payload: payloadOf(++p) })
+            )
+          : telemetry.runPromise(
+              memTraced.add({ type: "bug", entryId: "bench", agent: "benchmark", payload: payloadOf(++q) })
+            )
+      )
+      await bench.run()
+      const result = bench.tasks[0]?.result as unknown as { latency: { mean: number } } | undefined
+      if (result === undefined) throw new Error(`no result for memory ${kind}`)
+      memory[kind].push(result.latency.mean)
+    }
+  }
 } finally {
   await telemetry.dispose()
   fs.rmSync(root, { recursive: true, force: true })
@@ -212,3 +236,8 @@ for (const r of rows) {
     `Ledger.add at ${r.size.toLocaleString("en")} under Telemetry.layer: ${ms(r.traced)} ms vs ${ms(r.ledger)} ms untraced (traced ÷ untraced ${(r.traced / r.ledger).toFixed(2)}×, ${((r.traced - r.ledger) * 1000).toFixed(0)} µs per add)`
   )
 }
+const plain = median(memory.plain)
+const traced = median(memory.traced)
+console.log(
+  `In-memory Ledger.add (validation, span, metrics; no disk): ${(plain * 1000).toFixed(0)} µs untraced, ${(traced * 1000).toFixed(0)} µs under Telemetry.layer (traced ÷ untraced ${(traced / plain).toFixed(2)}×, ${((traced - plain) * 1000).toFixed(0)} µs per add)`
+)
