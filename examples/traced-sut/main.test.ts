@@ -9,24 +9,32 @@ const outcomes = (r: { checks: ReadonlyArray<{ name: string; outcome: string }> 
   Object.fromEntries(r.checks.map((c) => [c.name, c.outcome]))
 
 describe("examples/traced-sut", () => {
-  it("a healthy SUT: every request has one trace through every hop, continuing 24h's load span", async () => {
+  it("a healthy SUT: every request has one trace through every hop, continuing 24h's load iteration span", async () => {
     const r = await Effect.runPromise(program({ requests: 6, failSku: "sku-4" }))
     expect(outcomes(r)).toEqual({
       "every request has one trace": "pass",
       "every expected hop has a span": "pass",
       "no orphan spans": "pass",
       "error responses carry an error status": "pass",
-      "counter load.requests moved by 6": "pass",
+      "counter 24h.load.iterations moved by 6": "pass",
       "counter checkout.requests moved by 6": "pass"
     })
     expect(r.sutSpans).toHaveLength(6 * 5)
     expect(r.findings).toEqual([])
-    // The SUT's gateway span is a child of 24h's own load.request span: one trace per request, across both files.
-    const traces = Telemetry.summarize(r.allSpans).filter((t) => t.root === "24h load.request")
-    expect(traces).toHaveLength(6)
-    for (const t of traces) expect(t.services).toEqual(["24h", "gateway", "inventory", "orders"])
+    // HttpLoad sent each 24h.load.iteration span as traceparent: the SUT's gateway span is its child, across files.
+    const iterations = new Map(r.allSpans.filter((s) => s.name === "24h.load.iteration").map((s) => [s.spanId, s]))
+    const gateways = r.sutSpans.filter((s) => s.service === "gateway" && s.name.startsWith("GET "))
+    expect(gateways).toHaveLength(6)
+    for (const g of gateways) {
+      const iteration = iterations.get(g.parentSpanId ?? "")
+      expect(iteration?.traceId).toBe(g.traceId)
+      expect(iteration?.attributes.correlationId).toBe(g.attributes["correlation.id"])
+    }
+    const [scenario] = Telemetry.summarize(r.allSpans).filter((t) => t.root === "24h traced-sut.scenario")
+    expect(scenario?.services).toEqual(["24h", "gateway", "inventory", "orders"])
+    expect(scenario?.broken).toBe(false)
     const failed = r.requests.find((q) => q.ok === false)!
-    expect(failed.correlationId).toBe("req-0004")
+    expect(failed.correlationId).toBe("baseline-000005") // sku-4
     const files = readFileSync(join(r.dir, "results", "traces", "sut.jsonl"), "utf8")
     expect(files).toContain('"service.name"')
   })
@@ -43,30 +51,30 @@ describe("examples/traced-sut", () => {
     expect(traced.outcome).toBe("fail")
     expect(traced.message).toBe("4 requests are split across several traces (a broken trace)")
     expect(traced.evidence?.join("\n")).toMatch(
-      /broken \(context dropped\): req-0000 → traces [0-9a-f]{32} \+ [0-9a-f]{32}/
+      /broken \(context dropped\): baseline-000001 → traces [0-9a-f]{32} \+ [0-9a-f]{32}/
     )
     const hops = r.checks.find((c) => c.name === "every expected hop has a span")!
     expect(hops.outcome).toBe("fail")
     expect(hops.evidence).toContain(
-      `req-0000 (trace ${r.sutSpans.find((s) => s.attributes["correlation.id"] === "req-0000" && s.service === "gateway")!.traceId}) lacks inventory`
+      `baseline-000001 (trace ${r.sutSpans.find((s) => s.attributes["correlation.id"] === "baseline-000001" && s.service === "gateway")!.traceId}) lacks inventory`
     )
     expect(r.findings.map((f) => f.title)).toEqual([
       "Broken telemetry: every request has one trace — 4 requests are split across several traces (a broken trace)",
       "Broken telemetry: every expected hop has a span — 4 of 4 traced requests miss a hop in their trace"
     ])
-    expect(r.findings[0]!.evidence.some((e) => e.includes("req-0000 → traces"))).toBe(true)
+    expect(r.findings[0]!.evidence.some((e) => e.includes("baseline-000001 → traces"))).toBe(true)
   })
 
   it("collector down, batching exporter: requests keep their latency, the outage's spans are lost — verdict drops", async () => {
     const r = await Effect.runPromise(program({ requests: 6, outage: { switch: { kind: "down" }, requests: 4 } }))
     expect(r.outage?.verdict).toBe("drops")
-    expect(r.outage?.lost).toEqual(["req-0006", "req-0007", "req-0008", "req-0009"])
+    expect(r.outage?.lost).toEqual(["outage-000001", "outage-000002", "outage-000003", "outage-000004"])
     expect(r.outage?.message).toBe(
       "the exporter drops telemetry: requests kept their latency, but 4 of 4 requests lost their spans"
     )
     // After the collector came back, the next requests are traced again.
     const traced = new Set(r.sutSpans.map((s) => s.attributes["correlation.id"]))
-    expect(traced.has("req-0010") && traced.has("req-0011")).toBe(true)
+    expect(traced.has("recovered-000001") && traced.has("recovered-000002")).toBe(true)
     expect(r.findings.map((f) => f.type)).toEqual(["silent_failure"])
   })
 

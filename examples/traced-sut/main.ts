@@ -3,8 +3,8 @@
  * exports its spans to an `OtlpSink`; 24h's own load spans go to the run through `Telemetry.layer`; the completeness
  * checks judge the traces, and failed checks become findings.
  *
- *   24h load (spans: load.request) ──traceparent, x-correlation-id──▶ gateway ─▶ orders ─▶ inventory (SUT)
- *                                                                         └── OTLP/HTTP ──▶ OtlpSink (run dir)
+ *   Load + HttpLoad (spans: true) ──traceparent, x-correlation-id──▶ gateway ─▶ orders ─▶ inventory (SUT)
+ *     24h.load.iteration spans                                              └── OTLP/HTTP ──▶ OtlpSink (run dir)
  *
  *   node --import tsx --conditions=@24h/source examples/traced-sut/main.ts            # healthy
  *   SUT_DROP_CONTEXT=orders node --import tsx --conditions=@24h/source examples/traced-sut/main.ts
@@ -15,11 +15,10 @@ import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
-import { type Check, Telemetry } from "@24h/core"
+import { type Check, Load, Telemetry } from "@24h/core"
 import { type Finding, Ledger } from "@24h/findings"
-import { OtlpSink, TraceCheck } from "@24h/mocks"
-import { Duration, Effect, Metric } from "effect"
-import { Agent, request } from "undici"
+import { HttpLoad, OtlpSink, TraceCheck } from "@24h/mocks"
+import { Duration, Effect } from "effect"
 
 export interface ScenarioOptions {
   /** Run directory. Default: a fresh temporary one. */
@@ -123,36 +122,34 @@ const failedExports = (events: ReadonlyArray<SutEvent>) => {
   return n
 }
 
-const loadRequests = Metric.counter("load.requests", { description: "requests sent by the load" })
 const SPANS_PER_REQUEST = 5 // gateway server + client, orders server + client, inventory server
 
-/** One load request: a 24h span whose context the SUT continues, tied to the correlation id. */
-const send = Effect.fn("load.request", { root: true, kind: "client" })(function* (
-  dispatcher: Agent,
-  url: string,
-  index: number,
-  phase: string,
-  counter: Metric.Counter<number>
-) {
-  const correlationId = `req-${String(index).padStart(4, "0")}`
-  const span = yield* Effect.currentSpan
-  yield* Effect.annotateCurrentSpan({ "load.phase": phase, [Telemetry.CORRELATION_ATTRIBUTE]: correlationId })
-  const [elapsed, status] = yield* Effect.timed(
-    Effect.promise(() =>
-      request(`${url}/checkout?sku=sku-${index}`, {
-        dispatcher,
-        headers: { "x-correlation-id": correlationId, traceparent: `00-${span.traceId}-${span.spanId}-01` }
-      }).then(async (r) => {
-        await r.body.dump()
-        return r.statusCode
-      })
-    )
+type Sent = TraceCheck.Request & { readonly latencyMs: number; readonly phase: string }
+
+/**
+ * One phase of the load: `count` sequential requests through `HttpLoad`, sku numbers from `first`. `spans: true`
+ * makes each a `24h.load.iteration` span, which HttpLoad sends on as `traceparent` (the SUT continues 24h's trace)
+ * beside `x-correlation-id` (`<phase>-000001`, …). Each request's latency is kept for the outage verdict.
+ */
+const phase = (url: string, name: string, first: number, count: number, sent: Array<Sent>) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const get = yield* HttpLoad.iteration(
+        { url: `${url}/checkout`, connections: 1, okStatus: [200, 499] },
+        (ctx) => ({
+          path: `/checkout?sku=sku-${first + ctx.index}`
+        })
+      )
+      const timed: Load.Iteration = (ctx) => {
+        const t0 = performance.now()
+        return get(ctx).then((r) => {
+          sent.push({ correlationId: ctx.correlationId, ok: r.ok, latencyMs: performance.now() - t0, phase: name })
+          return r
+        })
+      }
+      return yield* Load.run(Load.iterations(count, 1), timed, { name, spans: true })
+    })
   )
-  yield* Metric.update(counter, 1)
-  yield* Effect.annotateCurrentSpan("http.response.status_code", status)
-  if (status >= 500) yield* Effect.annotateCurrentSpan("error", true)
-  return { correlationId, ok: status < 500, latencyMs: Duration.toMillis(elapsed), phase }
-})
 
 const drive = (options: ScenarioOptions, dir: string) =>
   Effect.gen(function* () {
@@ -165,21 +162,14 @@ const drive = (options: ScenarioOptions, dir: string) =>
       SUT_FLUSH_PER_REQUEST: options.flushPerRequest === true ? "1" : "",
       SUT_FAIL_SKU: options.failSku ?? ""
     })
-    const dispatcher = yield* Effect.acquireRelease(
-      Effect.sync(() => new Agent({ connections: 1 })),
-      (a) => Effect.promise(() => a.close())
-    )
     const n = options.requests ?? 8
-    // One counter series per run: the metric registry is process-wide.
-    const counter = Metric.withAttributes(loadRequests, { "24h.run": dir })
-    const requests: Array<Effect.Success<ReturnType<typeof send>>> = []
-    for (let i = 0; i < n; i++) requests.push(yield* send(dispatcher, sut.url, i, "baseline", counter))
+    const requests: Array<Sent> = []
+    yield* phase(sut.url, "baseline", 0, n, requests)
     if (options.outage !== undefined) {
       // Every baseline span is in before the collector misbehaves.
       yield* sink.awaitSpans(n * SPANS_PER_REQUEST, Duration.seconds(20))
       yield* sink.setSwitches([options.outage.switch])
-      for (let i = 0; i < options.outage.requests; i++)
-        requests.push(yield* send(dispatcher, sut.url, n + i, "outage", counter))
+      yield* phase(sut.url, "outage", n, options.outage.requests, requests)
       // A down collector: wait until the SUT gave up exporting every span of the outage (it reports each attempt).
       const during = requests.filter((r) => r.phase === "outage").map((r) => r.correlationId)
       if (options.outage.switch.kind === "down")
@@ -192,8 +182,7 @@ const drive = (options: ScenarioOptions, dir: string) =>
           Duration.seconds(30)
         )
       yield* sink.setSwitches([])
-      for (let i = 0; i < 2; i++)
-        requests.push(yield* send(dispatcher, sut.url, n + options.outage.requests + i, "recovered", counter))
+      yield* phase(sut.url, "recovered", n + options.outage.requests, 2, requests)
     }
     yield* stopSut(sut)
     return { requests, sutSpans: yield* sink.spans, sutMetrics: yield* sink.metrics }
@@ -271,11 +260,8 @@ export const program = (options: ScenarioOptions = {}) =>
       TraceCheck.expectedHops(sutSpans, judged, hops),
       TraceCheck.noOrphans(allSpans),
       TraceCheck.errorsMarked(sutSpans, judged),
-      TraceCheck.counterMoved(metrics, {
-        metric: "load.requests",
-        attributes: { "24h.run": dir },
-        expected: requests.length
-      }),
+      // Load's own counter (one series per phase, summed): the run's registry holds this run's metrics only.
+      TraceCheck.counterMoved(metrics, { metric: "24h.load.iterations", expected: requests.length }),
       TraceCheck.counterMoved(sutMetrics, { metric: "checkout.requests", expected: requests.length })
     ]
     const outage =

@@ -34,8 +34,8 @@
  *
  * @since 0.2.0
  */
-import { Fault, Seed } from "@24h/core"
-import { Clock, Effect, Option, Result, type Scope } from "effect"
+import { Fault, Seed, Telemetry } from "@24h/core"
+import { Clock, Effect, Metric, Option, Result, type Scope } from "effect"
 import { type ChaosError, make as chaosError, withDetails } from "./ChaosError.ts"
 import { Engine, type JournalEntry as EngineJournalEntry } from "./internal/http/engine.ts"
 import * as S from "./internal/http/schema.ts"
@@ -250,6 +250,56 @@ export const parseRule = (input: unknown): Result.Result<Rule, ChaosError> => S.
  */
 export const parseRules = (input: unknown): Result.Result<ReadonlyArray<Rule>, ChaosError> => S.parseRules(input)
 
+const requestsMetric = Metric.counter("24h.http_proxy.requests", {
+  description: "requests through an HTTP fault proxy, by method and status class",
+  incremental: true
+})
+const faultsMetric = Metric.counter("24h.http_proxy.faults_injected", {
+  description: "faults an HTTP fault proxy applied, by rule and action",
+  incremental: true
+})
+
+/**
+ * Counts the journal's new entries into the `24h.http_proxy.*` counters, once a second and when the proxy closes:
+ * the request path is left as it is (the journal already holds what the counters need).
+ */
+const journalMetrics = (inst: Telemetry.Instruments, name: string, engine: Engine) => {
+  const series = new Map<string, Telemetry.CounterHandle>()
+  const counter = (base: Metric.Counter<number>, key: string, attrs: Record<string, string>) => {
+    let m = series.get(key)
+    if (m === undefined) {
+      m = inst.counter(base, { "24h.proxy": name, ...attrs })
+      series.set(key, m)
+    }
+    return m
+  }
+  let last: EngineJournalEntry | undefined
+  const poll = () => {
+    const j = engine.journal
+    const from = last === undefined ? 0 : j.lastIndexOf(last) + 1
+    for (let i = from; i < j.length; i++) {
+      const e = j[i]!
+      const status = e.status === null ? "none" : `${Math.floor(e.status / 100)}xx`
+      counter(requestsMetric, `r ${e.method} ${status}`, {
+        "http.request.method": e.method,
+        "http.response.status_class": status
+      }).add(1)
+      if (e.fault !== null)
+        counter(faultsMetric, `f ${e.fault.rule} ${e.fault.action}`, {
+          "24h.fault.rule": e.fault.rule,
+          "24h.fault.action": e.fault.action
+        }).add(1)
+    }
+    if (j.length > 0) last = j[j.length - 1]
+  }
+  const timer = setInterval(poll, 1000)
+  timer.unref()
+  return () => {
+    clearInterval(timer)
+    poll()
+  }
+}
+
 const rootSeed = (seed: Options["seed"]): Effect.Effect<Seed.Seed, ChaosError> => {
   if (seed !== undefined)
     return Effect.try({
@@ -338,6 +388,11 @@ export const make: (options: Options) => Effect.Effect<HttpFaultProxy, ChaosErro
     ),
     (e) => Effect.promise(() => e.close())
   )
+  const inst = yield* Telemetry.instruments
+  if (inst !== undefined) {
+    const stop = journalMetrics(inst, name, engine)
+    yield* Effect.addFinalizer(() => Effect.sync(stop))
+  }
   engine.setRules(rules)
   const e = yield* Effect.promise(() => engine.listen(options.host ?? "127.0.0.1", port))
   if (e !== undefined) return yield* Effect.fail(e)

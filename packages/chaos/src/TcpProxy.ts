@@ -24,11 +24,11 @@
  *
  * @since 0.1.0
  */
-import { Seed } from "@24h/core"
-import { Effect, Option, type Scope } from "effect"
+import { Seed, Telemetry } from "@24h/core"
+import { Effect, Metric, Option, type Scope, type Tracer } from "effect"
 import { type ChaosError, make as chaosError } from "./ChaosError.ts"
 import { splitHostPort } from "./internal/address.ts"
-import { ProxyCore } from "./internal/proxy.ts"
+import { type Connection, ProxyCore, type ProxyTelemetry } from "./internal/proxy.ts"
 import * as Toxic from "./Toxic.ts"
 
 /**
@@ -196,6 +196,73 @@ const fromCore = (core: ProxyCore): TcpProxy => {
   }
 }
 
+const connectionsMetric = Metric.counter("24h.proxy.connections", {
+  description: "connections accepted by a TCP proxy",
+  incremental: true
+})
+const bytesMetric = Metric.counter("24h.proxy.bytes", {
+  description: "bytes read by a TCP proxy, by direction (upstream: client to server)",
+  incremental: true
+})
+const toxicsMetric = Metric.counter("24h.proxy.toxics_applied", {
+  description: "toxics installed on a TCP proxy",
+  incremental: true
+})
+
+/** How often the bytes of live connections are reported (closed ones report at close). */
+const BYTES_REPORT_MS = 1000
+
+/**
+ * The proxy's telemetry: a `TcpProxy.connection` span per connection (bytes and duration set at close) and the
+ * `24h.proxy.*` counters. Bytes are plain numbers on each link, reported at close and once a second for live
+ * connections; nothing here runs per chunk.
+ */
+const proxyTelemetry = (inst: Telemetry.Instruments, name: string, live: () => Iterable<Connection>) => {
+  const attrs = { "24h.proxy": name }
+  const connections = inst.counter(connectionsMetric, attrs)
+  const upstream = inst.counter(bytesMetric, { ...attrs, direction: "upstream" })
+  const downstream = inst.counter(bytesMetric, { ...attrs, direction: "downstream" })
+  const report = (c: Connection) => {
+    upstream.add(c.up.bytes - c.up.reported)
+    downstream.add(c.down.bytes - c.down.reported)
+    c.up.reported = c.up.bytes
+    c.down.reported = c.down.bytes
+  }
+  let timer: ReturnType<typeof setInterval> | undefined
+  const hooks: ProxyTelemetry = {
+    opened: (c) => {
+      connections.add(1)
+      c.span = inst.startSpan("TcpProxy.connection", {
+        kind: "server",
+        attributes: { "24h.proxy": name, "24h.proxy.connection": c.index, "network.transport": "tcp" }
+      })
+      if (timer === undefined) {
+        timer = setInterval(() => {
+          for (const x of live()) report(x)
+        }, BYTES_REPORT_MS)
+        timer.unref()
+      }
+    },
+    closed: (c) => {
+      report(c)
+      const span = c.span as Tracer.Span | undefined
+      if (span === undefined) return
+      c.span = undefined
+      span.attribute("24h.proxy.bytes.upstream", c.up.bytes)
+      span.attribute("24h.proxy.bytes.downstream", c.down.bytes)
+      span.attribute("24h.proxy.duration_ms", Math.round((performance.now() - c.acceptedAt) * 1000) / 1000)
+      inst.end(span)
+    },
+    toxicAdded: (t) =>
+      inst.counter(toxicsMetric, { ...attrs, "24h.toxic.type": t.type, "24h.toxic.stream": t.stream }).add(1)
+  }
+  const stop = () => {
+    if (timer !== undefined) clearInterval(timer)
+    timer = undefined
+  }
+  return { hooks, stop }
+}
+
 const rootSeed = (seed: Options["seed"]): Effect.Effect<Seed.Seed, ChaosError> => {
   if (seed !== undefined)
     return Effect.try({
@@ -232,17 +299,27 @@ const rootSeed = (seed: Options["seed"]): Effect.Effect<Seed.Seed, ChaosError> =
  * @category constructors
  * @since 0.1.0
  */
-export const make = (options: Options): Effect.Effect<TcpProxy, ChaosError, Scope.Scope> =>
-  Effect.gen(function* () {
+export const make: (options: Options) => Effect.Effect<TcpProxy, ChaosError, Scope.Scope> = Effect.fn("TcpProxy.make")(
+  function* (options: Options) {
     const name = options.name ?? "proxy"
     if (name === "") return yield* Effect.fail(chaosError("InvalidProxy", "TcpProxy: name must be non-empty"))
     if (typeof options.upstream !== "string" || options.upstream === "")
       return yield* Effect.fail(chaosError("InvalidProxy", "TcpProxy: upstream must be a host:port string"))
     const root = yield* rootSeed(options.seed)
     const seed = Seed.derive(root, `chaos/${name}`)
+    const inst = yield* Telemetry.instruments
+    let live: Iterable<Connection> = []
+    const telemetry = inst === undefined ? undefined : proxyTelemetry(inst, name, () => live)
     const core = yield* Effect.acquireRelease(
       Effect.suspend(() => {
-        const c = new ProxyCore({ name, listen: options.listen ?? "127.0.0.1:0", upstream: options.upstream, seed })
+        const c = new ProxyCore({
+          name,
+          listen: options.listen ?? "127.0.0.1:0",
+          upstream: options.upstream,
+          seed,
+          telemetry: telemetry?.hooks
+        })
+        live = c.connections
         for (const t of options.toxics ?? []) {
           const problem = Toxic.problemOf(t)
           if (problem !== undefined) return Effect.fail(chaosError("InvalidToxic", problem))
@@ -251,14 +328,15 @@ export const make = (options: Options): Effect.Effect<TcpProxy, ChaosError, Scop
         }
         return Effect.succeed(c)
       }),
-      (c) => Effect.promise(() => c.stop())
+      (c) => Effect.promise(() => c.stop()).pipe(Effect.ensuring(Effect.sync(() => telemetry?.stop())))
     )
     if (options.enabled !== false) {
       const e = yield* Effect.promise(() => core.start())
       if (e !== undefined) return yield* Effect.fail(e)
     }
     return fromCore(core)
-  })
+  }
+)
 
 /**
  * Adds a toxic for the lifetime of the current scope: it is removed (flushing what it holds) when the scope closes.

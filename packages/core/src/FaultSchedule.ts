@@ -24,10 +24,11 @@
  *
  * @since 0.2.0
  */
-import { Cause, Clock, Duration, Effect, Exit, Option, Ref } from "effect"
+import { Cause, Clock, Duration, Effect, Exit, Metric, Option, Ref } from "effect"
 import { coreError } from "./CoreError.ts"
 import type * as Fault from "./Fault.ts"
 import { CurrentRecorder } from "./internal/recorder.ts"
+import * as metrics from "./internal/telemetry/metrics.ts"
 import { millis } from "./internal/units.ts"
 import * as Seed from "./Seed.ts"
 
@@ -208,6 +209,8 @@ export const run = <E, R, R2 = never>(
               )
             )
             const start = yield* Clock.currentTimeMillis
+            const faultAttributes = { "fault.name": f.name, "fault.target": f.target }
+            yield* metrics.updateIfEnabled(Metric.withAttributes(metrics.faultsApplied, faultAttributes), 1)
             const end = rec?.fault(f.name, {
               target: f.target,
               ...f.details,
@@ -221,6 +224,8 @@ export const run = <E, R, R2 = never>(
               const stop = yield* Clock.currentTimeMillis
               const revertError = Exit.isFailure(reverted) ? Cause.pretty(reverted.cause).split("\n")[0] : undefined
               end?.(revertError === undefined ? undefined : { revertError })
+              if (revertError !== undefined)
+                yield* metrics.updateIfEnabled(Metric.withAttributes(metrics.faultsRevertErrors, faultAttributes), 1)
               const occurrence: Occurrence = {
                 name: f.name,
                 target: f.target,

@@ -28,12 +28,14 @@
  *
  * @since 0.2.0
  */
-import { Cause, Effect, Exit, type Fiber, Option } from "effect"
+import { Cause, Clock, Effect, Context as EffectContext, Exit, type Fiber, Option, Tracer } from "effect"
 import { z } from "zod"
 import { type CoreError, coreError, formatIssues } from "./CoreError.ts"
 import * as Histogram from "./Histogram.ts"
 import { Arrivals, type Stage } from "./internal/load.ts"
 import { CurrentRecorder, type Recorder } from "./internal/recorder.ts"
+import { type Instruments, instruments } from "./internal/telemetry/instruments.ts"
+import * as metrics from "./internal/telemetry/metrics.ts"
 import { millis, perSecond } from "./internal/units.ts"
 import * as Seed from "./Seed.ts"
 
@@ -317,6 +319,12 @@ export interface Context {
   readonly correlationId: string
   /** Aborted when the load stops or is interrupted: pass it to fetch/undici. */
   readonly signal: AbortSignal
+  /**
+   * The iteration's `24h.load.iteration` span when the load records spans (`spans: true`); `HttpLoad` sends it as
+   * the W3C `traceparent`. An Effect iteration running under a span of its own may pass
+   * `{ ...ctx, span: yield* Effect.currentSpan }` on instead.
+   */
+  readonly span?: Tracer.AnySpan | undefined
 }
 
 /**
@@ -360,7 +368,10 @@ export interface RunOptions {
   readonly recorder?: Recorder | false
   /** Called about once a second. */
   readonly onProgress?: (progress: Progress) => void
-  /** Wrap each Effect iteration in a span `24h.load.iteration` (costs a little per iteration). Default false. */
+  /**
+   * Record each iteration as a span `24h.load.iteration` (child of `24h.load.run`; Effect iterations run under it,
+   * and `ctx.span` carries it, so `HttpLoad` sends it as `traceparent`). Costs a little per iteration. Default false.
+   */
   readonly spans?: boolean
 }
 
@@ -475,19 +486,70 @@ export const run = <E = never, R = never>(
       options.seed ??
       (Option.isSome(root) ? Seed.derive(root.value, `load/${options.name ?? "load"}`) : Seed.make("load"))
     const graceMs = options.gracefulStop === undefined ? 5000 : ms("Load.run", "gracefulStop", options.gracefulStop)
+    const inst = yield* instruments
+    const name = options.name ?? "load"
     return yield* Effect.callback<Summary>((resume) => {
       const engine = new Engine(model, iteration, Effect.runForkWith(context), {
-        name: options.name ?? "load",
+        name,
         graceMs,
         seed,
         rec,
         onProgress: options.onProgress,
-        spans: options.spans === true
+        spans: options.spans === true ? iterationSpans(context) : undefined,
+        metrics: inst === undefined ? undefined : loadMetrics(inst, name)
       })
       engine.start((summary) => resume(Effect.succeed(summary)))
       return Effect.sync(() => engine.abort())
     })
-  }).pipe(Effect.withSpan("24h.load.run", { attributes: { model: model._tag } }))
+  }).pipe(Effect.withSpan("24h.load.run", { attributes: { model: model._tag, load: options.name ?? "load" } }))
+
+/** The load's metrics with its `load` attribute, built once per run (only when telemetry is enabled). */
+const loadMetrics = (inst: Instruments, load: string) => {
+  // Plain numbers on the iteration path; registered now, so every series (`dropped` at 0 too) is there from the start.
+  const attrs = { load }
+  const iterations = inst.counter(metrics.loadIterations, attrs)
+  const errors = inst.counter(metrics.loadErrors, attrs)
+  const dropped = inst.counter(metrics.loadDropped, attrs)
+  const latency = inst.histogram(metrics.loadLatency, metrics.MS_BOUNDARIES, attrs)
+  return {
+    completed: (latencyMs: number, ok: boolean) => {
+      iterations.add(1)
+      if (!ok) errors.add(1)
+      latency.record(latencyMs)
+    },
+    dropped: () => dropped.add(1)
+  }
+}
+
+/** Opens `24h.load.iteration` spans with the tracer of the load's context, children of its current span. */
+const iterationSpans = (context: EffectContext.Context<never>) => {
+  const tracer = EffectContext.get(context, Tracer.Tracer)
+  const clock = EffectContext.get(context, Clock.Clock)
+  const parent = EffectContext.getOption(context, Tracer.ParentSpan)
+  const sampled = Option.match(parent, { onNone: () => true, onSome: (p) => p.sampled })
+  return {
+    start: (correlationId: string, index: number): Tracer.Span => {
+      const span = tracer.span({
+        name: "24h.load.iteration",
+        parent,
+        annotations: EffectContext.empty(),
+        links: [],
+        startTime: clock.currentTimeNanosUnsafe(),
+        kind: "internal",
+        root: Option.isNone(parent),
+        sampled
+      })
+      span.attribute("correlationId", correlationId)
+      span.attribute("index", index)
+      return span
+    },
+    end: (span: Tracer.Span, ok: boolean, status: string | undefined, error: string | undefined) => {
+      span.attribute("24h.load.ok", ok)
+      if (status !== undefined) span.attribute("24h.load.status", status)
+      span.end(clock.currentTimeNanosUnsafe(), error === undefined ? Exit.void : Exit.fail(error))
+    }
+  }
+}
 
 interface EngineOptions {
   readonly name: string
@@ -495,14 +557,21 @@ interface EngineOptions {
   readonly seed: Seed.Seed
   readonly rec: Recorder | undefined
   readonly onProgress: ((p: Progress) => void) | undefined
-  readonly spans: boolean
+  readonly spans: ReturnType<typeof iterationSpans> | undefined
+  readonly metrics: ReturnType<typeof loadMetrics> | undefined
+}
+
+interface Slot<E> {
+  fiber?: Fiber.Fiber<Outcome, E>
+  span?: Tracer.Span
+  readonly at: number
 }
 
 class Engine<E, R> {
   private readonly latency = Histogram.make()
   private readonly statuses: Record<string, number> = {}
   private readonly errorSamples: Array<string> = []
-  private readonly inFlight = new Map<number, { fiber?: Fiber.Fiber<Outcome, E>; at: number }>()
+  private readonly inFlight = new Map<number, Slot<E>>()
   private readonly controller = new AbortController()
   private readonly rng: Seed.Stream
   private readonly maxIterations: number
@@ -618,6 +687,7 @@ class Engine<E, R> {
     if (vu === undefined) {
       this.dropped++
       this.o.rec?.count("dropped")
+      this.o.metrics?.dropped()
       return
     }
     this.launch(vu, intended)
@@ -658,10 +728,14 @@ class Engine<E, R> {
   private launch(vu: number, intended: number, then?: () => void): void {
     const index = this.started++
     const correlationId = `${this.o.name}-${String(index + 1).padStart(6, "0")}`
-    const slot: { fiber?: Fiber.Fiber<Outcome, E>; at: number } = { at: intended }
+    const slot: Slot<E> = { at: intended }
     this.inFlight.set(index, slot)
+    const spans = this.o.spans
+    const span = spans?.start(correlationId, index)
+    if (span !== undefined) slot.span = span
     const finish = (ok: boolean, status: string | undefined, error: string | undefined) => {
       if (!this.inFlight.delete(index)) return
+      if (span !== undefined) spans!.end(span, ok, status, error)
       const end = performance.now()
       this.lastEnd = end
       this.complete(end - intended, ok, status, error)
@@ -672,7 +746,11 @@ class Engine<E, R> {
     }
     let out: ReturnType<Iteration<E, R>>
     try {
-      out = this.iteration({ index, vu, correlationId, signal: this.controller.signal })
+      out = this.iteration(
+        span === undefined
+          ? { index, vu, correlationId, signal: this.controller.signal }
+          : { index, vu, correlationId, signal: this.controller.signal, span }
+      )
     } catch (e) {
       finish(false, undefined, e instanceof Error ? e.message : String(e))
       return
@@ -688,7 +766,7 @@ class Engine<E, R> {
       return
     }
     let eff = Effect.annotateLogs(out, { correlationId })
-    if (this.o.spans) eff = Effect.withSpan(eff, "24h.load.iteration", { attributes: { correlationId, index } })
+    if (span !== undefined) eff = Effect.withParentSpan(eff, span)
     const fiber = this.fork(eff)
     slot.fiber = fiber
     fiber.addObserver((exit) => {
@@ -709,6 +787,7 @@ class Engine<E, R> {
     if (status !== undefined) this.statuses[status] = (this.statuses[status] ?? 0) + 1
     Histogram.record(this.latency, latencyMs)
     this.o.rec?.record(latencyMs, ok)
+    this.o.metrics?.completed(latencyMs, ok)
   }
 
   private maybeFinish(): void {
@@ -727,6 +806,7 @@ class Engine<E, R> {
       this.inFlight.delete(index)
       this.interrupted++
       this.complete(now - slot.at, false, undefined, "interrupted after gracefulStop")
+      if (slot.span !== undefined) this.o.spans?.end(slot.span, false, undefined, "interrupted after gracefulStop")
       slot.fiber?.interruptUnsafe()
     }
     this.lastEnd = now
@@ -770,7 +850,10 @@ class Engine<E, R> {
     this.finished = true
     this.clearTimers()
     this.controller.abort()
-    for (const slot of this.inFlight.values()) slot.fiber?.interruptUnsafe()
+    for (const slot of this.inFlight.values()) {
+      slot.fiber?.interruptUnsafe()
+      if (slot.span !== undefined) this.o.spans?.end(slot.span, false, undefined, "interrupted")
+    }
     this.inFlight.clear()
   }
 }

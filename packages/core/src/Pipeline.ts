@@ -21,7 +21,7 @@
 
 import { mkdir, readdir, readFile } from "node:fs/promises"
 import { join } from "node:path"
-import { Cause, Clock, Effect, Exit, Option } from "effect"
+import { Cause, Clock, Effect, Exit, Metric, Option } from "effect"
 import { z } from "zod"
 import * as Check from "./Check.ts"
 import { type CoreError, coreError, formatIssues } from "./CoreError.ts"
@@ -30,6 +30,7 @@ import * as Histogram from "./Histogram.ts"
 import * as Invariant from "./Invariant.ts"
 import { writeFileAtomic } from "./internal/fs.ts"
 import { CurrentRecorder, makeRecorder, type Recorder as RecorderShape } from "./internal/recorder.ts"
+import * as metrics from "./internal/telemetry/metrics.ts"
 import { millis } from "./internal/units.ts"
 import * as Load from "./Load.ts"
 import { CurrentRun } from "./Run.ts"
@@ -408,6 +409,10 @@ export const run = <E, R>(
       yield* write(dir, result)
       if (options.invariants !== undefined) yield* Invariant.write(invariants, join(dir, invariantsPathOf(result)))
     }
+    yield* metrics.updateIfEnabled(
+      Metric.withAttributes(metrics.pipelineRuns, { "pipeline.kind": options.kind, "pipeline.verdict": verdict }),
+      1
+    )
     yield* Effect.log(`pipeline ${options.kind}/${options.name}: ${verdict}`).pipe(
       Effect.annotateLogs({ component: `pipeline/${options.kind}`, pipeline: options.name, verdict })
     )

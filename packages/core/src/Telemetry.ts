@@ -28,10 +28,11 @@
  */
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
-import { type Duration, Effect, Layer } from "effect"
+import { type Context, type Duration, Effect, Layer, type Tracer } from "effect"
 import type * as OtlpExporter from "effect/observability/OtlpExporter"
 import type { z } from "zod"
 import { type CoreError, coreError } from "./CoreError.ts"
+import * as instrumentsInternal from "./internal/telemetry/instruments.ts"
 import * as otlp from "./internal/telemetry/otlp.ts"
 import * as Log from "./Log.ts"
 import { CurrentRun } from "./Run.ts"
@@ -673,3 +674,128 @@ export const withCorrelationId =
   (id: string) =>
   <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     self.pipe(Effect.annotateSpans(CORRELATION_ATTRIBUTE, id), Log.withCorrelationId(id))
+
+/**
+ * True under {@link layer}: 24h's own metrics (`24h.load.*`, `24h.proxy.*`, `24h.mock.http.*`, …) and the spans
+ * opened from plain code (a proxy's connection, a mock's request) are recorded. Provide `true` yourself
+ * (`Layer.succeed(Telemetry.Enabled, true)`) to record them into exporters of your own.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Telemetry } from "@24h/core"
+ * const on = Effect.runSync(Telemetry.Enabled) // false: no layer
+ * ```
+ *
+ * @category instrumentation
+ * @since 0.2.0
+ */
+export const Enabled: Context.Reference<boolean> = instrumentsInternal.Enabled
+
+/**
+ * What instrumented plain code holds while telemetry is {@link Enabled}: metric updates and spans outside a fiber.
+ *
+ * @example
+ * ```ts
+ * import type { Telemetry } from "@24h/core"
+ * declare const inst: Telemetry.Instruments
+ * const span = inst.startSpan("Pump.batch", { kind: "internal", attributes: { size: 12 } })
+ * inst.end(span)
+ * ```
+ *
+ * @category instrumentation
+ * @since 0.2.0
+ */
+export type Instruments = instrumentsInternal.Instruments
+
+/**
+ * A counter series held as a plain number (from {@link Instruments}' `counter`): `add` costs an addition.
+ *
+ * @example
+ * ```ts
+ * import type { Telemetry } from "@24h/core"
+ * declare const sent: Telemetry.CounterHandle
+ * sent.add(1)
+ * ```
+ *
+ * @category instrumentation
+ * @since 0.2.0
+ */
+export type CounterHandle = instrumentsInternal.CounterHandle
+
+/**
+ * A histogram series held as plain numbers (from {@link Instruments}' `histogram`).
+ *
+ * @example
+ * ```ts
+ * import type { Telemetry } from "@24h/core"
+ * declare const latency: Telemetry.HistogramHandle
+ * latency.record(12.5)
+ * ```
+ *
+ * @category instrumentation
+ * @since 0.2.0
+ */
+export type HistogramHandle = instrumentsInternal.HistogramHandle
+
+/**
+ * Options of {@link Instruments}' `startSpan`.
+ *
+ * @example
+ * ```ts
+ * import type { Telemetry } from "@24h/core"
+ * const options: Telemetry.SpanOptions = { kind: "server", attributes: { "http.request.method": "GET" } }
+ * ```
+ *
+ * @category instrumentation
+ * @since 0.2.0
+ */
+export type SpanOptions = instrumentsInternal.SpanOptions
+
+/**
+ * The {@link Instruments} of the current context, or `undefined` when telemetry is not {@link Enabled}. Read it once
+ * when a resource is built; on the hot path, test it and keep plain numbers.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Metric } from "effect"
+ * import { Telemetry } from "@24h/core"
+ * const pumped = Metric.counter("pump.batches")
+ * const program = Effect.map(Telemetry.instruments, (inst) => () => inst?.update(pumped, 1))
+ * ```
+ *
+ * @category instrumentation
+ * @since 0.2.0
+ */
+export const instruments: Effect.Effect<Instruments | undefined> = instrumentsInternal.instruments
+
+/**
+ * The W3C `traceparent` header of a span (`00-<trace id>-<span id>-<flags>`).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Telemetry } from "@24h/core"
+ * const header = Effect.map(Effect.currentSpan, Telemetry.traceparentOf)
+ * ```
+ *
+ * @category instrumentation
+ * @since 0.2.0
+ */
+export const traceparentOf: (span: Tracer.AnySpan) => string = instrumentsInternal.traceparentOf
+
+/**
+ * Parses a W3C `traceparent` header into an external parent span; `undefined` when absent or malformed.
+ *
+ * @example
+ * ```ts
+ * import { Telemetry } from "@24h/core"
+ * Telemetry.parseTraceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")?.traceId
+ * // "4bf92f3577b34da6a3ce929d0e0e4736"
+ * ```
+ *
+ * @category instrumentation
+ * @since 0.2.0
+ */
+export const parseTraceparent: (header: string | undefined) => Tracer.ExternalSpan | undefined =
+  instrumentsInternal.parseTraceparent

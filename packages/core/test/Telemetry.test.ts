@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Log, Run, Telemetry } from "@24h/core"
+import { Fault, Load, Log, Pipeline, Run, Telemetry } from "@24h/core"
 import { Effect, Layer, Metric } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 
@@ -175,5 +175,117 @@ describe("Telemetry", () => {
     expect(error.reason).toBe("InvalidInput")
     expect(error.message).toContain(`${file}:1`)
     expect(error.message).toContain("resourceSpans.0.scopeSpans.0.spans.0.traceId")
+  })
+})
+
+describe("24h's own metrics and spans", () => {
+  const tempDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), "24h-telemetry-"))
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }))
+    return dir
+  }
+  const total = (
+    points: ReadonlyArray<Telemetry.MetricPoint>,
+    name: string,
+    where: (a: Readonly<Record<string, unknown>>) => boolean = () => true
+  ) => points.filter((p) => p.name === name && where(p.attributes)).reduce((n, p) => n + p.value, 0)
+
+  it("Load counts iterations, errors and latency by load name; spans: true hands the iteration span to Promise iterations", async () => {
+    const dir = tempDir()
+    const seen: Array<string | undefined> = []
+    const summary = await Effect.runPromise(
+      Load.run(
+        Load.iterations(10, 2),
+        async (ctx) => {
+          seen.push(ctx.span?.spanId)
+          return ctx.index % 5 !== 4
+        },
+        { name: "orders", spans: true }
+      ).pipe(Effect.provide(Telemetry.layer({ dir, endpoint: null })))
+    )
+    expect(summary.errors).toBe(2)
+    const points = await Effect.runPromise(Telemetry.readMetrics(dir))
+    expect(total(points, "24h.load.iterations", (a) => a.load === "orders")).toBe(10)
+    expect(total(points, "24h.load.errors", (a) => a.load === "orders")).toBe(2)
+    expect(total(points, "24h.load.dropped")).toBe(0)
+    expect(points.find((p) => p.name === "24h.load.latency")).toMatchObject({ kind: "histogram", value: 10 })
+    const spans = await Effect.runPromise(Telemetry.readSpans(dir))
+    const run = spans.find((s) => s.name === "24h.load.run")!
+    const iterations = spans.filter((s) => s.name === "24h.load.iteration")
+    expect(iterations).toHaveLength(10)
+    for (const s of iterations) expect([s.traceId, s.parentSpanId]).toEqual([run.traceId, run.spanId])
+    expect(new Set(seen)).toEqual(new Set(iterations.map((s) => s.spanId)))
+    expect(iterations.filter((s) => s.attributes["24h.load.ok"] === false)).toHaveLength(2)
+  })
+
+  it("FaultSchedule counts applied windows and failed reverts; Pipeline counts runs by kind and verdict", async () => {
+    const dir = tempDir()
+    const ok = Fault.make({ name: "latency", target: "db", apply: Effect.void, revert: Effect.void })
+    const stuck = Fault.make({ name: "partition", target: "db", apply: Effect.void, revert: Effect.fail("stuck") })
+    const result = await Effect.runPromise(
+      Pipeline.chaos({
+        name: "db",
+        faults: [
+          { fault: ok, at: 0, duration: 5 },
+          { fault: ok, at: 10, duration: 5 },
+          { fault: stuck, at: 0, duration: 5 }
+        ]
+      }).pipe(Effect.provide(Telemetry.layer({ dir, endpoint: null })))
+    )
+    const points = await Effect.runPromise(Telemetry.readMetrics(dir))
+    expect(
+      total(points, "24h.faults.applied", (a) => a["fault.name"] === "latency" && a["fault.target"] === "db")
+    ).toBe(2)
+    expect(total(points, "24h.faults.applied", (a) => a["fault.name"] === "partition")).toBe(1)
+    expect(total(points, "24h.faults.revert_errors", (a) => a["fault.name"] === "partition")).toBe(1)
+    expect(
+      total(
+        points,
+        "24h.pipeline.runs",
+        (a) => a["pipeline.kind"] === "chaos" && a["pipeline.verdict"] === result.verdict
+      )
+    ).toBe(1)
+  })
+
+  it("without the layer: no instruments, no iteration span, no files", async () => {
+    const dir = tempDir()
+    expect(await Effect.runPromise(Telemetry.instruments)).toBeUndefined()
+    const spans: Array<unknown> = []
+    await Effect.runPromise(
+      Pipeline.baseline({
+        name: "quiet",
+        dir,
+        load: {
+          model: Load.iterations(5, 1),
+          iteration: async (ctx) => {
+            spans.push(ctx.span)
+            return true
+          }
+        }
+      })
+    )
+    expect(spans).toEqual([undefined, undefined, undefined, undefined, undefined])
+    expect(existsSync(Telemetry.pathsIn(dir).traces)).toBe(false)
+    expect(existsSync(Telemetry.pathsIn(dir).metrics)).toBe(false)
+  })
+
+  it("traceparent: formats a span and parses it back; rejects malformed and all-zero ids", () => {
+    const header = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    const parent = Telemetry.parseTraceparent(header)!
+    expect(parent).toMatchObject({
+      traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+      spanId: "00f067aa0ba902b7",
+      sampled: true
+    })
+    expect(Telemetry.traceparentOf(parent)).toBe(header)
+    expect(Telemetry.parseTraceparent(header.replace(/-01$/, "-00"))?.sampled).toBe(false)
+    for (const bad of [
+      undefined,
+      "",
+      "00-xyz",
+      `00-${"0".repeat(32)}-00f067aa0ba902b7-01`,
+      header.replace(/^00/, "ff")
+    ])
+      expect(Telemetry.parseTraceparent(bad)).toBeUndefined()
   })
 })

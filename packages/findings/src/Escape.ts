@@ -27,6 +27,22 @@ export const xml = (value: unknown): string =>
     .replace(/[&<>"']/g, (c) => XML[c] as string)
 
 /**
+ * An attribute value for XML 1.0: {@link xml}, and tab, line feed and carriage return as character references
+ * (`&#9;`, `&#10;`, `&#13;`). A parser normalises a raw one to a space in an attribute, so a title with a line break
+ * would not read back as itself.
+ *
+ * @example
+ * ```ts
+ * import { Escape } from "@24h/findings"
+ * Escape.xmlAttribute("a\nb & c") // "a&#10;b &amp; c"
+ * ```
+ *
+ * @category escaping
+ * @since 0.2.0
+ */
+export const xmlAttribute = (value: unknown): string => xml(value).replace(/[\t\n\r]/g, (c) => `&#${c.charCodeAt(0)};`)
+
+/**
  * Inline text for Markdown (GitHub-flavoured): one line, raw HTML neutralised (GitHub renders it), and the
  * punctuation that could start a link, an image, emphasis, code, a heading, a list or a table cell escaped.
  *

@@ -24,7 +24,7 @@ import { Argument, Command, Flag } from "effect/cli"
 import { FindingType, Severity } from "./Finding.ts"
 import { type FindingsError, findingsError } from "./FindingsError.ts"
 import { repositoryRoot } from "./internal/root.ts"
-import { toJunit } from "./Junit.ts"
+import { fromFindings as junitOf } from "./Junit.ts"
 import * as Ledger from "./Ledger.ts"
 import { toMarkdown } from "./Markdown.ts"
 import { toSarif } from "./Sarif.ts"
@@ -234,7 +234,7 @@ const exportCommand = Command.make(
         f.format === "md"
           ? toMarkdown(findings)
           : f.format === "junit"
-            ? toJunit(findings, { failOn: failOn.data })
+            ? junitOf(findings, { failOn: failOn.data }).xml
             : `${JSON.stringify(document, null, 2)}\n`
       if (out === undefined) {
         if (f.json)

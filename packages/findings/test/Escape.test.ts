@@ -63,6 +63,11 @@ describe("the one Markdown escaper, rendered as GitHub-flavoured Markdown", () =
 })
 
 describe("the one XML escaper", () => {
+  it("Escape.xmlAttribute keeps tabs and line breaks as character references (a parser turns raw ones into spaces)", () => {
+    expect(Escape.xmlAttribute('a\nb\r\tc <"&>')).toBe("a&#10;b&#13;&#9;c &lt;&quot;&amp;&gt;")
+    expect(Escape.xmlAttribute("\u0000")).toBe("\ufffd")
+  })
+
   it("JUnit and the reports escape alike; characters XML forbids become U+FFFD, never dropped", async () => {
     expect(Junit.escapeXml).toBeDefined()
     expect(Escape.xml("<a & 'b'>\u0000\u001b\ud800")).toBe("&lt;a &amp; &apos;b&apos;&gt;\ufffd\ufffd\ufffd")

@@ -8,13 +8,22 @@
  *   npx tsx --conditions=@24h/source packages/mocks/benchmark/HttpMock.ts                       # 5 rounds × 5 s
  *   npx tsx --conditions=@24h/source packages/mocks/benchmark/HttpMock.ts --seconds 2 --rounds 1 # quick
  *
+ * Tracing: "24h HttpMock, tracing on" is the same mock under `Telemetry.layer({ dir: <temp>, endpoint: null })` (the
+ * `24h.mock.http.*` metrics on every request; no request carries a `traceparent`, so no span, the default policy);
+ * "tracing on, a span per request" adds `spans: "all"` (a `HttpMock.request` span for every request). Both are
+ * compared with "24h HttpMock" (tracing off) round by round. Target (issue #16): ≤ 5% slower with tracing on.
+ *
  * Target (issue): HttpMock ≥ 0.8× bare requests/s. The servers' CPU time per request (`process.cpuUsage`) is reported too: on a shared machine it is steadier than requests/s, which follows the neighbours' load.
  */
 import { spawn } from "node:child_process"
+import { mkdtempSync, rmSync } from "node:fs"
 import { createServer, type Server } from "node:http"
 import * as net from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { Effect, Exit, Scope } from "effect"
+import { Telemetry } from "@24h/core"
+import { Effect, Exit, Layer, Scope } from "effect"
 import * as mockttp from "mockttp"
 import { HttpMock } from "../src/index.ts"
 
@@ -43,6 +52,7 @@ const load = (url: string, seconds: number): Promise<Result> =>
       [
         "--import",
         "tsx",
+        "--conditions=@24h/source",
         fileURLToPath(new URL("./child/load.ts", import.meta.url)),
         url,
         String(CONNECTIONS),
@@ -104,16 +114,38 @@ const main = async () => {
       Scope.provide(scope)
     )
   )
+  // One Telemetry layer per traced mock, each flushed after its round (untimed): an exporter still writing the
+  // spans of one round must not run during the next one.
+  const telemetryDir = mkdtempSync(join(tmpdir(), "24h-bench-httpmock-"))
+  const tracing = (name: string) =>
+    Effect.runPromise(Layer.buildWithScope(Telemetry.layer({ dir: telemetryDir, name, endpoint: null }), scope))
+  const [metricsOnly, everySpan] = await Promise.all([tracing("metrics"), tracing("spans")])
+  const routes = [{ id: "user", method: "GET", path: "/users/:id", respond: { json: BODY } }] as const
+  const mockOn = await Effect.runPromise(
+    HttpMock.make({ routes }).pipe(Scope.provide(scope), Effect.provide(metricsOnly))
+  )
+  const mockSpans = await Effect.runPromise(
+    HttpMock.make({ routes, spans: "all" }).pipe(Scope.provide(scope), Effect.provide(everySpan))
+  )
+  const flushAfter: Record<string, () => Promise<void>> = {
+    "24h HttpMock, tracing on": () => Effect.runPromise(Telemetry.flush.pipe(Effect.provide(metricsOnly))),
+    "  … a span per request": () => Effect.runPromise(Telemetry.flush.pipe(Effect.provide(everySpan)))
+  }
   const mtt = await startMockttp()
 
   const targets: Record<string, string> = {
     "bare node:http": `http://127.0.0.1:${barePort}${PATH}`,
     "24h HttpMock": `${mock.url}${PATH}`,
+    "24h HttpMock, tracing on": `${mockOn.url}${PATH}`,
+    "  … a span per request": `${mockSpans.url}${PATH}`,
     "mockttp 4.6.5": `http://127.0.0.1:${mtt.port}${PATH}`
   }
   const rounds: Record<string, Array<Result>> = {}
   try {
-    for (const url of Object.values(targets)) await load(url, 1) // warm-up
+    for (const [name, url] of Object.entries(targets)) {
+      await load(url, 1) // warm-up
+      await flushAfter[name]?.()
+    }
     for (let round = 0; round < ROUNDS; round++) {
       for (const [name, url] of Object.entries(targets)) {
         const cpu0 = process.cpuUsage()
@@ -124,6 +156,7 @@ const main = async () => {
           `  round ${round + 1} ${name.padEnd(16)} ${Math.round(r.rps)} req/s, p99 ${r.p99.toFixed(2)} ms, ${r.cpuUs.toFixed(1)} µs CPU/request, errors ${r.errors}`
         )
         rounds[name] = [...(rounds[name] ?? []), r]
+        await flushAfter[name]?.()
       }
     }
   } finally {
@@ -131,6 +164,9 @@ const main = async () => {
     await Effect.runPromise(Scope.close(scope, Exit.void))
     await new Promise((r) => bare.close(r))
   }
+  const spans = await Effect.runPromise(Telemetry.readSpans(telemetryDir))
+  const points = await Effect.runPromise(Telemetry.readMetrics(telemetryDir))
+  rmSync(telemetryDir, { recursive: true, force: true })
   // Neighbours' load moves every figure; each round measures the three targets back to back, so the median of the
   // per-round ratios to bare is the steadiest comparison. Medians of the absolute figures are shown alongside.
   const median = (xs: ReadonlyArray<number>) => {
@@ -152,6 +188,19 @@ const main = async () => {
         `${ratio.toFixed(2)}× bare req/s  server CPU ${median(rs.map((r) => r.cpuUs)).toFixed(1)} µs/request (${cpuRatio.toFixed(2)}× bare efficiency)`
     )
   }
+  const off = rounds["24h HttpMock"]!
+  for (const name of ["24h HttpMock, tracing on", "  … a span per request"]) {
+    const rs = rounds[name]!
+    const rps = median(rs.map((r, i) => r.rps / off[i]!.rps))
+    const cpu = median(rs.map((r, i) => r.cpuUs / off[i]!.cpuUs))
+    console.log(
+      `  ${name.trim()} vs off: ${rps.toFixed(3)}× req/s (${((1 - rps) * 100).toFixed(1)}% slower), ${cpu.toFixed(3)}× server CPU/request (medians of per-round ratios)`
+    )
+  }
+  const requestPoints = points.filter((p) => p.name === "24h.mock.http.requests").reduce((n, p) => n + p.value, 0)
+  console.log(
+    `  (tracing on recorded ${requestPoints.toLocaleString("en")} requests in 24h.mock.http.requests and ${spans.filter((s) => s.name === "HttpMock.request").length.toLocaleString("en")} HttpMock.request spans)`
+  )
   const journal = await Effect.runPromise(mock.journal)
   console.log(
     `  (HttpMock journalled ${journal.requests.length.toLocaleString("en")} requests, bounded at 10,000 by default)`

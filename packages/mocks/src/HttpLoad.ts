@@ -1,7 +1,7 @@
 /**
  * Simulated HTTP clients for core's `Load`: an iteration that sends one request through a pooled undici client,
- * with the iteration's correlation id as `x-correlation-id`, and reports `{ ok, status }`. Loopback only unless
- * `allowRemote` is set.
+ * with the iteration's correlation id as `x-correlation-id` (and, when the load records spans, the iteration span as a
+ * W3C `traceparent`), and reports `{ ok, status }`. Loopback only unless `allowRemote` is set.
  *
  * Requests go through a lean HTTP/1.1 keep-alive client (`http:` only) whose responses are framed by
  * http-parser-js and whose bodies are dropped, so the generator costs little CPU beside the system under test: it
@@ -28,7 +28,7 @@
  *
  * @since 0.2.0
  */
-import { Load } from "@24h/core"
+import { Load, Telemetry } from "@24h/core"
 import { Effect, type Scope } from "effect"
 import { z } from "zod"
 import { RawPool } from "./internal/rawHttp.ts"
@@ -101,6 +101,11 @@ type Send = (
 
 const CRLF = /[\r\n]/
 
+const hasTraceparent = (headers: ReadonlyArray<readonly [string, string]>): boolean => {
+  for (const [k] of headers) if (k === "traceparent") return true
+  return false
+}
+
 /** `http:`: the lean keep-alive client (internal/rawHttp.ts); the request head is one string per request. */
 const rawSender = (url: URL, o: z.output<typeof Options>) =>
   Effect.gen(function* () {
@@ -124,6 +129,9 @@ const rawSender = (url: URL, o: z.output<typeof Options>) =>
         head += `${k}: ${v}\r\n`
       }
       head += `x-correlation-id: ${ctx.correlationId}\r\n`
+      // Under a span (Load's `spans: true`): the W3C trace context, so the system under test joins 24h's trace.
+      if (ctx.span !== undefined && !hasTraceparent(headers))
+        head += `traceparent: ${Telemetry.traceparentOf(ctx.span)}\r\n`
       const buf = body === undefined ? undefined : Buffer.from(body)
       head +=
         buf === undefined
@@ -199,7 +207,7 @@ export const iteration = (
         }
       )
     }
-  })
+  }).pipe(Effect.withSpan("HttpLoad.iteration"))
 
 /**
  * Runs one HTTP request shape under a load model: {@link iteration} plus core's `Load.run`, with the pool closed
@@ -208,7 +216,7 @@ export const iteration = (
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Load } from "@24h/core"
+ * import { Load, Telemetry } from "@24h/core"
  * import { HttpLoad } from "@24h/mocks"
  * const summary = HttpLoad.run({ url: "http://127.0.0.1:8080/", model: Load.closed({ vus: 8, duration: "5s" }) })
  * const p99 = Effect.map(summary, (s) => Load.toJson(s).latency.p99)
@@ -227,4 +235,4 @@ export const run = (
       const it = yield* iteration({ ...rest, connections })
       return yield* Load.run(model, it, load)
     })
-  )
+  ).pipe(Effect.withSpan("HttpLoad.run"))

@@ -42,7 +42,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo, Socket } from "node:net"
-import { Seed } from "@24h/core"
+import { Seed, Telemetry } from "@24h/core"
 import { Context, Effect, Layer, Option, Result, type Scope } from "effect"
 import { z } from "zod"
 import * as FailureSwitch from "./FailureSwitch.ts"
@@ -56,6 +56,7 @@ import {
   type SwitchEvent as EngineSwitchEvent,
   type Unmatched as EngineUnmatched
 } from "./internal/engine.ts"
+import * as mockTelemetry from "./internal/mockTelemetry.ts"
 import type { Matcher as RouteMatcher, MockRequest as RouteMockRequest } from "./internal/route.ts"
 import { formatZodIssues, type MocksError, mocksError } from "./MocksError.ts"
 
@@ -231,6 +232,12 @@ export interface Options {
   readonly journalLimit?: number
   /** Port on 127.0.0.1. Default 0 (any free port). */
   readonly port?: number
+  /**
+   * Which requests get a `HttpMock.request` span while `Telemetry.layer` is provided: `"traced"` (default) only those
+   * carrying a sampled W3C `traceparent` (the span is the caller's child), `"all"`, or `"none"`. The
+   * `24h.mock.http.*` metrics count every request either way.
+   */
+  readonly spans?: "traced" | "all" | "none"
 }
 
 /**
@@ -402,8 +409,8 @@ const listen = (server: Server, port: number) =>
  * @category constructors
  * @since 0.1.0
  */
-export const make = (options: Options = {}): Effect.Effect<HttpMock, MocksError, Scope.Scope> =>
-  Effect.gen(function* () {
+export const make: (options?: Options) => Effect.Effect<HttpMock, MocksError, Scope.Scope> = Effect.fn("HttpMock.make")(
+  function* (options: Options = {}) {
     const seedIn = options.seed
     const seed =
       seedIn === undefined
@@ -441,7 +448,16 @@ export const make = (options: Options = {}): Effect.Effect<HttpMock, MocksError,
         `HttpMock.make: journalLimit must be a positive integer (got ${journalLimit})`
       )
     }
+    const spans = options.spans ?? "traced"
+    if (spans !== "traced" && spans !== "all" && spans !== "none") {
+      return yield* mocksError(
+        "InvalidOptions",
+        `HttpMock.make: spans must be "traced", "all" or "none" (got ${JSON.stringify(spans)})`
+      )
+    }
     const engine = new Engine(seed, admin, journalLimit, maxBodyBytes)
+    const inst = yield* Telemetry.instruments
+    if (inst !== undefined) engine.telemetry = mockTelemetry.make(inst, spans)
     for (const def of options.routes ?? []) {
       const v = validateRoute(
         def,
@@ -573,7 +589,8 @@ export const make = (options: Options = {}): Effect.Effect<HttpMock, MocksError,
       reset: Effect.sync(() => engine.reset())
     }
     return mock
-  })
+  }
+)
 
 // -- admin endpoint -------------------------------------------------------------------------------------------
 

@@ -373,7 +373,7 @@ export const make = (options: Options = {}): Effect.Effect<OtlpSink, MocksError,
       setSwitches,
       awaitSpans
     } satisfies OtlpSink
-  })
+  }).pipe(Effect.withSpan("OtlpSink.make"))
 
 const logRecordsOf = (data: Telemetry.LogsData): Array<LogRecord> =>
   data.resourceLogs.flatMap((rl) => {

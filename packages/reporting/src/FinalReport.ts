@@ -20,10 +20,10 @@
  */
 import { readFile } from "node:fs/promises"
 import { join, resolve } from "node:path"
-import { Run } from "@24h/core"
-import { Finding as F } from "@24h/findings"
+import { type Invariant, type Pipeline, Run } from "@24h/core"
+import { Finding as F, Markdown } from "@24h/findings"
 import { Effect } from "effect"
-import { md, mdCode, mdInlineCode, mdLink, truncate } from "./internal/escape.ts"
+import { md, mdCode, mdInlineCode, mdLink } from "./internal/escape.ts"
 import * as fmt from "./internal/format.ts"
 import { write as writeFile } from "./internal/fs.ts"
 import { type Inputs as LoadedInputs, type LoadOptions, load as loadRun } from "./internal/load.ts"
@@ -222,52 +222,37 @@ const overall = (inputs: Inputs): string => {
 const verdictMark = (v: string): string =>
   v === "pass" ? "✅ pass" : v === "fail" ? "❌ fail" : v === "error" ? "⚠️ error" : v === "unknown" ? "❔ unknown" : v
 
-/**
- * Renders `FINAL_REPORT.md` from loaded inputs (pure; citations are not checked here).
- *
- * @example
- * ```ts
- * import { FinalReport } from "@24h/reporting"
- * declare const inputs: FinalReport.Inputs
- * const markdown = FinalReport.render(inputs)
- * ```
- *
- * @category rendering
- * @since 0.1.0
- */
-export const render = (inputs: Inputs, research: ReadonlyArray<{ path: string; text: string }> = []): string => {
-  const m = inputs.metadata
-  const out: Array<string> = []
-  const list = checklist(inputs, research)
-  const bySeverity = F.Severity.options.map((s) => [s, inputs.findings.filter((f) => f.severity === s)] as const)
-  const invariants = inputs.pipelines.flatMap((p) => p.result.invariants.entries.map((e) => ({ p: p.result, e })))
-  out.push(`# Final report: ${md(m.ENTRY_TITLE)}`, "")
-  out.push("## Summary", "")
+type Research = ReadonlyArray<{ path: string; text: string }>
+type InvariantRow = { readonly p: Pipeline.Result; readonly e: Invariant.Entry }
+
+const invariantRows = (inputs: Inputs): ReadonlyArray<InvariantRow> =>
+  inputs.pipelines.flatMap((p) => p.result.invariants.entries.map((e) => ({ p: p.result, e })))
+
+const summarySection = (inputs: Inputs, list: ReadonlyArray<ChecklistItem>): Array<string> => {
+  const invariants = invariantRows(inputs)
   const counts = { pass: 0, fail: 0, unknown: 0, error: 0 }
   for (const p of inputs.pipelines) counts[p.result.verdict]++
-  out.push(
-    `- **Overall verdict: ${overall(inputs)}** — ${fmt.plural(inputs.pipelines.length, "pipeline")}: ${counts.pass} pass, ${counts.fail} fail, ${counts.unknown > 0 ? `${counts.unknown} unknown, ` : ""}${counts.error} error.`
-  )
-  out.push(
-    `- Findings: ${inputs.findings.length}${
-      inputs.findings.length === 0
-        ? ""
-        : ` (${bySeverity
-            .filter(([, fs]) => fs.length > 0)
-            .map(([s, fs]) => `${fs.length} ${s}`)
-            .join(", ")})`
-    }.`
-  )
-  out.push(
-    `- Invariants: ${invariants.length} checked, ${invariants.filter((i) => i.e.verdict === "violated").length} violated, ${invariants.filter((i) => i.e.verdict === "never-hit").length} never hit.`
-  )
+  const bySeverity = F.Severity.options
+    .map((s) => [s, inputs.findings.filter((f) => f.severity === s).length] as const)
+    .filter(([, n]) => n > 0)
   const errorLines = inputs.packs.reduce((s, p) => s + p.stats.errors.lines, 0)
-  out.push(
-    `- Telemetry: ${fmt.plural(inputs.logs.length, "log")}, ${fmt.plural(errorLines, "error line")} across ${fmt.plural(inputs.packs.length, "pack")}.`
-  )
-  out.push(`- Success checklist: ${list.filter((c) => c.done).length}/${list.length} complete.`, "")
+  return [
+    "## Summary",
+    "",
+    `- **Overall verdict: ${overall(inputs)}** — ${fmt.plural(inputs.pipelines.length, "pipeline")}: ${counts.pass} pass, ${counts.fail} fail, ${counts.unknown > 0 ? `${counts.unknown} unknown, ` : ""}${counts.error} error.`,
+    `- Findings: ${inputs.findings.length}${
+      inputs.findings.length === 0 ? "" : ` (${bySeverity.map(([s, n]) => `${n} ${s}`).join(", ")})`
+    }.`,
+    `- Invariants: ${invariants.length} checked, ${invariants.filter((i) => i.e.verdict === "violated").length} violated, ${invariants.filter((i) => i.e.verdict === "never-hit").length} never hit.`,
+    `- Telemetry: ${fmt.plural(inputs.logs.length, "log")}, ${fmt.plural(errorLines, "error line")} across ${fmt.plural(inputs.packs.length, "pack")}.`,
+    `- Success checklist: ${list.filter((c) => c.done).length}/${list.length} complete.`,
+    ""
+  ]
+}
 
-  out.push("## Run metadata", "", "| field | value |", "|---|---|")
+const metadataSection = (inputs: Inputs): Array<string> => {
+  const m = inputs.metadata
+  const out = ["## Run metadata", "", "| field | value |", "|---|---|"]
   const fields: Array<[string, unknown]> = [
     ["ENTRY_ID", m.ENTRY_ID],
     ["ENTRY_TITLE", m.ENTRY_TITLE],
@@ -293,137 +278,177 @@ export const render = (inputs: Inputs, research: ReadonlyArray<{ path: string; t
     ""
   )
   if (m.MISSION_BRIEF !== undefined) out.push(`Mission brief: ${md(m.MISSION_BRIEF)}`, "")
+  return out
+}
 
-  out.push("## Research", "")
-  if (inputs.research.length === 0) out.push("No research summary (`research/<entry>-summary.md`).")
-  for (const r of inputs.research) out.push(`- ${mdLink(r, r)}`)
-  out.push("")
+const researchSection = (inputs: Inputs): Array<string> => [
+  "## Research",
+  "",
+  ...(inputs.research.length === 0 ? ["No research summary (`research/<entry>-summary.md`)."] : []),
+  ...inputs.research.map((r) => `- ${mdLink(r, r)}`),
+  ""
+]
 
-  out.push("## Pipelines", "")
-  if (inputs.pipelines.length === 0) out.push("No pipeline results in `results/pipelines/`.", "")
-  for (const { result: r, path } of inputs.pipelines) {
-    out.push(`### ${r.kind}: ${md(r.name)} — ${verdictMark(r.verdict)}`, "")
-    const rate = r.requests === 0 ? "-" : fmt.pct(r.errors / r.requests)
-    out.push(
-      `${r.startedAt} → ${r.endedAt} (${fmt.duration(r.durationMs)}); ${fmt.int(r.requests)} requests, ${fmt.int(r.errors)} errors (${rate}); latency p50 ${fmt.ms(r.latency.p50)}, p95 ${fmt.ms(r.latency.p95)}, p99 ${fmt.ms(r.latency.p99)}, max ${fmt.ms(r.latency.max)}. Result: ${mdLink(path, path)}.`,
-      ""
-    )
-    if (r.thresholds.length > 0) {
-      out.push("| threshold | actual | verdict |", "|---|---|---|")
-      for (const t of r.thresholds)
-        out.push(
-          `| ${mdInlineCode(t.expression)} | ${md(t.message.replace(/^.*?: /, ""))} | ${verdictMark(t.verdict)} |`
-        )
-      out.push("")
-    }
-    const repeats = r.checks.filter((c) => c.source === "repeat")
-    if (repeats.length > 0) {
-      out.push("| repeated case | runs |", "|---|---|")
-      for (const c of repeats) out.push(`| ${md(c.name)} | ${md(c.message)} |`)
-      out.push("")
-    }
-    if (r.faultWindows.length > 0)
-      out.push(
-        `Faults: ${r.faultWindows.map((f) => `${md(f.name)}${f.target === undefined ? "" : ` on ${md(f.target)}`} ${f.start} → ${f.end ?? "end of run"}`).join("; ")}.`,
-        ""
-      )
-    const counters = Object.entries(r.counts)
-    if (counters.length > 0) out.push(`Counters: ${counters.map(([k, v]) => `${md(k)} ${v}`).join(", ")}.`, "")
-    if (r.error !== undefined) out.push("The pipeline body failed:", "", mdCode(r.error), "")
-    const notes = r.notes.filter((n) => !n.toLowerCase().startsWith(SilentFailures.NOTE_PREFIX))
-    for (const n of notes) out.push(`> ${md(n)}`)
-    if (notes.length > 0) out.push("")
-  }
-
-  out.push("## Invariants", "")
-  const violated = invariants.filter((i) => i.e.verdict === "violated")
-  const neverHit = invariants.filter((i) => i.e.verdict === "never-hit")
-  if (invariants.length === 0) out.push("No invariants were declared.", "")
-  else {
-    out.push(`${invariants.length - violated.length - neverHit.length} of ${invariants.length} held.`, "")
-    for (const [title, rows] of [
-      ["Violated", violated],
-      ["Never hit", neverHit]
-    ] as const) {
-      out.push(`${title}:`, "")
-      if (rows.length === 0) out.push("- None.", "")
-      else {
-        out.push("| pipeline | invariant | kind | what happened |", "|---|---|---|---|")
-        for (const { p, e } of rows)
-          out.push(`| ${p.kind}/${md(p.name)} | ${md(e.name)} | ${e.kind} | ${md(e.message)} |`)
-        out.push("")
-      }
-    }
-  }
-
-  out.push("## Silent-failure probes", "", SilentFailures.renderMarkdown(inputs.probes), "")
-
-  out.push("## Telemetry packs", "")
-  if (inputs.packs.length === 0) out.push("No telemetry packs (run `24h report logs <run-dir>`).", "")
-  else {
-    out.push(
-      "| log | lines | errors | fingerprints | bursts | gaps | slow | torn | pack |",
-      "|---|---:|---:|---:|---:|---:|---:|---:|---|"
-    )
-    for (const p of inputs.packs) {
-      const s = p.stats
-      out.push(
-        `| ${md(s.file)} | ${fmt.int(s.lines)} | ${fmt.int(s.errors.lines)} | ${s.errors.fingerprints} | ${s.anomalies.errorBursts.total} | ${s.anomalies.silentGaps.total} | ${s.anomalies.slowOperations.total} | ${s.torn.count} | ${mdLink("analysis", p.files.analysis)}, ${mdLink("stats", p.files.stats)}, ${mdLink("errors", p.files.errors)} |`
-      )
-    }
-    out.push("")
-  }
-
-  out.push("## Developer experience", "")
+const pipelineLines = ({
+  result: r,
+  path
+}: {
+  readonly result: Pipeline.Result
+  readonly path: string
+}): Array<string> => {
+  const out = [`### ${r.kind}: ${md(r.name)} — ${verdictMark(r.verdict)}`, ""]
+  const rate = r.requests === 0 ? "-" : fmt.pct(r.errors / r.requests)
   out.push(
-    inputs.scorecard === undefined
-      ? `No scorecard (\`${Scorecard.PATHS[0]}\`).`
-      : `From ${mdLink(inputs.scorecard.path, inputs.scorecard.path)}:\n\n${Scorecard.renderMarkdown(inputs.scorecard.scorecard)}`,
+    `${r.startedAt} → ${r.endedAt} (${fmt.duration(r.durationMs)}); ${fmt.int(r.requests)} requests, ${fmt.int(r.errors)} errors (${rate}); latency p50 ${fmt.ms(r.latency.p50)}, p95 ${fmt.ms(r.latency.p95)}, p99 ${fmt.ms(r.latency.p99)}, max ${fmt.ms(r.latency.max)}. Result: ${mdLink(path, path)}.`,
     ""
   )
-
-  out.push("## Findings by severity", "")
-  if (inputs.findings.length === 0) out.push("No findings.", "")
-  for (const [severity, fs] of bySeverity) {
-    if (fs.length === 0) continue
-    out.push(
-      `### ${severity} (${fs.length})`,
-      "",
-      "| id | type | component | title | evidence |",
-      "|---|---|---|---|---|"
-    )
-    for (const f of fs) {
-      const evidence =
-        f.evidence.length === 0
-          ? "-"
-          : f.evidence
-              .slice(0, 3)
-              .map((e) => md(truncate(e, 80)))
-              .join(", ") + (f.evidence.length > 3 ? ` (+${f.evidence.length - 3})` : "")
-      out.push(
-        `| <a id="${f.id.toLowerCase()}"></a>${f.id} | ${f.type} | ${md(f.component)} | ${md(f.title)} | ${evidence} |`
-      )
-    }
+  if (r.thresholds.length > 0) {
+    out.push("| threshold | actual | verdict |", "|---|---|---|")
+    for (const t of r.thresholds)
+      out.push(`| ${mdInlineCode(t.expression)} | ${md(t.message.replace(/^.*?: /, ""))} | ${verdictMark(t.verdict)} |`)
     out.push("")
   }
-
-  out.push("## Recommendations", "")
-  const recs = inputs.recommendations
-  if (recs === undefined) out.push(`No recommendations (\`${Recommendations.PATH}\`).`, "")
-  else {
-    out.push("### Framework / SUT", "", Recommendations.renderMarkdown(recs.framework), "")
+  const repeats = r.checks.filter((c) => c.source === "repeat")
+  if (repeats.length > 0) {
+    out.push("| repeated case | runs |", "|---|---|")
+    for (const c of repeats) out.push(`| ${md(c.name)} | ${md(c.message)} |`)
+    out.push("")
+  }
+  if (r.faultWindows.length > 0)
     out.push(
-      `### Industry persona${m.INDUSTRY === undefined ? "" : ` (${md(m.INDUSTRY)})`}`,
-      "",
-      Recommendations.renderMarkdown(recs.persona),
+      `Faults: ${r.faultWindows.map((f) => `${md(f.name)}${f.target === undefined ? "" : ` on ${md(f.target)}`} ${f.start} → ${f.end ?? "end of run"}`).join("; ")}.`,
       ""
     )
-  }
+  const counters = Object.entries(r.counts)
+  if (counters.length > 0) out.push(`Counters: ${counters.map(([k, v]) => `${md(k)} ${v}`).join(", ")}.`, "")
+  if (r.error !== undefined) out.push("The pipeline body failed:", "", mdCode(r.error), "")
+  const notes = r.notes.filter((n) => !n.toLowerCase().startsWith(SilentFailures.NOTE_PREFIX))
+  for (const n of notes) out.push(`> ${md(n)}`)
+  if (notes.length > 0) out.push("")
+  return out
+}
 
-  out.push("## Success checklist", "")
-  for (const c of list) out.push(`- [${c.done ? "x" : " "}] ${c.item} — ${md(c.done ? c.evidence : c.missing)}`)
+const pipelinesSection = (inputs: Inputs): Array<string> => [
+  "## Pipelines",
+  "",
+  ...(inputs.pipelines.length === 0 ? ["No pipeline results in `results/pipelines/`.", ""] : []),
+  ...inputs.pipelines.flatMap(pipelineLines)
+]
+
+const invariantsSection = (inputs: Inputs): Array<string> => {
+  const out = ["## Invariants", ""]
+  const invariants = invariantRows(inputs)
+  const violated = invariants.filter((i) => i.e.verdict === "violated")
+  const neverHit = invariants.filter((i) => i.e.verdict === "never-hit")
+  if (invariants.length === 0) return [...out, "No invariants were declared.", ""]
+  out.push(`${invariants.length - violated.length - neverHit.length} of ${invariants.length} held.`, "")
+  for (const [title, rows] of [
+    ["Violated", violated],
+    ["Never hit", neverHit]
+  ] as const) {
+    out.push(`${title}:`, "")
+    if (rows.length === 0) out.push("- None.", "")
+    else {
+      out.push("| pipeline | invariant | kind | what happened |", "|---|---|---|---|")
+      for (const { p, e } of rows)
+        out.push(`| ${p.kind}/${md(p.name)} | ${md(e.name)} | ${e.kind} | ${md(e.message)} |`)
+      out.push("")
+    }
+  }
+  return out
+}
+
+const telemetrySection = (inputs: Inputs): Array<string> => {
+  const out = ["## Telemetry packs", ""]
+  if (inputs.packs.length === 0) return [...out, "No telemetry packs (run `24h report logs <run-dir>`).", ""]
+  out.push(
+    "| log | lines | errors | fingerprints | bursts | gaps | slow | torn | pack |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---|"
+  )
+  for (const p of inputs.packs) {
+    const s = p.stats
+    out.push(
+      `| ${md(s.file)} | ${fmt.int(s.lines)} | ${fmt.int(s.errors.lines)} | ${s.errors.fingerprints} | ${s.anomalies.errorBursts.total} | ${s.anomalies.silentGaps.total} | ${s.anomalies.slowOperations.total} | ${s.torn.count} | ${mdLink("analysis", p.files.analysis)}, ${mdLink("stats", p.files.stats)}, ${mdLink("errors", p.files.errors)} |`
+    )
+  }
   out.push("")
-  return out.join("\n")
+  return out
+}
+
+const developerExperienceSection = (inputs: Inputs): Array<string> => [
+  "## Developer experience",
+  "",
+  inputs.scorecard === undefined
+    ? `No scorecard (\`${Scorecard.PATHS[0]}\`).`
+    : `From ${mdLink(inputs.scorecard.path, inputs.scorecard.path)}:\n\n${Scorecard.renderMarkdown(inputs.scorecard.scorecard)}`,
+  ""
+]
+
+/** The findings table has one home, `Markdown.bySeverity` of `@24h/findings`, shared with `24h finding export`. */
+const findingsSection = (inputs: Inputs): Array<string> => [
+  "## Findings by severity",
+  "",
+  Markdown.bySeverity(inputs.findings)
+]
+
+const recommendationsSection = (inputs: Inputs): Array<string> => {
+  const recs = inputs.recommendations
+  if (recs === undefined) return ["## Recommendations", "", `No recommendations (\`${Recommendations.PATH}\`).`, ""]
+  const industry = inputs.metadata.INDUSTRY
+  return [
+    "## Recommendations",
+    "",
+    "### Framework / SUT",
+    "",
+    Recommendations.renderMarkdown(recs.framework),
+    "",
+    `### Industry persona${industry === undefined ? "" : ` (${md(industry)})`}`,
+    "",
+    Recommendations.renderMarkdown(recs.persona),
+    ""
+  ]
+}
+
+const checklistSection = (list: ReadonlyArray<ChecklistItem>): Array<string> => [
+  "## Success checklist",
+  "",
+  ...list.map((c) => `- [${c.done ? "x" : " "}] ${c.item} — ${md(c.done ? c.evidence : c.missing)}`),
+  ""
+]
+
+/**
+ * Renders `FINAL_REPORT.md` from loaded inputs (pure; citations are not checked here).
+ *
+ * @example
+ * ```ts
+ * import { FinalReport } from "@24h/reporting"
+ * declare const inputs: FinalReport.Inputs
+ * const markdown = FinalReport.render(inputs)
+ * ```
+ *
+ * @category rendering
+ * @since 0.1.0
+ */
+export const render = (inputs: Inputs, research: Research = []): string => {
+  const list = checklist(inputs, research)
+  return [
+    `# Final report: ${md(inputs.metadata.ENTRY_TITLE)}`,
+    "",
+    ...summarySection(inputs, list),
+    ...metadataSection(inputs),
+    ...researchSection(inputs),
+    ...pipelinesSection(inputs),
+    ...invariantsSection(inputs),
+    "## Silent-failure probes",
+    "",
+    SilentFailures.renderMarkdown(inputs.probes),
+    "",
+    ...telemetrySection(inputs),
+    ...developerExperienceSection(inputs),
+    ...findingsSection(inputs),
+    ...recommendationsSection(inputs),
+    ...checklistSection(list)
+  ].join("\n")
 }
 
 /**

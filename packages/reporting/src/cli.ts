@@ -13,15 +13,15 @@
  *
  * @since 0.1.0
  */
-import { Pipeline } from "@24h/core"
+import { type CoreError, Pipeline } from "@24h/core"
 import { CliExit, ExitCode, emit, json } from "@24h/core/cli"
+import { type FindingsError, Junit } from "@24h/findings"
 import { Console, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import * as FinalReport from "./FinalReport.ts"
 import * as HtmlReport from "./HtmlReport.ts"
-import * as Junit from "./Junit.ts"
 import * as LogAnalysis from "./LogAnalysis.ts"
-import { isInputReason, type ReportingError } from "./ReportingError.ts"
+import { isInputReason, type ReportingError, reportingError } from "./ReportingError.ts"
 
 const runDir = Argument.String("run-dir").pipe(Argument.withDescription("A run directory (or runs/<entry>/latest)"))
 const out = Flag.String("out").pipe(
@@ -160,9 +160,15 @@ const htmlCommand = Command.make("html", { dir: runDir, out, findings, json }, (
   }).pipe(fail(a.json))
 ).pipe(Command.withDescription("A self-contained offline HTML report with charts"))
 
+/** `Junit.write` fails with core's error (reading the run) or findings' `Io` (writing); `report` speaks ReportingError. */
+const fromJunit = (e: CoreError | FindingsError): ReportingError =>
+  reportingError(e.reason === "Io" ? "Io" : e.reason === "RunDirectory" ? "RunDirectory" : "InvalidInput", e.message, {
+    cause: e
+  })
+
 const junit = Command.make("junit", { dir: runDir, out, failOn, json }, (a) =>
   Effect.gen(function* () {
-    const r = yield* Junit.write(a.dir, opt("out", a.out))
+    const r = yield* Junit.write(a.dir, opt("out", a.out)).pipe(Effect.mapError(fromJunit))
     const pipelines =
       a.failOn === "never"
         ? []

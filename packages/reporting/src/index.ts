@@ -4,9 +4,15 @@
  *
  * @since 0.1.0
  */
+
+/**
+ * JUnit XML has one home, `Junit` of `@24h/findings` (findings and pipeline results, one serialiser); it is
+ * re-exported here, the same object, so `import { Junit } from "@24h/reporting"` keeps working beside the other
+ * reports of a run.
+ */
+export { Junit } from "@24h/findings"
 export * as FinalReport from "./FinalReport.ts"
 export * as HtmlReport from "./HtmlReport.ts"
-export * as Junit from "./Junit.ts"
 export * as LogAnalysis from "./LogAnalysis.ts"
 export * as Recommendations from "./Recommendations.ts"
 export * from "./ReportingError.ts"

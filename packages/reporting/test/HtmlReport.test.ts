@@ -1,24 +1,11 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
 import { Run } from "@24h/core"
 import { Effect } from "effect"
-import { chromium } from "playwright-core"
 import { describe, expect, it } from "vitest"
 import { HtmlReport, LogAnalysis } from "../src/index.ts"
-import { fixtureRun, PACKAGE, read, tempDir } from "./helpers.ts"
-
-/** Debian's chromium; the launch flags of ../shared/STACK.md (playwright adds --headless). */
-const CHROMIUM = "/usr/bin/chromium"
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync"
-]
+import { fixtureRun, launchChromium, PACKAGE, read, tempDir } from "./helpers.ts"
 
 const reportOf = async () => {
   const run = fixtureRun()
@@ -65,18 +52,9 @@ describe("HtmlReport.render", () => {
 
 describe("HtmlReport in headless Chromium", () => {
   it("renders every chart, logs no console error, makes no request, and shows a hostile finding title as text", async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(
-        `Chromium is required at ${CHROMIUM} for this test and was not found. Install Debian's package: apt-get install -y chromium`
-      )
     const { path, charts } = await reportOf()
     const url = pathToFileURL(path).href
-    const context = await chromium.launchPersistentContext(tempDir("24h-chromium-"), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: FLAGS,
-      viewport: { width: 1280, height: 900 }
-    })
+    const context = await launchChromium()
     try {
       const page = context.pages()[0] ?? (await context.newPage())
       const problems: Array<string> = []
@@ -161,7 +139,6 @@ describe("HtmlReport in headless Chromium", () => {
   })
 
   it("draws a pipeline with one window on its own time range, not an empty chart with an axis years away", async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is required at ${CHROMIUM} for this test and was not found`)
     const run = fixtureRun()
     const dir = join(run, "results", "pipelines")
     const file = join(dir, readdirSync(dir).sort()[0] as string)
@@ -176,12 +153,7 @@ describe("HtmlReport in headless Chromium", () => {
     const end = Math.max(Date.parse(only.end) / 1000, start + 1) // at least one second wide
     expect(data?.x).toEqual([start, end])
     const { path } = await Effect.runPromise(HtmlReport.write(run))
-    const context = await chromium.launchPersistentContext(tempDir("24h-chromium-"), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: FLAGS,
-      viewport: { width: 1280, height: 900 }
-    })
+    const context = await launchChromium()
     try {
       const page = context.pages()[0] ?? (await context.newPage())
       await page.goto(pathToFileURL(path).href, { waitUntil: "load" })

@@ -1,23 +1,11 @@
-import { existsSync, mkdirSync } from "node:fs"
+import { mkdirSync } from "node:fs"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
 import { type History, Linearizability } from "@24h/core"
 import { Effect } from "effect"
-import { chromium } from "playwright-core"
 import { describe, expect, it } from "vitest"
 import { HtmlReport, LogAnalysis } from "../src/index.ts"
-import { fixtureRun, PACKAGE, read, tempDir } from "./helpers.ts"
-
-const CHROMIUM = "/usr/bin/chromium"
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync"
-]
+import { fixtureRun, launchChromium, PACKAGE, read } from "./helpers.ts"
 
 /** Three processes on one register (key "<b>x</b>", to check escaping); p2's last read of 1 cannot be placed. */
 const history: ReadonlyArray<History.Event> = [
@@ -69,18 +57,9 @@ describe("HtmlReport linearizability timeline", () => {
   })
 
   it("renders in headless Chromium: every bar visible, the blocked one red, no error, no request", async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(
-        `Chromium is required at ${CHROMIUM} for this test. Install Debian's package: apt-get install -y chromium`
-      )
     const { written, result } = await runWithTimeline()
     const url = pathToFileURL(written.path).href
-    const context = await chromium.launchPersistentContext(tempDir("24h-chromium-"), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: FLAGS,
-      viewport: { width: 1280, height: 900 }
-    })
+    const context = await launchChromium()
     try {
       const page = context.pages()[0] ?? (await context.newPage())
       const problems: Array<string> = []

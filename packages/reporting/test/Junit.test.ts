@@ -89,7 +89,7 @@ describe("Junit", () => {
   it("escapes markup and shows characters XML cannot carry as U+FFFD (the one XML escaper)", async () => {
     const [r] = await Effect.runPromise(Pipeline.readAll(fixtureRun()))
     const evil = { ...r!, name: `a<b>&"c"\u0001\uD800`, error: "boom </failure><x>\u0000" }
-    const { xml, totals } = Junit.render([evil])
+    const { xml, totals } = Junit.fromPipelines([evil])
     expect(xml).toContain('name="baseline/a&lt;b&gt;&amp;&quot;c&quot;\ufffd\ufffd"')
     expect(xml).toContain("boom &lt;/failure&gt;&lt;x&gt;\ufffd</error>")
     expect(xml.includes("\u0000") || xml.includes("\u0001") || xml.includes("\uD800")).toBe(false)

@@ -6,7 +6,7 @@ import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import * as FinalReport from "../src/FinalReport.ts"
 import * as HtmlReport from "../src/HtmlReport.ts"
-import * as Junit from "../src/Junit.ts"
+import { Junit } from "../src/index.ts"
 
 const flakyCase = () =>
   Repeat.toCheck(Repeat.summarize("cites a source", [true, true, false, true, true, true, true, true, false, true]))
@@ -38,7 +38,7 @@ describe("repeated cases in JUnit, FINAL_REPORT.md and report.html", () => {
     )
     const steady = Repeat.toCheck(Repeat.summarize("refuses injection", [true, true, true]))
     const broken = Repeat.toCheck(Repeat.summarize("answers in French", [false, false]))
-    const { xml, totals } = Junit.render([result([flaky, steady, broken])])
+    const { xml, totals } = Junit.fromPipelines([result([flaky, steady, broken])])
     expect(xml).toContain('<testcase name="repeat: cites a source" classname="adversarial.assistant.repeats"')
     expect(xml).toContain(
       'message="flaky: 8 of 10 runs passed (80.0%, 95% Wilson interval [49.0%, 94.3%]); pass^10 0, pass@10 1" type="Flaky"'

@@ -1,24 +1,12 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
 import { Load, Pipeline, Telemetry } from "@24h/core"
 import { Ledger } from "@24h/findings"
 import { Effect, Metric } from "effect"
-import { chromium } from "playwright-core"
 import { describe, expect, it } from "vitest"
 import { HtmlReport, LogAnalysis } from "../src/index.ts"
-import { fixtureRun, read, tempDir } from "./helpers.ts"
-
-const CHROMIUM = "/usr/bin/chromium"
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync"
-]
+import { fixtureRun, launchChromium, read, tempDir } from "./helpers.ts"
 
 const served = Metric.counter("checkout.requests")
 const validate = Effect.fn("checkout.validate")(function* (i: number) {
@@ -119,8 +107,6 @@ describe("telemetry pack: traces and metrics", () => {
   })
 
   it("the HTML report's waterfall shows a pipeline run's slowest and failing requests, linked from their finding (Chromium)", async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`Chromium is required at ${CHROMIUM}; install Debian's package: apt-get install -y chromium`)
     const run = fixtureRun()
     await Effect.runPromise(pipelineRun(run))
     await Effect.runPromise(LogAnalysis.analyzeRun(run))
@@ -156,12 +142,7 @@ describe("telemetry pack: traces and metrics", () => {
     expect(page0).toContain(`id="trace-${failingId}"`)
     expect(page0).toContain(`<a href="#trace-${failingId}">trace ${failingId.slice(0, 8)}</a>`)
 
-    const context = await chromium.launchPersistentContext(tempDir("24h-chromium-"), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: FLAGS,
-      viewport: { width: 1280, height: 900 }
-    })
+    const context = await launchChromium()
     try {
       const page = context.pages()[0] ?? (await context.newPage())
       const problems: Array<string> = []

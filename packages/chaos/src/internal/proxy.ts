@@ -28,6 +28,16 @@ export interface ProxyStats {
   downstream: DirectionStats
 }
 
+/**
+ * Telemetry hooks of a proxy, set only when telemetry is enabled. The byte path only adds to `Link.bytes`; these
+ * are called per connection (open, close) and per toxic installed, never per chunk.
+ */
+export interface ProxyTelemetry {
+  opened(c: Connection): void
+  closed(c: Connection): void
+  toxicAdded(t: Toxic): void
+}
+
 const bindMessage = (address: string, e: NodeJS.ErrnoException): string => {
   const why =
     e.code === "EADDRINUSE"
@@ -84,6 +94,9 @@ class Link implements LinkContext {
   blocked = false
   paused = false
   ended = false
+  /** Bytes read from the source on this link; `reported` is how many telemetry has been told about. */
+  bytes = 0
+  reported = 0
   private closeWhenEnded = false
   private states: Map<string, { count: number }> | undefined
   private rngs: Map<string, Seed.Stream> | undefined
@@ -109,6 +122,7 @@ class Link implements LinkContext {
 
   readonly onData = (chunk: Buffer): void => {
     this.stats.received += chunk.length
+    this.bytes += chunk.length
     this.inflight += chunk.length
     if (this.head === this.sink) this.sink.write(chunk, 0)
     else this.head.write(chunk, performance.now())
@@ -214,6 +228,8 @@ export class Connection {
   private closedCount = 0
   private upEof = false
   private downEof = false
+  /** What the proxy's telemetry keeps for this connection (its span), when telemetry is enabled. */
+  span: unknown = undefined
 
   constructor(
     readonly proxy: ProxyCore,
@@ -232,6 +248,7 @@ export class Connection {
     upstream.on("error", (e: NodeJS.ErrnoException) => this.onError(e, client))
     client.on("close", this.onClose)
     upstream.on("close", this.onClose)
+    proxy.telemetry?.opened(this)
   }
 
   linkFor(stream: Stream): Link {
@@ -272,6 +289,7 @@ export class Connection {
     this.up.stop()
     this.down.stop()
     this.proxy.connectionEnded(this)
+    this.proxy.telemetry?.closed(this)
   }
 
   /** Graceful close of both sockets (FIN after pending writes). */
@@ -301,12 +319,14 @@ export interface ProxyConfig {
   readonly listen: string
   readonly upstream: string
   readonly seed: Seed.Seed
+  readonly telemetry?: ProxyTelemetry | undefined
 }
 
 /** A TCP fault proxy: listener, upstream, toxics and live connections. */
 export class ProxyCore {
   readonly name: string
   readonly seed: Seed.Seed
+  readonly telemetry: ProxyTelemetry | undefined
   listen: string
   upstream: string
   enabled = false
@@ -328,6 +348,7 @@ export class ProxyCore {
     this.listen = config.listen
     this.upstream = config.upstream
     this.seed = config.seed
+    this.telemetry = config.telemetry
     this.parseUpstream()
   }
 
@@ -448,6 +469,7 @@ export class ProxyCore {
     if (this.findToxic(toxic.name) !== undefined) return chaosError("Conflict", "toxic already exists")
     this.toxics.push(toxic)
     for (const c of this.connections) c.linkFor(toxic.stream).addStage(toxic)
+    this.telemetry?.toxicAdded(toxic)
     return undefined
   }
 

@@ -77,6 +77,20 @@ export interface JournalEntry {
   retryAfterMs: number | undefined
   /** When the response was handed to the socket (or the connection was cut). */
   endedAt: number | undefined
+  /** The request's `x-correlation-id` header, if any. */
+  readonly correlationId: string | undefined
+  /** The trace id of the request's W3C `traceparent` header, if any. */
+  readonly traceId: string | undefined
+}
+
+/**
+ * HttpMock's telemetry, set only when telemetry is enabled: told when a request is journalled and when its
+ * response ended (or the connection was cut), once each.
+ */
+export interface MockTelemetry {
+  /** Returns what {@link MockTelemetry.ended} gets back (its span), or undefined. */
+  started(entry: JournalEntry, rawHeaders: ReadonlyArray<string>): unknown
+  ended(entry: JournalEntry, routePath: string | undefined, started: unknown): void
 }
 
 export interface SwitchEvent {
@@ -130,6 +144,10 @@ const rawHeader = (raw: ReadonlyArray<string>, name: string): string | undefined
  */
 class Entry implements JournalEntry {
   route: string | undefined = undefined
+  /** The matched route's path pattern, for telemetry's `http.route`. */
+  routePath: string | undefined = undefined
+  /** What telemetry returned when the request started; undefined once it ended (or with no telemetry). */
+  telemetry: unknown = undefined
   status: number | undefined = undefined
   fault: FaultKind | undefined = undefined
   delayMs = 0
@@ -147,6 +165,16 @@ class Entry implements JournalEntry {
     readonly body: string
   ) {
     this.idempotencyKey = rawHeader(raw, "idempotency-key")
+  }
+  /** Read from `rawHeaders` on first use, like `headers`: journalling costs the hot path nothing for it. */
+  get correlationId(): string | undefined {
+    return rawHeader(this.raw, "x-correlation-id")
+  }
+  get traceId(): string | undefined {
+    const tp = rawHeader(this.raw, "traceparent")
+    if (tp === undefined) return undefined
+    const m = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(tp.trim().toLowerCase())
+    return m === null ? undefined : m[1]
   }
   get headers(): Readonly<Record<string, string | ReadonlyArray<string> | undefined>> {
     if (this.parsed === undefined) {
@@ -173,6 +201,8 @@ class Entry implements JournalEntry {
       headers: this.headers,
       body: this.body,
       idempotencyKey: this.idempotencyKey,
+      correlationId: this.correlationId,
+      traceId: this.traceId,
       route: this.route,
       status: this.status,
       fault: this.fault,
@@ -208,6 +238,8 @@ export class Engine {
   private seq = 0
   private switchSeq = 0
   private routeSeq = 0
+  /** Set by HttpMock.make when telemetry is enabled. */
+  telemetry: MockTelemetry | undefined = undefined
 
   constructor(
     readonly seed: Seed.Seed,
@@ -338,6 +370,7 @@ export class Engine {
     const entry = new Entry(++this.seq, now(), method, path, query, req.rawHeaders, body)
     if (this.journal.length >= this.journalLimit) this.journal.splice(0, Math.ceil(this.journalLimit / 2))
     this.journal.push(entry)
+    if (this.telemetry !== undefined) entry.telemetry = this.telemetry.started(entry, req.rawHeaders)
 
     let json: unknown
     if (body !== "") {
@@ -391,6 +424,7 @@ export class Engine {
     }
     matched.calls++
     entry.route = matched.id
+    entry.routePath = matched.path
     if (matched.scenario?.next !== undefined) this.scenarios.set(matched.scenario.name, matched.scenario.next)
     const decision = this.switches.length === 0 ? undefined : this.decide(matched.id)
     const req2 =
@@ -406,7 +440,7 @@ export class Engine {
       const t = setTimeout(() => {
         this.timers.delete(t)
         if (res.destroyed || res.socket === null) {
-          entry.endedAt = now()
+          this.ended(entry)
           return
         }
         this.afterDelay(req, res, entry, matched, req2, decision)
@@ -509,7 +543,7 @@ export class Engine {
     switch (t.kind) {
       case "reset": {
         entry.fault = "reset"
-        entry.endedAt = now()
+        this.ended(entry)
         const sock = req.socket as { resetAndDestroy?: () => void; destroy: () => void }
         if (typeof sock.resetAndDestroy === "function") sock.resetAndDestroy()
         else sock.destroy()
@@ -518,7 +552,7 @@ export class Engine {
       case "hang":
         entry.fault = "hang"
         res.on("close", () => {
-          entry.endedAt = now()
+          this.ended(entry)
         })
         return
       case "error": {
@@ -550,7 +584,7 @@ export class Engine {
       entry.status = fixed.status
       res.writeHead(fixed.status, fixed.headers)
       res.end(fixed.buf)
-      entry.endedAt = now()
+      this.ended(entry)
       return
     }
     if (fixed !== undefined) {
@@ -573,7 +607,10 @@ export class Engine {
       return
     }
     const finish = (spec: ResponseSpec): void => {
-      if (res.destroyed) return
+      if (res.destroyed) {
+        this.ended(entry)
+        return
+      }
       const headers: Record<string, string | number> = lower(spec.headers)
       const isJson = spec.json !== undefined
       if (isJson && headers["content-type"] === undefined) headers["content-type"] = JSON_TYPE
@@ -623,7 +660,7 @@ export class Engine {
       res.writeHead(status, h)
       const cut = Math.floor(body.length * fault.fraction)
       res.write(body.subarray(0, cut), () => {
-        entry.endedAt = now()
+        this.ended(entry)
         res.socket?.destroy()
       })
       return
@@ -631,7 +668,19 @@ export class Engine {
     entry.status = status
     res.writeHead(status, h)
     res.end(body)
+    this.ended(entry)
+  }
+
+  /** The response ended (or the connection was cut): stamps the entry and tells telemetry, once. */
+  private ended(entry: JournalEntry): void {
     entry.endedAt = now()
+    const e = entry as Entry
+    const t = this.telemetry
+    if (t !== undefined && e.telemetry !== null) {
+      const started = e.telemetry
+      e.telemetry = null
+      t.ended(e, e.routePath, started)
+    }
   }
 
   private send(
@@ -645,7 +694,7 @@ export class Engine {
     headers["content-length"] = body.length
     res.writeHead(status, headers)
     res.end(body)
-    entry.endedAt = now()
+    this.ended(entry)
   }
 }
 

@@ -2,7 +2,7 @@
  * The body of `Telemetry.layer`, loaded on first use: Effect's OtlpTracer and OtlpMetrics over the file transport.
  */
 import { join } from "node:path"
-import { Duration, Effect, Layer } from "effect"
+import { Duration, Effect, Layer, Metric } from "effect"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpClient from "effect/http/HttpClient"
 import type * as OtlpExporter from "effect/observability/OtlpExporter"
@@ -11,6 +11,7 @@ import * as OtlpSerialization from "effect/observability/OtlpSerialization"
 import * as OtlpTracer from "effect/observability/OtlpTracer"
 import type { LayerOptions } from "../../Telemetry.ts"
 import * as fileClient from "./fileClient.ts"
+import { Enabled } from "./instruments.ts"
 
 export const make = (options: LayerOptions): Layer.Layer<OtlpExporter.Flusher> => {
   const name = options.name ?? "24h"
@@ -42,5 +43,10 @@ export const make = (options: LayerOptions): Layer.Layer<OtlpExporter.Flusher> =
       })
     })
   )
-  return signals.pipe(Layer.provide(Layer.mergeAll(client, OtlpSerialization.layerJson)))
+  // A registry of its own: what the files hold is this run's metrics, not the process's since it started.
+  const registry = Layer.sync(Metric.MetricRegistry, () => new Map())
+  return signals.pipe(
+    Layer.provide(Layer.mergeAll(client, OtlpSerialization.layerJson)),
+    Layer.provideMerge(Layer.mergeAll(registry, Layer.succeed(Enabled, true)))
+  )
 }
