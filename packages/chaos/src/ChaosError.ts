@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import { type ErrorData, errorData } from "@24h/core"
 import { Data } from "effect"
 
 /**
@@ -68,6 +69,10 @@ export class ChaosError extends Data.TaggedError("ChaosError")<{
   readonly cause?: unknown
   /** Machine-readable facts about the failure (the field and value, the exit code, the log tail…). */
   readonly details?: Readonly<Record<string, unknown>>
+  /** The module that refused (`"Toxic.bandwidth"`), the field (`"rate"`) and the offending value, JSON-safe. */
+  readonly module?: string
+  readonly field?: string
+  readonly value?: unknown
 }> {}
 
 /**
@@ -115,8 +120,8 @@ export const statusOf = (reason: ChaosErrorReason): number => {
  * @category constructors
  * @since 0.1.0
  */
-export const make = (reason: ChaosErrorReason, message: string, cause?: unknown): ChaosError =>
-  cause === undefined ? new ChaosError({ reason, message }) : new ChaosError({ reason, message, cause })
+export const make = (reason: ChaosErrorReason, message: string, cause?: unknown, data?: ErrorData): ChaosError =>
+  new ChaosError({ reason, message, ...(cause === undefined ? {} : { cause }), ...errorData(data) })
 
 /**
  * Builds a {@link ChaosError} that carries machine-readable `details` beside its message.

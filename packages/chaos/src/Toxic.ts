@@ -21,10 +21,14 @@
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import { Effect, Result } from "effect"
 import { dual } from "effect/Function"
 import { z } from "zod"
 import { type ChaosError, make as chaosError } from "./ChaosError.ts"
+
+/** An `InvalidToxic` error naming the module (`Toxic.bandwidth`), the field and the value as data. */
+const invalid = (message: string, module: string, field: string, value: unknown): ChaosError =>
+  chaosError("InvalidToxic", message, undefined, { module, field, value })
 
 /**
  * The direction a toxic acts on: `upstream` = client → server, `downstream` = server → client.
@@ -273,28 +277,30 @@ const show = (v: unknown): string => {
   }
 }
 
-const checkField = (type: Type, spec: FieldSpec, v: unknown): string | undefined => {
+const checkField = (type: Type, spec: FieldSpec, v: unknown): Result.Result<unknown, ChaosError> => {
   const at = `Toxic.${type}: ${spec.key}`
+  const ok = Result.succeed(v)
+  const bad = (message: string) => Result.fail(invalid(message, `Toxic.${type}`, spec.key, v))
   const isInt = typeof v === "number" && Number.isSafeInteger(v)
   switch (spec.kind) {
     case "bool":
-      return typeof v === "boolean" ? undefined : `${at} must be a boolean (got ${show(v)})`
+      return typeof v === "boolean" ? ok : bad(`${at} must be a boolean (got ${show(v)})`)
     case "ms":
       return isInt && v >= 0 && v <= MAX_MS
-        ? undefined
-        : `${at} must be an integer number of ms in [0, ${MAX_MS}] (got ${show(v)})`
+        ? ok
+        : bad(`${at} must be an integer number of ms in [0, ${MAX_MS}] (got ${show(v)})`)
     case "us":
       return isInt && v >= 0 && v <= MAX_MS
-        ? undefined
-        : `${at} must be an integer number of µs in [0, ${MAX_MS}] (got ${show(v)})`
+        ? ok
+        : bad(`${at} must be an integer number of µs in [0, ${MAX_MS}] (got ${show(v)})`)
     case "bytes":
-      return isInt && v >= 0 ? undefined : `${at} must be an integer number of bytes >= 0 (got ${show(v)})`
+      return isInt && v >= 0 ? ok : bad(`${at} must be an integer number of bytes >= 0 (got ${show(v)})`)
     case "size":
-      return isInt && v >= 1 ? undefined : `${at} must be an integer number of bytes >= 1 (got ${show(v)})`
+      return isInt && v >= 1 ? ok : bad(`${at} must be an integer number of bytes >= 1 (got ${show(v)})`)
     case "kbps":
-      return isInt && v >= 1 ? undefined : `${at} must be an integer >= 1 KB/s (got ${show(v)})`
+      return isInt && v >= 1 ? ok : bad(`${at} must be an integer >= 1 KB/s (got ${show(v)})`)
     case "probability":
-      return typeof v === "number" && v >= 0 && v <= 1 ? undefined : `${at} must be a number in [0, 1] (got ${show(v)})`
+      return typeof v === "number" && v >= 0 && v <= 1 ? ok : bad(`${at} must be a number in [0, 1] (got ${show(v)})`)
   }
 }
 
@@ -304,66 +310,95 @@ const defaultsOf = (type: Type): Record<string, number | boolean> => {
   return out
 }
 
-/**
- * Validates a whole toxic (type, name, stream, toxicity and every attribute); returns the problem or `undefined`.
- *
- * @internal
- */
-export const problemOf = (t: {
+/** Validates a whole toxic (type, name, stream, toxicity and every attribute). */
+const check = <T>(t: {
   readonly type: unknown
   readonly name: unknown
   readonly stream: unknown
   readonly toxicity: unknown
   readonly attributes: unknown
-}): string | undefined => {
-  if (!isType(t.type)) return `Toxic: type must be one of ${types.join(", ")} (got ${show(t.type)})`
+}): Result.Result<T, ChaosError> => {
+  const ok = Result.succeed(t as T)
+  if (!isType(t.type))
+    return Result.fail(
+      invalid(`Toxic: type must be one of ${types.join(", ")} (got ${show(t.type)})`, "Toxic", "type", t.type)
+    )
   const type = t.type
+  const module = `Toxic.${type}`
+  const bad = (field: string, value: unknown, message: string) =>
+    Result.fail(invalid(`${module}: ${field} ${message}`, module, field, value))
   if (typeof t.name !== "string" || t.name.length === 0)
-    return `Toxic.${type}: name must be a non-empty string (got ${show(t.name)})`
+    return bad("name", t.name, `must be a non-empty string (got ${show(t.name)})`)
   if (t.stream !== "upstream" && t.stream !== "downstream")
-    return `Toxic.${type}: stream must be "upstream" or "downstream" (got ${show(t.stream)})`
+    return bad("stream", t.stream, `must be "upstream" or "downstream" (got ${show(t.stream)})`)
   if (typeof t.toxicity !== "number" || !Number.isFinite(t.toxicity) || t.toxicity < 0 || t.toxicity > 1)
-    return `Toxic.${type}: toxicity must be a number in [0, 1] (got ${show(t.toxicity)})`
+    return bad("toxicity", t.toxicity, `must be a number in [0, 1] (got ${show(t.toxicity)})`)
   if (typeof t.attributes !== "object" || t.attributes === null)
-    return `Toxic.${type}: attributes must be an object (got ${show(t.attributes)})`
+    return bad("attributes", t.attributes, `must be an object (got ${show(t.attributes)})`)
   const attrs = t.attributes as Record<string, unknown>
   for (const spec of specs[type]) {
-    const problem = checkField(type, spec, attrs[spec.key])
-    if (problem !== undefined) return problem
+    const field = checkField(type, spec, attrs[spec.key])
+    if (Result.isFailure(field)) return Result.fail(field.failure)
   }
   if (type === "packet_loss") {
     const a = attrs as { rto: number; max_rto: number }
-    if (a.rto < 1) return `Toxic.packet_loss: rto must be >= 1 ms (got ${a.rto})`
-    if (a.max_rto < a.rto) return `Toxic.packet_loss: max_rto must be >= rto (${a.rto}) (got ${a.max_rto})`
+    if (a.rto < 1) return bad("rto", a.rto, `must be >= 1 ms (got ${a.rto})`)
+    if (a.max_rto < a.rto) return bad("max_rto", a.max_rto, `must be >= rto (${a.rto}) (got ${a.max_rto})`)
   }
   if (type === "slicer") {
     const a = attrs as { average_size: number; size_variation: number }
     if (a.size_variation > a.average_size)
-      return `Toxic.slicer: size_variation must be <= average_size (${a.average_size}) (got ${a.size_variation})`
+      return bad(
+        "size_variation",
+        a.size_variation,
+        `must be <= average_size (${a.average_size}) (got ${a.size_variation})`
+      )
   }
-  return undefined
+  return ok
 }
 
-const build = <T extends Type>(type: T, attributes: Partial<Attributes[T]>, options: CommonOptions): ToxicOf<T> => {
+/**
+ * Validates a whole toxic; returns the problem's message or `undefined` (kept for `TcpProxy`; prefer {@link check}).
+ *
+ * @internal
+ */
+export const problemOf = (t: Parameters<typeof check>[0]): string | undefined => {
+  const r = check(t)
+  return Result.isFailure(r) ? r.failure.message : undefined
+}
+
+const buildResult = <T extends Type>(
+  type: T,
+  attributes: Partial<Attributes[T]>,
+  options: CommonOptions
+): Result.Result<ToxicOf<T>, ChaosError> => {
   if (!isType(type))
-    throw chaosError("InvalidToxic", `Toxic: type must be one of ${types.join(", ")} (got ${show(type)})`)
+    return Result.fail(
+      invalid(`Toxic: type must be one of ${types.join(", ")} (got ${show(type)})`, "Toxic", "type", type)
+    )
   const stream = options.stream ?? "downstream"
   const attrs: Record<string, unknown> = defaultsOf(type)
   for (const key of attributeNames(type)) {
     const v = (attributes as Record<string, unknown>)[key]
     if (v !== undefined) attrs[key] = v
   }
-  const toxic = {
+  return check<ToxicOf<T>>({
     type,
     name: options.name ?? `${type}_${stream}`,
     stream,
     toxicity: options.toxicity ?? 1,
     attributes: attrs as unknown as Attributes[T]
-  }
-  const problem = problemOf(toxic)
-  if (problem !== undefined) throw chaosError("InvalidToxic", problem)
-  return toxic
+  })
 }
+
+/** Constructors validate eagerly and throw the `ChaosError` itself. */
+const orThrow = <A>(r: Result.Result<A, ChaosError>): A => {
+  if (Result.isFailure(r)) throw r.failure
+  return r.success
+}
+
+const build = <T extends Type>(type: T, attributes: Partial<Attributes[T]>, options: CommonOptions): ToxicOf<T> =>
+  orThrow(buildResult(type, attributes, options))
 
 /**
  * A toxic of any type from its parts; absent attributes default to 0 (`false` for `shared`). Throws `ChaosError`
@@ -383,6 +418,27 @@ export const make = <T extends Type>(
   attributes: Partial<Attributes[T]> = {},
   options: CommonOptions = {}
 ): ToxicOf<T> => build(type, attributes, options)
+
+/**
+ * {@link make} as a `Result`: the toxic, or the `ChaosError` (`InvalidToxic`, with `module`, `field` and `value`)
+ * instead of a throw.
+ *
+ * @example
+ * ```ts
+ * import { Result } from "effect"
+ * import { Toxic } from "@24h/chaos"
+ * const r = Toxic.makeResult("bandwidth", { rate: 0 })
+ * if (Result.isFailure(r)) r.failure.field // "rate"
+ * ```
+ *
+ * @category constructors
+ * @since 0.3.0
+ */
+export const makeResult = <T extends Type>(
+  type: T,
+  attributes: Partial<Attributes[T]> = {},
+  options: CommonOptions = {}
+): Result.Result<ToxicOf<T>, ChaosError> => buildResult(type, attributes, options)
 
 /**
  * `latency`: delays every chunk by `latency` ms ± `jitter` ms (defaults 0). Delays are pipelined: throughput is kept.
@@ -558,10 +614,7 @@ export const packetLoss = (options: Partial<Attributes["packet_loss"]> & CommonO
   build("packet_loss", options, options)
 
 const rebuild = <T extends Toxic>(self: T, patch: Partial<Pick<Toxic, "name" | "stream" | "toxicity">>): T => {
-  const next = { ...self, ...patch }
-  const problem = problemOf(next)
-  if (problem !== undefined) throw chaosError("InvalidToxic", problem)
-  return next
+  return orThrow(check<T>({ ...self, ...patch }))
 }
 
 /**
@@ -651,17 +704,17 @@ export interface Patch {
  * @category combinators
  * @since 0.1.0
  */
-export const update = (self: Toxic, patch: Patch): Effect.Effect<Toxic, ChaosError> =>
-  Effect.suspend(() => {
-    const attributes: Record<string, unknown> = { ...self.attributes }
-    for (const key of attributeNames(self.type)) {
-      const v = patch.attributes?.[key]
-      if (v !== undefined) attributes[key] = v
-    }
-    const next = { ...self, attributes, toxicity: patch.toxicity ?? self.toxicity }
-    const problem = problemOf(next)
-    return problem === undefined ? Effect.succeed(next as Toxic) : Effect.fail(chaosError("InvalidToxic", problem))
-  })
+export const update = Effect.fn("Toxic.update")(
+  (self: Toxic, patch: Patch): Effect.Effect<Toxic, ChaosError> =>
+    Effect.suspend(() => {
+      const attributes: Record<string, unknown> = { ...self.attributes }
+      for (const key of attributeNames(self.type)) {
+        const v = patch.attributes?.[key]
+        if (v !== undefined) attributes[key] = v
+      }
+      return Effect.fromResult(check<Toxic>({ ...self, attributes, toxicity: patch.toxicity ?? self.toxicity }))
+    })
+)
 
 /**
  * The body of `POST /proxies/{proxy}/toxics` (after JSON decoding): only `type` is required.
@@ -741,28 +794,26 @@ export type PatchBody = z.infer<typeof PatchBody>
  * @category decoding
  * @since 0.1.0
  */
-export const decode = (input: unknown): Effect.Effect<Toxic, ChaosError> =>
-  Effect.suspend(() => {
-    const parsed = CreateBody.safeParse(input)
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]
-      return Effect.fail(chaosError("InvalidToxic", `Toxic: ${issue?.message ?? "invalid toxic"}`))
-    }
-    const body = parsed.data
-    if (!isType(body.type))
-      return Effect.fail(chaosError("InvalidToxic", `Toxic: invalid toxic type ${show(body.type)}`))
-    try {
-      return Effect.succeed(
-        build(body.type, (body.attributes ?? {}) as Partial<Attributes[Type]>, {
+export const decode = Effect.fn("Toxic.decode")(
+  (input: unknown): Effect.Effect<Toxic, ChaosError> =>
+    Effect.suspend(() => {
+      const parsed = CreateBody.safeParse(input)
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]
+        return Effect.fail(chaosError("InvalidToxic", `Toxic: ${issue?.message ?? "invalid toxic"}`))
+      }
+      const body = parsed.data
+      if (!isType(body.type))
+        return Effect.fail(chaosError("InvalidToxic", `Toxic: invalid toxic type ${show(body.type)}`))
+      return Effect.fromResult(
+        buildResult(body.type, (body.attributes ?? {}) as Partial<Attributes[Type]>, {
           ...(body.name !== undefined && body.name !== "" ? { name: body.name } : {}),
           ...(body.stream !== undefined && body.stream !== "" ? { stream: body.stream as Stream } : {}),
           ...(body.toxicity !== undefined ? { toxicity: body.toxicity } : {})
-        }) as Toxic
+        }) as Result.Result<Toxic, ChaosError>
       )
-    } catch (e) {
-      return Effect.fail(e as ChaosError)
-    }
-  })
+    })
+)
 
 /**
  * The toxic as Toxiproxy's API prints it: `{"attributes","name","type","stream","toxicity"}`. `bandwidth.shared`

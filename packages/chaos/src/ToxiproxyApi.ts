@@ -24,7 +24,7 @@
  */
 import * as http from "node:http"
 import { Seed } from "@24h/core"
-import { Effect, Option, type Scope } from "effect"
+import { Effect, Option, Result, type Scope } from "effect"
 import { z } from "zod"
 import { type ChaosError, make as chaosError, statusOf } from "./ChaosError.ts"
 import { formatHostPort } from "./internal/address.ts"
@@ -168,12 +168,12 @@ const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "obj
 
 const badBody = (message: string): ChaosError => chaosError("InvalidBody", `bad request body: ${message}`)
 
-const parseJson = (text: string): unknown | ChaosError => {
-  if (text.trim() === "") return badBody("EOF")
+const parseJson = (text: string): Result.Result<unknown, ChaosError> => {
+  if (text.trim() === "") return Result.fail(badBody("EOF"))
   try {
-    return JSON.parse(text)
+    return Result.succeed(JSON.parse(text))
   } catch (e) {
-    return badBody((e as Error).message)
+    return Result.fail(badBody((e as Error).message))
   }
 }
 
@@ -181,11 +181,11 @@ const decodeObject = <S extends z.ZodType>(
   schema: S,
   raw: unknown,
   keys: ReadonlyArray<string>
-): z.infer<S> | ChaosError => {
-  if (!isObject(raw)) return badBody("expected a JSON object")
+): Result.Result<z.infer<S>, ChaosError> => {
+  if (!isObject(raw)) return Result.fail(badBody("expected a JSON object"))
   const parsed = schema.safeParse(fold(raw, keys))
-  if (!parsed.success) return badBody(parsed.error.issues[0]?.message ?? "invalid body")
-  return parsed.data
+  if (!parsed.success) return Result.fail(badBody(parsed.error.issues[0]?.message ?? "invalid body"))
+  return Result.succeed(parsed.data)
 }
 
 const proxyJson = (p: ProxyCore) => ({
@@ -231,8 +231,9 @@ class Registry {
     return run
   }
 
-  get(name: string): ProxyCore | ChaosError {
-    return this.proxies.get(name) ?? chaosError("NotFound", "proxy not found")
+  get(name: string): Result.Result<ProxyCore, ChaosError> {
+    const core = this.proxies.get(name)
+    return core === undefined ? Result.fail(chaosError("NotFound", "proxy not found")) : Result.succeed(core)
   }
 
   private newCore(name: string, listen: string, upstream: string): ProxyCore {
@@ -247,8 +248,9 @@ class Registry {
 
   create(raw: unknown): Promise<Reply> {
     return this.serial(async () => {
-      const body = decodeObject(ProxyBody, raw, ["name", "listen", "upstream", "enabled"])
-      if (body instanceof Error) return errorReply(body)
+      const decoded = decodeObject(ProxyBody, raw, ["name", "listen", "upstream", "enabled"])
+      if (Result.isFailure(decoded)) return errorReply(decoded.failure)
+      const body = decoded.success
       if (body.name === undefined || body.name === "")
         return errorReply(chaosError("InvalidProxy", "missing required field: name"))
       if (body.upstream === undefined || body.upstream === "")
@@ -266,16 +268,18 @@ class Registry {
 
   update(name: string, raw: unknown): Promise<Reply> {
     return this.serial(async () => {
-      const core = this.get(name)
-      if (core instanceof Error) return errorReply(core)
-      const body = decodeObject(ProxyBody, raw, ["listen", "upstream", "enabled"])
-      if (body instanceof Error) return errorReply(body)
+      const found = this.get(name)
+      if (Result.isFailure(found)) return errorReply(found.failure)
+      const core = found.success
+      const decoded = decodeObject(ProxyBody, raw, ["listen", "upstream", "enabled"])
+      if (Result.isFailure(decoded)) return errorReply(decoded.failure)
+      const body = decoded.success
       let restart = false
       if (body.listen !== undefined && body.listen !== core.listen) {
         const wanted = await ProxyCore.resolveListen(body.listen)
-        if (wanted instanceof Error) return errorReply(wanted)
+        if (Result.isFailure(wanted)) return errorReply(wanted.failure)
         const current = await ProxyCore.resolveListen(core.listen)
-        if (current instanceof Error || current !== wanted) restart = true
+        if (Result.isFailure(current) || current.success !== wanted.success) restart = true
       }
       if (body.upstream !== undefined && body.upstream !== "" && body.upstream !== core.upstream) restart = true
       const wantEnabled = body.enabled ?? core.enabled
@@ -297,8 +301,9 @@ class Registry {
 
   remove(name: string): Promise<Reply> {
     return this.serial(async () => {
-      const core = this.get(name)
-      if (core instanceof Error) return errorReply(core)
+      const found = this.get(name)
+      if (Result.isFailure(found)) return errorReply(found.failure)
+      const core = found.success
       this.proxies.delete(name)
       await core.stop()
       return { status: 204 }
@@ -307,10 +312,12 @@ class Registry {
 
   addToxic(name: string, raw: unknown): Promise<Reply> {
     return this.serial(async () => {
-      const core = this.get(name)
-      if (core instanceof Error) return errorReply(core)
-      const body = decodeObject(Toxic.CreateBody, raw, ["name", "type", "stream", "toxicity", "attributes"])
-      if (body instanceof Error) return errorReply(body)
+      const found = this.get(name)
+      if (Result.isFailure(found)) return errorReply(found.failure)
+      const core = found.success
+      const decoded = decodeObject(Toxic.CreateBody, raw, ["name", "type", "stream", "toxicity", "attributes"])
+      if (Result.isFailure(decoded)) return errorReply(decoded.failure)
+      const body = decoded.success
       const stream = body.stream === undefined || body.stream === "" ? "downstream" : body.stream.toLowerCase()
       if (stream !== "upstream" && stream !== "downstream")
         return errorReply(chaosError("InvalidToxic", "stream was invalid, can be either upstream or downstream"))
@@ -318,16 +325,13 @@ class Registry {
       const toxicName = body.name === undefined || body.name === "" ? `${body.type}_${stream}` : body.name
       if (core.findToxic(toxicName) !== undefined) return errorReply(chaosError("Conflict", "toxic already exists"))
       const attributes = isObject(body.attributes) ? fold(body.attributes, Toxic.attributeNames(body.type)) : {}
-      let toxic: Toxic.Toxic
-      try {
-        toxic = Toxic.make(body.type, attributes, {
-          name: toxicName,
-          stream,
-          ...(body.toxicity !== undefined ? { toxicity: body.toxicity } : {})
-        }) as Toxic.Toxic
-      } catch (e) {
-        return errorReply(e as ChaosError)
-      }
+      const made = Toxic.makeResult(body.type, attributes, {
+        name: toxicName,
+        stream,
+        ...(body.toxicity !== undefined ? { toxicity: body.toxicity } : {})
+      })
+      if (Result.isFailure(made)) return errorReply(made.failure)
+      const toxic = made.success as Toxic.Toxic
       const e = core.addToxic(toxic)
       if (e !== undefined) return errorReply(e)
       return { status: 200, body: Toxic.toJson(toxic) }
@@ -335,9 +339,9 @@ class Registry {
   }
 
   getToxic(name: string, toxicName: string): Reply {
-    const core = this.get(name)
-    if (core instanceof Error) return errorReply(core)
-    const toxic = core.findToxic(toxicName)
+    const found = this.get(name)
+    if (Result.isFailure(found)) return errorReply(found.failure)
+    const toxic = found.success.findToxic(toxicName)
     return toxic === undefined
       ? errorReply(chaosError("NotFound", "toxic not found"))
       : { status: 200, body: Toxic.toJson(toxic) }
@@ -345,12 +349,14 @@ class Registry {
 
   updateToxic(name: string, toxicName: string, raw: unknown): Promise<Reply> {
     return this.serial(async () => {
-      const core = this.get(name)
-      if (core instanceof Error) return errorReply(core)
+      const found = this.get(name)
+      if (Result.isFailure(found)) return errorReply(found.failure)
+      const core = found.success
       const current = core.findToxic(toxicName)
       if (current === undefined) return errorReply(chaosError("NotFound", "toxic not found"))
-      const body = decodeObject(Toxic.PatchBody, raw, ["toxicity", "attributes"])
-      if (body instanceof Error) return errorReply(body)
+      const decoded = decodeObject(Toxic.PatchBody, raw, ["toxicity", "attributes"])
+      if (Result.isFailure(decoded)) return errorReply(decoded.failure)
+      const body = decoded.success
       const attributes = isObject(body.attributes) ? fold(body.attributes, Toxic.attributeNames(current.type)) : {}
       const result = await Effect.runPromise(
         Effect.result(
@@ -365,9 +371,9 @@ class Registry {
 
   removeToxic(name: string, toxicName: string): Promise<Reply> {
     return this.serial(async () => {
-      const core = this.get(name)
-      if (core instanceof Error) return errorReply(core)
-      const e = core.removeToxic(toxicName)
+      const found = this.get(name)
+      if (Result.isFailure(found)) return errorReply(found.failure)
+      const e = found.success.removeToxic(toxicName)
       return e === undefined ? { status: 204 } : errorReply(e)
     })
   }
@@ -393,8 +399,10 @@ class Registry {
       if (!list.success) return fail(badBody("expected a JSON array of proxies"), null)
       const entries: Array<ProxyBody & { name: string; upstream: string }> = []
       for (let i = 0; i < list.data.length; i++) {
-        const body = decodeObject(ProxyBody, list.data[i], ["name", "listen", "upstream", "enabled"])
-        if (body instanceof Error) return fail(chaosError(body.reason, `${body.message} at proxy ${i + 1}`), null)
+        const decoded = decodeObject(ProxyBody, list.data[i], ["name", "listen", "upstream", "enabled"])
+        if (Result.isFailure(decoded))
+          return fail(chaosError(decoded.failure.reason, `${decoded.failure.message} at proxy ${i + 1}`), null)
+        const body = decoded.success
         if (body.name === undefined || body.name === "")
           return fail(chaosError("InvalidProxy", `missing required field: name at proxy ${i + 1}`), null)
         if (body.upstream === undefined || body.upstream === "")
@@ -408,7 +416,12 @@ class Registry {
         if (existing !== undefined) {
           const wanted = await ProxyCore.resolveListen(listen)
           const current = await ProxyCore.resolveListen(existing.listen)
-          if (!(wanted instanceof Error) && wanted === current && existing.upstream === entry.upstream) {
+          if (
+            Result.isSuccess(wanted) &&
+            Result.isSuccess(current) &&
+            wanted.success === current.success &&
+            existing.upstream === entry.upstream
+          ) {
             done.push(proxyJson(existing))
             continue
           }
@@ -489,14 +502,14 @@ const readBody = (req: http.IncomingMessage): Promise<string | undefined> =>
   })
 
 const dispatch = async (registry: Registry, r: Route, method: string, req: http.IncomingMessage): Promise<Reply> => {
-  const body = async (): Promise<unknown | ChaosError> => {
+  const body = async (): Promise<Result.Result<unknown, ChaosError>> => {
     const text = await readBody(req)
-    if (text === undefined) return chaosError("InvalidBody", "bad request body: larger than 1 MiB")
+    if (text === undefined) return Result.fail(chaosError("InvalidBody", "bad request body: larger than 1 MiB"))
     return parseJson(text)
   }
   const withBody = async (f: (raw: unknown) => Promise<Reply>): Promise<Reply> => {
     const raw = await body()
-    return raw instanceof Error ? errorReply(raw as ChaosError) : f(raw)
+    return Result.isFailure(raw) ? errorReply(raw.failure) : f(raw.success)
   }
   switch (r.kind) {
     case "version":
@@ -516,7 +529,7 @@ const dispatch = async (registry: Registry, r: Route, method: string, req: http.
     case "proxy": {
       if (method === "GET") {
         const core = registry.get(r.proxy)
-        return core instanceof Error ? errorReply(core) : { status: 200, body: proxyJson(core) }
+        return Result.isFailure(core) ? errorReply(core.failure) : { status: 200, body: proxyJson(core.success) }
       }
       if (method === "DELETE") return registry.remove(r.proxy)
       return withBody((raw) => registry.update(r.proxy, raw))
@@ -524,7 +537,9 @@ const dispatch = async (registry: Registry, r: Route, method: string, req: http.
     case "toxics": {
       if (method === "GET") {
         const core = registry.get(r.proxy)
-        return core instanceof Error ? errorReply(core) : { status: 200, body: core.listToxics().map(Toxic.toJson) }
+        return Result.isFailure(core)
+          ? errorReply(core.failure)
+          : { status: 200, body: core.success.listToxics().map(Toxic.toJson) }
       }
       return withBody((raw) => registry.addToxic(r.proxy, raw))
     }
@@ -624,64 +639,66 @@ const rootSeed = (seed: Options["seed"]): Effect.Effect<Seed.Seed, ChaosError> =
  * @category constructors
  * @since 0.1.0
  */
-export const make = (options: Options = {}): Effect.Effect<ToxiproxyApi, ChaosError, Scope.Scope> =>
-  Effect.gen(function* () {
-    const host = options.host ?? "127.0.0.1"
-    const port = options.port ?? 8474
-    if (!Number.isInteger(port) || port < 0 || port > 65535)
-      return yield* Effect.fail(
-        chaosError("InvalidProxy", `ToxiproxyApi: port must be an integer in [0, 65535] (got ${port})`)
-      )
-    const seed = yield* rootSeed(options.seed)
-    const registry = new Registry(seed)
-    yield* Effect.addFinalizer(() => Effect.promise(() => registry.closeAll()))
-    const server = yield* Effect.acquireRelease(
-      Effect.callback<http.Server, ChaosError>((resume) => {
-        const server = http.createServer({ keepAliveTimeout: 60_000, requestTimeout: 25_000 }, handler(registry))
-        const onError = (e: NodeJS.ErrnoException) =>
-          resume(
-            Effect.fail(
-              chaosError(
-                "Listen",
-                `listen tcp ${formatHostPort(host, port)}: bind: ${e.code === "EADDRINUSE" ? "address already in use" : e.message}`,
-                e
+export const make = Effect.fn("ToxiproxyApi.make")(
+  (options: Options = {}): Effect.Effect<ToxiproxyApi, ChaosError, Scope.Scope> =>
+    Effect.gen(function* () {
+      const host = options.host ?? "127.0.0.1"
+      const port = options.port ?? 8474
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        return yield* Effect.fail(
+          chaosError("InvalidProxy", `ToxiproxyApi: port must be an integer in [0, 65535] (got ${port})`)
+        )
+      const seed = yield* rootSeed(options.seed)
+      const registry = new Registry(seed)
+      yield* Effect.addFinalizer(() => Effect.promise(() => registry.closeAll()))
+      const server = yield* Effect.acquireRelease(
+        Effect.callback<http.Server, ChaosError>((resume) => {
+          const server = http.createServer({ keepAliveTimeout: 60_000, requestTimeout: 25_000 }, handler(registry))
+          const onError = (e: NodeJS.ErrnoException) =>
+            resume(
+              Effect.fail(
+                chaosError(
+                  "Listen",
+                  `listen tcp ${formatHostPort(host, port)}: bind: ${e.code === "EADDRINUSE" ? "address already in use" : e.message}`,
+                  e
+                )
               )
             )
+          server.once("error", onError)
+          server.listen({ host, port }, () => {
+            server.off("error", onError)
+            server.on("error", () => {})
+            resume(Effect.succeed(server))
+          })
+        }),
+        (server) =>
+          Effect.promise(
+            () =>
+              new Promise<void>((resolve) => {
+                server.close(() => resolve())
+                server.closeAllConnections()
+              })
           )
-        server.once("error", onError)
-        server.listen({ host, port }, () => {
-          server.off("error", onError)
-          server.on("error", () => {})
-          resume(Effect.succeed(server))
-        })
-      }),
-      (server) =>
-        Effect.promise(
-          () =>
-            new Promise<void>((resolve) => {
-              server.close(() => resolve())
-              server.closeAllConnections()
-            })
-        )
-    )
-    if (options.populate !== undefined) {
-      const reply = yield* Effect.promise(() => registry.populate(options.populate))
-      if (reply.status >= 300) {
-        const b = reply.body as { error: string }
-        return yield* Effect.fail(
-          chaosError(
-            reply.status === 409 ? "Conflict" : reply.status >= 500 ? "Listen" : "InvalidProxy",
-            `ToxiproxyApi: ${b.error}`
+      )
+      if (options.populate !== undefined) {
+        const reply = yield* Effect.promise(() => registry.populate(options.populate))
+        if (reply.status >= 300) {
+          const b = reply.body as { error: string }
+          return yield* Effect.fail(
+            chaosError(
+              reply.status === 409 ? "Conflict" : reply.status >= 500 ? "Listen" : "InvalidProxy",
+              `ToxiproxyApi: ${b.error}`
+            )
           )
-        )
+        }
       }
-    }
-    const a = server.address() as { address: string; port: number }
-    return {
-      host: a.address,
-      port: a.port,
-      url: `http://${formatHostPort(a.address, a.port)}`,
-      seed,
-      proxyNames: Effect.sync(() => [...registry.proxies.keys()].sort())
-    }
-  })
+      const a = server.address() as { address: string; port: number }
+      return {
+        host: a.address,
+        port: a.port,
+        url: `http://${formatHostPort(a.address, a.port)}`,
+        seed,
+        proxyNames: Effect.sync(() => [...registry.proxies.keys()].sort())
+      }
+    })
+)

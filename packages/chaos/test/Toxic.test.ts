@@ -1,5 +1,5 @@
 import { Seed } from "@24h/core"
-import { Effect, pipe } from "effect"
+import { Effect, pipe, Result } from "effect"
 import { describe, expect, it } from "vitest"
 import { type LinkContext, makeStage, type Sink } from "../src/internal/chain.ts"
 import * as Toxic from "../src/Toxic.ts"
@@ -72,6 +72,20 @@ describe("Toxic constructors", () => {
       expect(e.reason).toBe("InvalidToxic")
       expect(e.message).toBe(message)
     }
+  })
+
+  it("name the module, the field and the value as data, thrown or as a Result", () => {
+    expect(thrown(() => Toxic.bandwidth({ rate: 0 }))).toMatchObject({
+      _tag: "ChaosError",
+      reason: "InvalidToxic",
+      module: "Toxic.bandwidth",
+      field: "rate",
+      value: 0
+    })
+    expect(thrown(() => Toxic.latency({ latency: Number.NaN }))).toMatchObject({ field: "latency", value: "NaN" })
+    const r = Toxic.makeResult("packet_loss", { rto: 0 })
+    expect(Result.isFailure(r) && r.failure).toMatchObject({ module: "Toxic.packet_loss", field: "rto", value: 0 })
+    expect(Result.isSuccess(Toxic.makeResult("latency", { latency: 5 }))).toBe(true)
   })
 
   it("combinators are dual and keep validation", () => {

@@ -22,7 +22,20 @@ process.stdout.write = ((chunk: string | Uint8Array, ...rest: Array<never>) => {
   return write(chunk, ...rest)
 }) as typeof process.stdout.write
 
-const formatter = CliOutput.defaultFormatter({ colors: !asJson && process.stdout.isTTY === true })
+/** An error whose message is escaped for the terminal (`terminalSafe`), whatever put it there. */
+const safe = <E extends CliError.CliError>(e: E): E =>
+  Object.create(e, { message: { value: terminalSafe(e.message), enumerable: true } }) as E
+
+/** effect/cli's formatter, with every error message it renders on stderr passed through `terminalSafe`. */
+const formatter: CliOutput.Formatter = (() => {
+  const base = CliOutput.defaultFormatter({ colors: !asJson && process.stdout.isTTY === true })
+  return {
+    ...base,
+    formatCliError: (e) => base.formatCliError(safe(e)),
+    formatError: (e) => base.formatError(safe(e)),
+    formatErrors: (errors) => base.formatErrors(errors.map(safe))
+  }
+})()
 
 /** Help on stdout when asked for; on a bad invocation help and errors go to stderr, keeping stdout clean. */
 const presenter: CliOutput.Presenter = {
@@ -124,7 +137,7 @@ const program = run(args).pipe(
       if (!failure.shown) process.stderr.write(`${terminalSafe(failure.error.message)}\n`)
     })
   ),
-  Effect.provide(Layer.mergeAll(NodeServices.layer, CliOutput.layerPresenter(presenter)))
+  Effect.provide(Layer.mergeAll(NodeServices.layer, CliOutput.layer(formatter), CliOutput.layerPresenter(presenter)))
 )
 
 NodeRuntime.runMain(program, { disableErrorReporting: true })

@@ -45,15 +45,144 @@ export type CoreErrorReason =
  * @category errors
  * @since 0.1.0
  */
-export class CoreError extends Data.TaggedError("CoreError")<{
-  readonly reason: CoreErrorReason
-  readonly message: string
-  readonly cause?: unknown
-}> {}
+export class CoreError extends Data.TaggedError("CoreError")<
+  {
+    readonly reason: CoreErrorReason
+    readonly message: string
+    readonly cause?: unknown
+  } & ErrorData
+> {}
+
+/**
+ * The structured facts every 24h error may carry beside its `reason` and `message`: the `module` that refused
+ * (`"Toxic.bandwidth"`, `"HttpMock.make"`), the `field` (`"rate"`, `"port"`) and the offending `value`, JSON-safe.
+ * CLIs print them under `--json` and HTTP admin APIs may answer them, so an agent need not parse the message.
+ *
+ * @example
+ * ```ts
+ * import type { ErrorData } from "@24h/core"
+ * const data: ErrorData = { module: "Toxic.bandwidth", field: "rate", value: 0 }
+ * ```
+ *
+ * @category errors
+ * @since 0.3.0
+ */
+export interface ErrorData {
+  readonly module?: string
+  readonly field?: string
+  readonly value?: unknown
+}
 
 /** @internal */
-export const coreError = (reason: CoreErrorReason, message: string, cause?: unknown): CoreError =>
-  cause === undefined ? new CoreError({ reason, message }) : new CoreError({ reason, message, cause })
+export const coreError = (reason: CoreErrorReason, message: string, cause?: unknown, data?: ErrorData): CoreError =>
+  new CoreError({ reason, message, ...(cause === undefined ? {} : { cause }), ...errorData(data) })
+
+/**
+ * `data` without its absent fields, the value made JSON-safe (see {@link jsonSafe}); spread it into an error's fields.
+ *
+ * @example
+ * ```ts
+ * import { errorData } from "@24h/core"
+ * errorData({ module: "Seed.make", field: "seed", value: 1.5 }) // { module: "Seed.make", field: "seed", value: 1.5 }
+ * ```
+ *
+ * @category errors
+ * @since 0.3.0
+ */
+export const errorData = (data: ErrorData | undefined): ErrorData => {
+  if (data === undefined) return {}
+  const out: { module?: string; field?: string; value?: unknown } = {}
+  if (data.module !== undefined) out.module = data.module
+  if (data.field !== undefined) out.field = data.field
+  if ("value" in data && data.value !== undefined) out.value = jsonSafe(data.value)
+  return out
+}
+
+/**
+ * A value as JSON can carry it: numbers, strings, booleans, `null`, arrays and plain objects as they are (non-finite
+ * numbers, bigints and symbols as strings); anything larger than 1 KiB once serialised, or not serialisable, becomes
+ * its {@link preview}.
+ *
+ * @example
+ * ```ts
+ * import { jsonSafe } from "@24h/core"
+ * jsonSafe(Number.NaN) // "NaN"
+ * jsonSafe({ rate: 0 }) // { rate: 0 }
+ * ```
+ *
+ * @category errors
+ * @since 0.3.0
+ */
+export const jsonSafe = (value: unknown): unknown => {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return value
+  if (typeof value === "number") return Number.isFinite(value) ? value : String(value)
+  if (typeof value === "bigint" || typeof value === "symbol" || typeof value === "function") return String(value)
+  if (value === undefined) return null
+  try {
+    const text = JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? String(v) : v))
+    if (text === undefined) return preview(value)
+    return text.length > 1024 ? preview(value) : JSON.parse(text)
+  } catch {
+    return preview(value)
+  }
+}
+
+/**
+ * The {@link ErrorData} of the first zod issue: its `field` named as {@link issuesOf} names it, and its input as
+ * `value` (parse with `{ reportInput: true }` to have it). `module` is passed through.
+ *
+ * @example
+ * ```ts
+ * import { issueData } from "@24h/core"
+ * import { z } from "zod"
+ *
+ * const r = z.object({ port: z.number().max(65_535) }).safeParse({ port: 70_000 }, { reportInput: true })
+ * if (!r.success) issueData(r.error.issues, { module: "HttpMock.make" }) // { module: "HttpMock.make", field: "port", value: 70000 }
+ * ```
+ *
+ * @category errors
+ * @since 0.3.0
+ */
+export const issueData = (
+  issues: ReadonlyArray<ZodIssueLike>,
+  options: { readonly root?: string; readonly prefix?: string; readonly module?: string } = {}
+): ErrorData => {
+  const first = issues[0]
+  const out: { module?: string; field?: string; value?: unknown } = {}
+  if (options.module !== undefined) out.module = options.module
+  if (first === undefined) return out
+  const [issue] = issuesOf([first], options)
+  if (issue !== undefined) out.field = issue.field
+  if (first.input !== undefined && (first.keys === undefined || first.keys.length === 0))
+    out.value = jsonSafe(first.input)
+  return out
+}
+
+/**
+ * A {@link CoreError} for zod issues: the message is `where: ` + {@link formatIssues}, and `module`/`field`/`value`
+ * come from the first issue ({@link issueData}).
+ *
+ * @example
+ * ```ts
+ * import { invalidInput } from "@24h/core"
+ * import { z } from "zod"
+ *
+ * const r = z.object({ port: z.number() }).safeParse({ port: "80" }, { reportInput: true })
+ * if (!r.success) invalidInput("Run.make", r.error.issues) // CoreError { reason: "InvalidInput", field: "port", value: "80" }
+ * ```
+ *
+ * @category errors
+ * @since 0.3.0
+ */
+export const invalidInput = (
+  where: string,
+  issues: ReadonlyArray<ZodIssueLike>,
+  options: { readonly root?: string; readonly prefix?: string; readonly module?: string } = {}
+): CoreError =>
+  coreError("InvalidInput", `${where}: ${formatIssues(issues, options)}`, undefined, {
+    ...issueData(issues, options),
+    module: options.module ?? where
+  })
 
 /**
  * A zod issue as {@link issuesOf} reads it (zod 4's `$ZodIssue` fits).

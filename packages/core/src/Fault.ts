@@ -100,15 +100,14 @@ export const make = <E = never, R = never>(options: MakeOptions<E, R>): Fault<E,
  * @category combinators
  * @since 0.2.0
  */
-export const during = <A, E1, R1, E, R>(
-  fault: Fault<E, R>,
-  use: Effect.Effect<A, E1, R1>
-): Effect.Effect<A, E | E1, R | R1> =>
-  Effect.acquireUseRelease(
-    fault.apply.pipe(Effect.onError(() => Effect.ignore(fault.revert))),
-    () => use,
-    () => Effect.ignore(fault.revert)
-  )
+export const during = Effect.fn("Fault.during")(
+  <A, E1, R1, E, R>(fault: Fault<E, R>, use: Effect.Effect<A, E1, R1>): Effect.Effect<A, E | E1, R | R1> =>
+    Effect.acquireUseRelease(
+      fault.apply.pipe(Effect.onError(() => Effect.ignore(fault.revert))),
+      () => use,
+      () => Effect.ignore(fault.revert)
+    )
+)
 
 /**
  * Is this value a {@link Fault}?

@@ -28,7 +28,7 @@ import { readFile as readFileAsync } from "node:fs/promises"
 import { dirname } from "node:path"
 import { Clock, Effect, Exit, type Scope } from "effect"
 import { z } from "zod"
-import { type CoreError, coreError, formatIssues, preview } from "./CoreError.ts"
+import { CoreError, coreError, formatIssues, preview } from "./CoreError.ts"
 import { EdnSyntaxError, parseEdn } from "./internal/linearizability/edn.ts"
 
 /**
@@ -121,71 +121,73 @@ export interface Operation<V = unknown> {
  * @category pairing
  * @since 0.2.0
  */
-export const operations = <V>(events: ReadonlyArray<Event<V>>): Effect.Effect<ReadonlyArray<Operation<V>>, CoreError> =>
-  Effect.suspend(() => {
-    const pending = new Map<number | string, { readonly event: Event<V>; readonly slot: number }>()
-    const out: Array<Operation<V> | undefined> = []
-    for (let i = 0; i < events.length; i++) {
-      const ev = events[i]!
-      if (ev.type === "invoke") {
-        if (pending.has(ev.process)) {
+export const operations = Effect.fn("History.operations")(
+  <V>(events: ReadonlyArray<Event<V>>): Effect.Effect<ReadonlyArray<Operation<V>>, CoreError> =>
+    Effect.suspend(() => {
+      const pending = new Map<number | string, { readonly event: Event<V>; readonly slot: number }>()
+      const out: Array<Operation<V> | undefined> = []
+      for (let i = 0; i < events.length; i++) {
+        const ev = events[i]!
+        if (ev.type === "invoke") {
+          if (pending.has(ev.process)) {
+            return Effect.fail(
+              coreError(
+                "InvalidInput",
+                `history event ${i}: process ${preview(ev.process)} invokes ${ev.f} while its ${pending.get(ev.process)!.event.f} is still pending`
+              )
+            )
+          }
+          pending.set(ev.process, { event: ev, slot: out.length })
+          out.push(undefined)
+          continue
+        }
+        const call = pending.get(ev.process)
+        if (call === undefined) {
           return Effect.fail(
             coreError(
               "InvalidInput",
-              `history event ${i}: process ${preview(ev.process)} invokes ${ev.f} while its ${pending.get(ev.process)!.event.f} is still pending`
+              `history event ${i}: process ${preview(ev.process)} completes ${ev.f} (${ev.type}) with no pending call`
             )
           )
         }
-        pending.set(ev.process, { event: ev, slot: out.length })
-        out.push(undefined)
-        continue
-      }
-      const call = pending.get(ev.process)
-      if (call === undefined) {
-        return Effect.fail(
-          coreError(
-            "InvalidInput",
-            `history event ${i}: process ${preview(ev.process)} completes ${ev.f} (${ev.type}) with no pending call`
+        if (call.event.f !== ev.f) {
+          return Effect.fail(
+            coreError(
+              "InvalidInput",
+              `history event ${i}: process ${preview(ev.process)} completes f ${preview(ev.f)} but invoked ${preview(call.event.f)}`
+            )
           )
-        )
+        }
+        pending.delete(ev.process)
+        const info = ev.type === "info"
+        out[call.slot] = {
+          index: call.slot,
+          process: ev.process,
+          f: ev.f,
+          key: call.event.key ?? ev.key,
+          value: call.event.value,
+          result: info ? undefined : ev.value,
+          status: ev.type === "ok" ? "ok" : info ? "info" : "fail",
+          call: call.event.time,
+          return: info ? Number.POSITIVE_INFINITY : ev.time
+        }
       }
-      if (call.event.f !== ev.f) {
-        return Effect.fail(
-          coreError(
-            "InvalidInput",
-            `history event ${i}: process ${preview(ev.process)} completes f ${preview(ev.f)} but invoked ${preview(call.event.f)}`
-          )
-        )
+      for (const { event, slot } of pending.values()) {
+        out[slot] = {
+          index: slot,
+          process: event.process,
+          f: event.f,
+          key: event.key,
+          value: event.value,
+          result: undefined,
+          status: "info",
+          call: event.time,
+          return: Number.POSITIVE_INFINITY
+        }
       }
-      pending.delete(ev.process)
-      const info = ev.type === "info"
-      out[call.slot] = {
-        index: call.slot,
-        process: ev.process,
-        f: ev.f,
-        key: call.event.key ?? ev.key,
-        value: call.event.value,
-        result: info ? undefined : ev.value,
-        status: ev.type === "ok" ? "ok" : info ? "info" : "fail",
-        call: call.event.time,
-        return: info ? Number.POSITIVE_INFINITY : ev.time
-      }
-    }
-    for (const { event, slot } of pending.values()) {
-      out[slot] = {
-        index: slot,
-        process: event.process,
-        f: event.f,
-        key: event.key,
-        value: event.value,
-        result: undefined,
-        status: "info",
-        call: event.time,
-        return: Number.POSITIVE_INFINITY
-      }
-    }
-    return Effect.succeed(out as Array<Operation<V>>)
-  })
+      return Effect.succeed(out as Array<Operation<V>>)
+    })
+)
 
 // ── readers ──────────────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -316,15 +318,18 @@ const parseJsonLinesSync = (text: string): Array<Event> => {
  * @category readers
  * @since 0.2.0
  */
-export const parse = (text: string, format: Format): Effect.Effect<ReadonlyArray<Event>, CoreError> =>
-  Effect.try({
-    try: () =>
-      format === "jsonl" ? parseJsonLinesSync(text) : format === "edn" ? parseEdnSync(text) : parseJepsenLogSync(text),
-    catch: (e) =>
-      typeof e === "object" && e !== null && "_tag" in e && e._tag === "CoreError"
-        ? (e as CoreError)
-        : coreError("InvalidInput", `history: ${String(e)}`, e)
-  })
+export const parse = Effect.fn("History.parse")(
+  (text: string, format: Format): Effect.Effect<ReadonlyArray<Event>, CoreError> =>
+    Effect.try({
+      try: () =>
+        format === "jsonl"
+          ? parseJsonLinesSync(text)
+          : format === "edn"
+            ? parseEdnSync(text)
+            : parseJepsenLogSync(text),
+      catch: (e) => (e instanceof CoreError ? e : coreError("InvalidInput", `history: ${String(e)}`, e))
+    })
+)
 
 /**
  * Guesses a file's format from its name and first line: `.jsonl`/`.ndjson` or a line starting with `{"` → `jsonl`;
@@ -364,17 +369,19 @@ export const detectFormat = (path: string, text: string): Format => {
  * @category readers
  * @since 0.2.0
  */
-export const readFile = (path: string, format?: Format): Effect.Effect<ReadonlyArray<Event>, CoreError> =>
-  Effect.flatMap(
-    Effect.tryPromise({
-      try: () => readFileAsync(path, "utf8"),
-      catch: (e) => coreError("Io", `history: cannot read ${path} (${(e as Error).message})`, e)
-    }),
-    (text) =>
-      parse(text, format ?? detectFormat(path, text)).pipe(
-        Effect.mapError((e) => coreError(e.reason, `${path}: ${e.message}`, e.cause))
-      )
-  )
+export const readFile = Effect.fn("History.readFile")(
+  (path: string, format?: Format): Effect.Effect<ReadonlyArray<Event>, CoreError> =>
+    Effect.flatMap(
+      Effect.tryPromise({
+        try: () => readFileAsync(path, "utf8"),
+        catch: (e) => coreError("Io", `history: cannot read ${path} (${(e as Error).message})`, e)
+      }),
+      (text) =>
+        parse(text, format ?? detectFormat(path, text)).pipe(
+          Effect.mapError((e) => coreError(e.reason, `${path}: ${e.message}`, e.cause))
+        )
+    )
+)
 
 // ── recording ────────────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -446,90 +453,92 @@ export interface RecorderOptions {
  * @category recording
  * @since 0.2.0
  */
-export const recorder = (options: RecorderOptions): Effect.Effect<Recorder, CoreError, Scope.Scope> =>
-  Effect.gen(function* () {
-    const flushEvery = options.flushEvery ?? 1024
-    if (!Number.isInteger(flushEvery) || flushEvery < 1) {
-      return yield* Effect.fail(
-        coreError("InvalidInput", `History.recorder: flushEvery must be an integer ≥ 1 (got ${preview(flushEvery)})`)
-      )
-    }
-    const file = options.file
-    yield* Effect.try({
-      try: () => {
-        mkdirSync(dirname(file), { recursive: true })
-        writeFileSync(file, "")
-      },
-      catch: (e) => coreError("Io", `History.recorder: cannot create ${file} (${(e as Error).message})`, e)
-    })
-    const clock = yield* Clock.Clock
-    const start = clock.monotonicTimeNanosUnsafe()
-    const now = () => Number(clock.monotonicTimeNanosUnsafe() - start)
-    let buffer: Array<string> = []
-    let count = 0
-    const busy = new Set<number>()
-    const open = new Map<Pending, number | undefined>()
-    const write = () => {
-      if (buffer.length === 0) return
-      const text = buffer.join("\n") + "\n"
-      buffer = []
-      appendFileSync(file, text)
-    }
-    const flush = Effect.try({
-      try: write,
-      catch: (e) => coreError("Io", `History.recorder: cannot append to ${file} (${(e as Error).message})`, e)
-    })
-    const push = (event: Event) => {
-      buffer.push(JSON.stringify(event))
-      count++
-      if (buffer.length >= flushEvery) write()
-    }
-    yield* Effect.addFinalizer(() => Effect.ignore(flush))
-    const rec: Recorder = {
-      file,
-      count: () => count,
-      flush,
-      invoke: (call) =>
-        Effect.sync(() => {
-          let process = call.process
-          let slot: number | undefined
-          if (process === undefined) {
-            let p = 0
-            while (busy.has(p)) p++
-            busy.add(p)
-            slot = p
-            process = p
-          }
-          const pending: Pending = { process, f: call.f, key: call.key }
-          open.set(pending, slot)
-          push({
-            process,
-            type: "invoke",
-            f: call.f,
-            value: call.value ?? null,
-            ...(call.key === undefined ? {} : { key: call.key }),
-            time: now()
+export const recorder = Effect.fn("History.recorder")(
+  (options: RecorderOptions): Effect.Effect<Recorder, CoreError, Scope.Scope> =>
+    Effect.gen(function* () {
+      const flushEvery = options.flushEvery ?? 1024
+      if (!Number.isInteger(flushEvery) || flushEvery < 1) {
+        return yield* Effect.fail(
+          coreError("InvalidInput", `History.recorder: flushEvery must be an integer ≥ 1 (got ${preview(flushEvery)})`)
+        )
+      }
+      const file = options.file
+      yield* Effect.try({
+        try: () => {
+          mkdirSync(dirname(file), { recursive: true })
+          writeFileSync(file, "")
+        },
+        catch: (e) => coreError("Io", `History.recorder: cannot create ${file} (${(e as Error).message})`, e)
+      })
+      const clock = yield* Clock.Clock
+      const start = clock.monotonicTimeNanosUnsafe()
+      const now = () => Number(clock.monotonicTimeNanosUnsafe() - start)
+      let buffer: Array<string> = []
+      let count = 0
+      const busy = new Set<number>()
+      const open = new Map<Pending, number | undefined>()
+      const write = () => {
+        if (buffer.length === 0) return
+        const text = buffer.join("\n") + "\n"
+        buffer = []
+        appendFileSync(file, text)
+      }
+      const flush = Effect.try({
+        try: write,
+        catch: (e) => coreError("Io", `History.recorder: cannot append to ${file} (${(e as Error).message})`, e)
+      })
+      const push = (event: Event) => {
+        buffer.push(JSON.stringify(event))
+        count++
+        if (buffer.length >= flushEvery) write()
+      }
+      yield* Effect.addFinalizer(() => Effect.ignore(flush))
+      const rec: Recorder = {
+        file,
+        count: () => count,
+        flush,
+        invoke: (call) =>
+          Effect.sync(() => {
+            let process = call.process
+            let slot: number | undefined
+            if (process === undefined) {
+              let p = 0
+              while (busy.has(p)) p++
+              busy.add(p)
+              slot = p
+              process = p
+            }
+            const pending: Pending = { process, f: call.f, key: call.key }
+            open.set(pending, slot)
+            push({
+              process,
+              type: "invoke",
+              f: call.f,
+              value: call.value ?? null,
+              ...(call.key === undefined ? {} : { key: call.key }),
+              time: now()
+            })
+            return pending
+          }),
+        complete: (pending, type, value) =>
+          Effect.sync(() => {
+            if (!open.has(pending)) return
+            const slot = open.get(pending)
+            open.delete(pending)
+            if (slot !== undefined) busy.delete(slot)
+            push({
+              process: pending.process,
+              type,
+              f: pending.f,
+              value: value ?? null,
+              ...(pending.key === undefined ? {} : { key: pending.key }),
+              time: now()
+            })
           })
-          return pending
-        }),
-      complete: (pending, type, value) =>
-        Effect.sync(() => {
-          if (!open.has(pending)) return
-          const slot = open.get(pending)
-          open.delete(pending)
-          if (slot !== undefined) busy.delete(slot)
-          push({
-            process: pending.process,
-            type,
-            f: pending.f,
-            value: value ?? null,
-            ...(pending.key === undefined ? {} : { key: pending.key }),
-            time: now()
-          })
-        })
-    }
-    return rec
-  })
+      }
+      return rec
+    })
+)
 
 /**
  * What an instrumented iteration does: the call to record, and the effect that performs it and says how it

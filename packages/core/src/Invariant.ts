@@ -341,20 +341,22 @@ export const summarize = (entries: ReadonlyArray<Entry>): Summary => {
  * @category persistence
  * @since 0.1.0
  */
-export const write = (self: Catalog | Summary, path: string): Effect.Effect<Summary, CoreError> => {
-  const summary = "summary" in self ? self.summary() : self
-  return Effect.tryPromise({
-    try: async () => {
-      await mkdir(dirname(path), { recursive: true })
-      await writeFile(
-        path,
-        summary.entries.map((e) => JSON.stringify(e)).join("\n") + (summary.entries.length > 0 ? "\n" : "")
-      )
-      return summary
-    },
-    catch: (cause) => coreError("Io", `Invariant.write: cannot write ${path} (${String(cause)})`, cause)
-  })
-}
+export const write = Effect.fn("Invariant.write")(
+  (self: Catalog | Summary, path: string): Effect.Effect<Summary, CoreError> => {
+    const summary = "summary" in self ? self.summary() : self
+    return Effect.tryPromise({
+      try: async () => {
+        await mkdir(dirname(path), { recursive: true })
+        await writeFile(
+          path,
+          summary.entries.map((e) => JSON.stringify(e)).join("\n") + (summary.entries.length > 0 ? "\n" : "")
+        )
+        return summary
+      },
+      catch: (cause) => coreError("Io", `Invariant.write: cannot write ${path} (${String(cause)})`, cause)
+    })
+  }
+)
 
 /**
  * Formats a summary for people: one line per assertion that did not pass.

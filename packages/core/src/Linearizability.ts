@@ -562,27 +562,29 @@ export const checkOperations = <S, V>(
  * @category checking
  * @since 0.2.0
  */
-export const check = <S, V>(
-  model: Model<S, V>,
-  events: ReadonlyArray<History.Event<V>>,
-  options: CheckOptions = {}
-): Effect.Effect<Result, CoreError> =>
-  Effect.flatMap(History.operations(events), (ops) => {
-    if (model.validate !== undefined) {
-      for (const op of ops) {
-        const problem = model.validate(op)
-        if (problem !== undefined) {
-          return Effect.fail(
-            coreError(
-              "InvalidInput",
-              `${model.name} model: operation ${op.index} (process ${preview(op.process)}): ${problem}`
+export const check = Effect.fn("Linearizability.check")(
+  <S, V>(
+    model: Model<S, V>,
+    events: ReadonlyArray<History.Event<V>>,
+    options: CheckOptions = {}
+  ): Effect.Effect<Result, CoreError> =>
+    Effect.flatMap(History.operations(events), (ops) => {
+      if (model.validate !== undefined) {
+        for (const op of ops) {
+          const problem = model.validate(op)
+          if (problem !== undefined) {
+            return Effect.fail(
+              coreError(
+                "InvalidInput",
+                `${model.name} model: operation ${op.index} (process ${preview(op.process)}): ${problem}`
+              )
             )
-          )
+          }
         }
       }
-    }
-    return Effect.sync(() => checkOperations(model, ops, options))
-  })
+      return Effect.sync(() => checkOperations(model, ops, options))
+    })
+)
 
 /**
  * A core `Check` from a result: `pass` when linearizable, `fail` with the evidence when not, `unknown` when the
@@ -757,16 +759,19 @@ export const timeline = (
  * @category timelines
  * @since 0.2.0
  */
-export const writeTimeline = (result: Result, name: string, file: string): Effect.Effect<boolean, CoreError> =>
-  Effect.suspend(() => {
-    const t = timeline(result, name)
-    if (t === undefined) return Effect.succeed(false)
-    return Effect.tryPromise({
-      try: async () => {
-        await mkdir(dirname(file), { recursive: true })
-        await writeFile(file, JSON.stringify(t, null, 2) + "\n")
-        return true
-      },
-      catch: (e) => coreError("Io", `Linearizability.writeTimeline: cannot write ${file} (${(e as Error).message})`, e)
+export const writeTimeline = Effect.fn("Linearizability.writeTimeline")(
+  (result: Result, name: string, file: string): Effect.Effect<boolean, CoreError> =>
+    Effect.suspend(() => {
+      const t = timeline(result, name)
+      if (t === undefined) return Effect.succeed(false)
+      return Effect.tryPromise({
+        try: async () => {
+          await mkdir(dirname(file), { recursive: true })
+          await writeFile(file, JSON.stringify(t, null, 2) + "\n")
+          return true
+        },
+        catch: (e) =>
+          coreError("Io", `Linearizability.writeTimeline: cannot write ${file} (${(e as Error).message})`, e)
+      })
     })
-  })
+)

@@ -148,35 +148,46 @@ const entryOf = (kind: Invariant.Kind, hits: number, trues: number, falses: numb
  * @category combinators
  * @since 0.2.0
  */
-export const invariants = (summaries: ReadonlyArray<Invariant.Summary>): Effect.Effect<Invariant.Summary, CoreError> =>
-  Effect.gen(function* () {
-    const byName = new Map<string, Invariant.Entry & { examples: Array<Invariant.Entry["examples"][number]> }>()
-    for (const s of summaries)
-      for (const e of s.entries) {
-        const acc = byName.get(e.name)
-        if (acc === undefined) {
-          byName.set(e.name, { ...e, examples: [...e.examples] })
-          continue
-        }
-        if (acc.kind !== e.kind)
-          return yield* Effect.fail(
-            coreError(
-              "InvalidInput",
-              `Merge.invariants: "${e.name}" is ${acc.kind} in one input and ${e.kind} in another`
+export const invariants = Effect.fn("Merge.invariants")(
+  (summaries: ReadonlyArray<Invariant.Summary>): Effect.Effect<Invariant.Summary, CoreError> =>
+    Effect.gen(function* () {
+      const byName = new Map<string, Invariant.Entry & { examples: Array<Invariant.Entry["examples"][number]> }>()
+      for (const s of summaries)
+        for (const e of s.entries) {
+          const acc = byName.get(e.name)
+          if (acc === undefined) {
+            byName.set(e.name, { ...e, examples: [...e.examples] })
+            continue
+          }
+          if (acc.kind !== e.kind)
+            return yield* Effect.fail(
+              coreError(
+                "InvalidInput",
+                `Merge.invariants: "${e.name}" is ${acc.kind} in one input and ${e.kind} in another`
+              )
             )
-          )
-        acc.hits += e.hits
-        acc.trues += e.trues
-        acc.falses += e.falses
-        acc.examples.push(...e.examples)
-      }
-    const entries = [...byName.values()].map((e): Invariant.Entry => {
-      const { verdict, message } = entryOf(e.kind, e.hits, e.trues, e.falses)
-      const examples = [...e.examples].sort((x, y) => x.at.localeCompare(y.at)).slice(0, 10)
-      return { name: e.name, kind: e.kind, hits: e.hits, trues: e.trues, falses: e.falses, verdict, message, examples }
+          acc.hits += e.hits
+          acc.trues += e.trues
+          acc.falses += e.falses
+          acc.examples.push(...e.examples)
+        }
+      const entries = [...byName.values()].map((e): Invariant.Entry => {
+        const { verdict, message } = entryOf(e.kind, e.hits, e.trues, e.falses)
+        const examples = [...e.examples].sort((x, y) => x.at.localeCompare(y.at)).slice(0, 10)
+        return {
+          name: e.name,
+          kind: e.kind,
+          hits: e.hits,
+          trues: e.trues,
+          falses: e.falses,
+          verdict,
+          message,
+          examples
+        }
+      })
+      return Invariant.summarize(entries)
     })
-    return Invariant.summarize(entries)
-  })
+)
 
 const widthOf = (results: ReadonlyArray<Pipeline.Result>): number => {
   let width = 0
@@ -230,88 +241,87 @@ const mergeWindows = (results: ReadonlyArray<Pipeline.Result>, windowMs: number)
  * @category combinators
  * @since 0.2.0
  */
-export const results = (
-  inputs: ReadonlyArray<Source>,
-  options: Options = {}
-): Effect.Effect<Pipeline.Result, CoreError> =>
-  Effect.gen(function* () {
-    if (inputs.length === 0)
-      return yield* Effect.fail(coreError("InvalidInput", "Merge.results: nothing to merge (got 0 results)"))
-    const sorted = [...inputs].sort(bySource)
-    const first = sorted[0]!.result
-    for (const { source, result } of sorted)
-      if (result.kind !== first.kind || result.name !== first.name)
-        return yield* Effect.fail(
-          coreError(
-            "InvalidInput",
-            `Merge.results: ${source} holds ${result.kind}/${result.name}, not ${first.kind}/${first.name}; merge one pipeline at a time`
+export const results = Effect.fn("Merge.results")(
+  (inputs: ReadonlyArray<Source>, options: Options = {}): Effect.Effect<Pipeline.Result, CoreError> =>
+    Effect.gen(function* () {
+      if (inputs.length === 0)
+        return yield* Effect.fail(coreError("InvalidInput", "Merge.results: nothing to merge (got 0 results)"))
+      const sorted = [...inputs].sort(bySource)
+      const first = sorted[0]!.result
+      for (const { source, result } of sorted)
+        if (result.kind !== first.kind || result.name !== first.name)
+          return yield* Effect.fail(
+            coreError(
+              "InvalidInput",
+              `Merge.results: ${source} holds ${result.kind}/${result.name}, not ${first.kind}/${first.name}; merge one pipeline at a time`
+            )
           )
-        )
-    const all = sorted.map((s) => s.result)
-    const latency = histograms(all.map((r) => r.latency))
-    const requests = all.reduce((n, r) => n + r.requests, 0)
-    const errors = all.reduce((n, r) => n + r.errors, 0)
-    const counts: Record<string, number> = {}
-    for (const r of all)
-      for (const [k, v] of Object.entries(r.counts))
-        counts[k] = k in counts ? (/Ms$/.test(k) ? Math.max(counts[k]!, v) : counts[k]! + v) : v
-    Object.assign(counts, options.counters)
-    const startedAt = Math.min(...all.map((r) => ms(r.startedAt)))
-    const endedAt = Math.max(...all.map((r) => ms(r.endedAt)))
-    const expressions = [
-      ...new Set([...all.flatMap((r) => r.thresholds.map((t) => t.expression)), ...(options.thresholds ?? [])])
-    ]
-    const parsed = yield* Effect.forEach(expressions, Threshold.parse)
-    const thresholds = parsed.map((t) =>
-      Threshold.evaluate(t, { latency, requests, errors, durationMs: endedAt - startedAt, counters: counts })
-    )
-    const inv = yield* invariants(all.map((r) => r.invariants))
-    const checks = sorted.flatMap(({ source, result }) =>
-      result.checks.map((c) => ({ ...c, evidence: [...(c.evidence ?? []), `source: ${source}`] }))
-    )
-    const faultWindows = sorted
-      .flatMap(({ source, result }) => result.faultWindows.map((f) => ({ ...f, details: { ...f.details, source } })))
-      .sort((a, b) => a.start.localeCompare(b.start) || a.name.localeCompare(b.name))
-    const errorsText = sorted.flatMap(({ source, result }) =>
-      result.error === undefined ? [] : [`${source}: ${result.error}`]
-    )
-    const checked = Check.combine(checks)
-    const verdict: Pipeline.Verdict =
-      errorsText.length > 0 || thresholds.some((v) => v.verdict === "error")
-        ? "error"
-        : thresholds.some((v) => v.verdict === "fail") || !inv.passed || checked === "fail"
-          ? "fail"
-          : checked === "unknown"
-            ? "unknown"
-            : "pass"
-    const runIds = new Set(all.map((r) => r.runId))
-    const seeds = new Set(all.map((r) => JSON.stringify(r.seed ?? null)))
-    return {
-      schemaVersion: 1,
-      kind: first.kind,
-      name: first.name,
-      ...(runIds.size === 1 && first.runId !== undefined ? { runId: first.runId } : {}),
-      ...(seeds.size === 1 && first.seed !== undefined ? { seed: first.seed } : {}),
-      startedAt: iso(startedAt),
-      endedAt: iso(endedAt),
-      durationMs: endedAt - startedAt,
-      verdict,
-      ...(errorsText.length === 0 ? {} : { error: errorsText.join("\n") }),
-      thresholds,
-      invariants: inv,
-      latency: Histogram.encode(latency),
-      requests,
-      errors,
-      counts,
-      windows: mergeWindows(all, options.windowMs ?? widthOf(all)),
-      faultWindows,
-      checks,
-      notes: [
-        `merged ${sorted.length} result${sorted.length === 1 ? "" : "s"}: ${sorted.map((s) => s.source).join(", ")}`,
-        ...sorted.flatMap(({ source, result }) => result.notes.map((n) => `[${source}] ${n}`))
+      const all = sorted.map((s) => s.result)
+      const latency = histograms(all.map((r) => r.latency))
+      const requests = all.reduce((n, r) => n + r.requests, 0)
+      const errors = all.reduce((n, r) => n + r.errors, 0)
+      const counts: Record<string, number> = {}
+      for (const r of all)
+        for (const [k, v] of Object.entries(r.counts))
+          counts[k] = k in counts ? (/Ms$/.test(k) ? Math.max(counts[k]!, v) : counts[k]! + v) : v
+      Object.assign(counts, options.counters)
+      const startedAt = Math.min(...all.map((r) => ms(r.startedAt)))
+      const endedAt = Math.max(...all.map((r) => ms(r.endedAt)))
+      const expressions = [
+        ...new Set([...all.flatMap((r) => r.thresholds.map((t) => t.expression)), ...(options.thresholds ?? [])])
       ]
-    }
-  })
+      const parsed = yield* Effect.forEach(expressions, Threshold.parse)
+      const thresholds = parsed.map((t) =>
+        Threshold.evaluate(t, { latency, requests, errors, durationMs: endedAt - startedAt, counters: counts })
+      )
+      const inv = yield* invariants(all.map((r) => r.invariants))
+      const checks = sorted.flatMap(({ source, result }) =>
+        result.checks.map((c) => ({ ...c, evidence: [...(c.evidence ?? []), `source: ${source}`] }))
+      )
+      const faultWindows = sorted
+        .flatMap(({ source, result }) => result.faultWindows.map((f) => ({ ...f, details: { ...f.details, source } })))
+        .sort((a, b) => a.start.localeCompare(b.start) || a.name.localeCompare(b.name))
+      const errorsText = sorted.flatMap(({ source, result }) =>
+        result.error === undefined ? [] : [`${source}: ${result.error}`]
+      )
+      const checked = Check.combine(checks)
+      const verdict: Pipeline.Verdict =
+        errorsText.length > 0 || thresholds.some((v) => v.verdict === "error")
+          ? "error"
+          : thresholds.some((v) => v.verdict === "fail") || !inv.passed || checked === "fail"
+            ? "fail"
+            : checked === "unknown"
+              ? "unknown"
+              : "pass"
+      const runIds = new Set(all.map((r) => r.runId))
+      const seeds = new Set(all.map((r) => JSON.stringify(r.seed ?? null)))
+      return {
+        schemaVersion: 1,
+        kind: first.kind,
+        name: first.name,
+        ...(runIds.size === 1 && first.runId !== undefined ? { runId: first.runId } : {}),
+        ...(seeds.size === 1 && first.seed !== undefined ? { seed: first.seed } : {}),
+        startedAt: iso(startedAt),
+        endedAt: iso(endedAt),
+        durationMs: endedAt - startedAt,
+        verdict,
+        ...(errorsText.length === 0 ? {} : { error: errorsText.join("\n") }),
+        thresholds,
+        invariants: inv,
+        latency: Histogram.encode(latency),
+        requests,
+        errors,
+        counts,
+        windows: mergeWindows(all, options.windowMs ?? widthOf(all)),
+        faultWindows,
+        checks,
+        notes: [
+          `merged ${sorted.length} result${sorted.length === 1 ? "" : "s"}: ${sorted.map((s) => s.source).join(", ")}`,
+          ...sorted.flatMap(({ source, result }) => result.notes.map((n) => `[${source}] ${n}`))
+        ]
+      }
+    })
+)
 
 const isDir = (path: string) =>
   Effect.tryPromise({
@@ -337,32 +347,34 @@ const isDir = (path: string) =>
  * @category persistence
  * @since 0.2.0
  */
-export const shardDirs = (given: ReadonlyArray<string>): Effect.Effect<Array<string>, CoreError> =>
-  Effect.gen(function* () {
-    const out: Array<string> = []
-    for (const d of given) {
-      if (!(yield* isDir(d)))
-        return yield* Effect.fail(coreError("InvalidInput", `Merge.dirs: ${d} is not a directory`))
-      const shards = join(d, "shards")
-      const hasShards = yield* Effect.tryPromise({
-        try: () =>
-          stat(shards).then(
-            (s) => s.isDirectory(),
-            () => false
-          ),
-        catch: (cause) => coreError("Io", `Merge.dirs: cannot read ${shards} (${String(cause)})`, cause)
-      })
-      if (hasShards) {
-        const names = yield* Effect.tryPromise({
-          try: () => readdir(shards),
-          catch: (cause) => coreError("Io", `Merge.dirs: cannot list ${shards} (${String(cause)})`, cause)
+export const shardDirs = Effect.fn("Merge.shardDirs")(
+  (given: ReadonlyArray<string>): Effect.Effect<Array<string>, CoreError> =>
+    Effect.gen(function* () {
+      const out: Array<string> = []
+      for (const d of given) {
+        if (!(yield* isDir(d)))
+          return yield* Effect.fail(coreError("InvalidInput", `Merge.dirs: ${d} is not a directory`))
+        const shards = join(d, "shards")
+        const hasShards = yield* Effect.tryPromise({
+          try: () =>
+            stat(shards).then(
+              (s) => s.isDirectory(),
+              () => false
+            ),
+          catch: (cause) => coreError("Io", `Merge.dirs: cannot read ${shards} (${String(cause)})`, cause)
         })
-        for (const n of names.sort((a, b) => a.localeCompare(b, "en", { numeric: true })))
-          if (yield* isDir(join(shards, n))) out.push(join(shards, n))
-      } else out.push(d)
-    }
-    return out
-  })
+        if (hasShards) {
+          const names = yield* Effect.tryPromise({
+            try: () => readdir(shards),
+            catch: (cause) => coreError("Io", `Merge.dirs: cannot list ${shards} (${String(cause)})`, cause)
+          })
+          for (const n of names.sort((a, b) => a.localeCompare(b, "en", { numeric: true })))
+            if (yield* isDir(join(shards, n))) out.push(join(shards, n))
+        } else out.push(d)
+      }
+      return out
+    })
+)
 
 const label = (dir: string): string => {
   const parts = dir.replace(/\/+$/, "").split("/")
@@ -385,48 +397,50 @@ const label = (dir: string): string => {
  * @category persistence
  * @since 0.2.0
  */
-export const dirs = (
-  given: ReadonlyArray<string>,
-  options: Options & { readonly out?: string } = {}
-): Effect.Effect<Array<Pipeline.Result>, CoreError> =>
-  Effect.gen(function* () {
-    const found = yield* shardDirs(given)
-    const groups = new Map<string, Array<Source>>()
-    const labels = new Set<string>()
-    for (const d of found) {
-      let source = label(d)
-      while (labels.has(source)) source = `${source}'`
-      labels.add(source)
-      for (const result of yield* Pipeline.readAll(d)) {
-        const key = `${result.kind}\u0000${result.name}`
-        const list = groups.get(key) ?? []
-        list.push({ source, result })
-        groups.set(key, list)
+export const dirs = Effect.fn("Merge.dirs")(
+  (
+    given: ReadonlyArray<string>,
+    options: Options & { readonly out?: string } = {}
+  ): Effect.Effect<Array<Pipeline.Result>, CoreError> =>
+    Effect.gen(function* () {
+      const found = yield* shardDirs(given)
+      const groups = new Map<string, Array<Source>>()
+      const labels = new Set<string>()
+      for (const d of found) {
+        let source = label(d)
+        while (labels.has(source)) source = `${source}'`
+        labels.add(source)
+        for (const result of yield* Pipeline.readAll(d)) {
+          const key = `${result.kind}\u0000${result.name}`
+          const list = groups.get(key) ?? []
+          list.push({ source, result })
+          groups.set(key, list)
+        }
       }
-    }
-    if (groups.size === 0)
-      return yield* Effect.fail(
-        coreError(
-          "InvalidInput",
-          `Merge.dirs: no results/pipelines/*.json under ${found.join(", ") || given.join(", ")}`
+      if (groups.size === 0)
+        return yield* Effect.fail(
+          coreError(
+            "InvalidInput",
+            `Merge.dirs: no results/pipelines/*.json under ${found.join(", ") || given.join(", ")}`
+          )
         )
-      )
-    const merged = yield* Effect.forEach([...groups.values()], (g) => results(g, options))
-    const order = Pipeline.Kind.options
-    merged.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || a.name.localeCompare(b.name))
-    if (options.out !== undefined) {
-      const out = options.out
-      yield* Effect.forEach(
-        merged,
-        (r) =>
-          Effect.andThen(
-            Pipeline.write(out, r),
-            r.invariants.entries.length === 0
-              ? Effect.void
-              : Invariant.write(r.invariants, join(out, Pipeline.invariantsPathOf(r)))
-          ),
-        { discard: true }
-      )
-    }
-    return merged
-  })
+      const merged = yield* Effect.forEach([...groups.values()], (g) => results(g, options))
+      const order = Pipeline.Kind.options
+      merged.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || a.name.localeCompare(b.name))
+      if (options.out !== undefined) {
+        const out = options.out
+        yield* Effect.forEach(
+          merged,
+          (r) =>
+            Effect.andThen(
+              Pipeline.write(out, r),
+              r.invariants.entries.length === 0
+                ? Effect.void
+                : Invariant.write(r.invariants, join(out, Pipeline.invariantsPathOf(r)))
+            ),
+          { discard: true }
+        )
+      }
+      return merged
+    })
+)

@@ -318,28 +318,30 @@ export const toCheck = (s: Summary): Check.Check => {
  * @category running
  * @since 0.2.0
  */
-export const run = <E, R>(
-  name: string,
-  k: number,
-  once: (attempt: number) => Effect.Effect<boolean | { readonly ok: boolean } | Check.Check, E, R>,
-  options: { readonly confidence?: number } = {}
-): Effect.Effect<Summary, CoreError, R> =>
-  Effect.gen(function* () {
-    if (!Number.isInteger(k) || k < 1 || k > 1_000_000)
-      return yield* Effect.fail(
-        coreError("InvalidInput", `Repeat.run: k must be an integer in [1, 1000000] (got ${k})`)
-      )
-    const outcomes: Array<boolean> = []
-    for (let i = 0; i < k; i++) {
-      const exit = yield* Effect.exit(once(i))
-      if (Exit.isFailure(exit)) outcomes.push(false)
-      else {
-        const v = exit.value
-        outcomes.push(typeof v === "boolean" ? v : "outcome" in v ? v.outcome === "pass" : v.ok === true)
+export const run = Effect.fn("Repeat.run")(
+  <E, R>(
+    name: string,
+    k: number,
+    once: (attempt: number) => Effect.Effect<boolean | { readonly ok: boolean } | Check.Check, E, R>,
+    options: { readonly confidence?: number } = {}
+  ): Effect.Effect<Summary, CoreError, R> =>
+    Effect.gen(function* () {
+      if (!Number.isInteger(k) || k < 1 || k > 1_000_000)
+        return yield* Effect.fail(
+          coreError("InvalidInput", `Repeat.run: k must be an integer in [1, 1000000] (got ${k})`)
+        )
+      const outcomes: Array<boolean> = []
+      for (let i = 0; i < k; i++) {
+        const exit = yield* Effect.exit(once(i))
+        if (Exit.isFailure(exit)) outcomes.push(false)
+        else {
+          const v = exit.value
+          outcomes.push(typeof v === "boolean" ? v : "outcome" in v ? v.outcome === "pass" : v.ok === true)
+        }
       }
-    }
-    return summarize(name, outcomes, options)
-  })
+      return summarize(name, outcomes, options)
+    })
+)
 
 /**
  * What {@link pipeline} gives: each run's result, the repeat summary, and one merged result whose counters hold
@@ -375,74 +377,76 @@ export interface PipelineRepeat {
  * @category running
  * @since 0.2.0
  */
-export const pipeline = <E = never, R = never>(
-  kind: Pipeline.Kind,
-  k: number,
-  spec: Pipeline.Spec<E, R>,
-  options: { readonly thresholds?: ReadonlyArray<string>; readonly confidence?: number } = {}
-): Effect.Effect<PipelineRepeat, CoreError, Exclude<R, CurrentRecorder>> =>
-  Effect.gen(function* () {
-    if (!Number.isInteger(k) || k < 1 || k > 10_000)
-      return yield* Effect.fail(
-        coreError("InvalidInput", `Repeat.pipeline: k must be an integer in [1, 10000] (got ${k})`)
-      )
-    const root = yield* Effect.serviceOption(Seed.RootSeed)
-    const runs: Array<Pipeline.Result> = []
-    for (let j = 0; j < k; j++) {
-      const loadSeed = spec.load?.options?.seed
-      const one: Pipeline.Spec<E, R> = {
-        ...spec,
-        ...(spec.load === undefined
-          ? {}
-          : {
-              load: {
-                ...spec.load,
-                options: {
-                  ...spec.load.options,
-                  seed: Seed.derive(
-                    loadSeed ??
-                      (root._tag === "Some" ? Seed.derive(root.value, `load/${spec.name}`) : Seed.make("load")),
-                    `repeat/${j}`
-                  )
+export const pipeline = Effect.fn("Repeat.pipeline")(
+  <E = never, R = never>(
+    kind: Pipeline.Kind,
+    k: number,
+    spec: Pipeline.Spec<E, R>,
+    options: { readonly thresholds?: ReadonlyArray<string>; readonly confidence?: number } = {}
+  ): Effect.Effect<PipelineRepeat, CoreError, Exclude<R, CurrentRecorder>> =>
+    Effect.gen(function* () {
+      if (!Number.isInteger(k) || k < 1 || k > 10_000)
+        return yield* Effect.fail(
+          coreError("InvalidInput", `Repeat.pipeline: k must be an integer in [1, 10000] (got ${k})`)
+        )
+      const root = yield* Effect.serviceOption(Seed.RootSeed)
+      const runs: Array<Pipeline.Result> = []
+      for (let j = 0; j < k; j++) {
+        const loadSeed = spec.load?.options?.seed
+        const one: Pipeline.Spec<E, R> = {
+          ...spec,
+          ...(spec.load === undefined
+            ? {}
+            : {
+                load: {
+                  ...spec.load,
+                  options: {
+                    ...spec.load.options,
+                    seed: Seed.derive(
+                      loadSeed ??
+                        (root._tag === "Some" ? Seed.derive(root.value, `load/${spec.name}`) : Seed.make("load")),
+                      `repeat/${j}`
+                    )
+                  }
                 }
-              }
-            }),
-        ...(spec.dir === undefined ? {} : { dir: join(spec.dir, "repeats", String(j)) })
+              }),
+          ...(spec.dir === undefined ? {} : { dir: join(spec.dir, "repeats", String(j)) })
+        }
+        const eff = Pipeline.experiment(kind, one)
+        runs.push(
+          yield* root._tag === "Some"
+            ? eff.pipe(Effect.provideService(Seed.RootSeed, Seed.derive(root.value, `repeat/${j}`)))
+            : eff
+        )
       }
-      const eff = Pipeline.experiment(kind, one)
-      runs.push(
-        yield* root._tag === "Some"
-          ? eff.pipe(Effect.provideService(Seed.RootSeed, Seed.derive(root.value, `repeat/${j}`)))
-          : eff
+      const summary = summarize(
+        spec.name,
+        runs.map((r) => r.verdict === "pass"),
+        options
       )
-    }
-    const summary = summarize(
-      spec.name,
-      runs.map((r) => r.verdict === "pass"),
-      options
-    )
-    const merged = yield* Merge.results(
-      runs.map((result, j) => ({ source: `repeats/${j}`, result })),
-      { counters: counters(summary), ...(options.thresholds === undefined ? {} : { thresholds: options.thresholds }) }
-    )
-    // The runs' own verdicts are what is being judged: the merged verdict comes from the thresholds and the check.
-    const check = toCheck(summary)
-    const thresholdsFailed = merged.thresholds.some((t) => t.verdict !== "pass")
-    const anyThresholdError = merged.thresholds.some((t) => t.verdict === "error")
-    const result: Pipeline.Result = {
-      ...merged,
-      checks: [...merged.checks, check],
-      verdict: anyThresholdError
-        ? "error"
-        : thresholdsFailed
-          ? "fail"
-          : options.thresholds !== undefined && options.thresholds.length > 0
-            ? "pass"
-            : check.outcome === "pass"
+      const merged = yield* Merge.results(
+        runs.map((result, j) => ({ source: `repeats/${j}`, result })),
+        { counters: counters(summary), ...(options.thresholds === undefined ? {} : { thresholds: options.thresholds }) }
+      )
+      // The runs' own verdicts are what is being judged: the merged verdict comes from the thresholds and the check.
+      const check = toCheck(summary)
+      const thresholdsFailed = merged.thresholds.some((t) => t.verdict !== "pass")
+      const anyThresholdError = merged.thresholds.some((t) => t.verdict === "error")
+      const result: Pipeline.Result = {
+        ...merged,
+        checks: [...merged.checks, check],
+        verdict: anyThresholdError
+          ? "error"
+          : thresholdsFailed
+            ? "fail"
+            : options.thresholds !== undefined && options.thresholds.length > 0
               ? "pass"
-              : "fail",
-      notes: [`repeat: ${check.message}`, ...merged.notes]
-    }
-    if (spec.dir !== undefined) yield* Pipeline.write(spec.dir, result)
-    return { runs, summary, result }
-  })
+              : check.outcome === "pass"
+                ? "pass"
+                : "fail",
+        notes: [`repeat: ${check.message}`, ...merged.notes]
+      }
+      if (spec.dir !== undefined) yield* Pipeline.write(spec.dir, result)
+      return { runs, summary, result }
+    })
+)

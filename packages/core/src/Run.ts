@@ -36,7 +36,7 @@ import { mkdir, readdir, readFile, readlink, rename, stat, symlink } from "node:
 import { basename, dirname, join, resolve } from "node:path"
 import { Clock, Context, Effect, Layer } from "effect"
 import { z } from "zod"
-import { type CoreError, coreError, formatIssues } from "./CoreError.ts"
+import { type CoreError, coreError, invalidInput } from "./CoreError.ts"
 import { writeFileAtomic } from "./internal/fs.ts"
 import * as Seed from "./Seed.ts"
 import { version } from "./version.ts"
@@ -242,9 +242,7 @@ const RUN_DIR = /^run-(\d{4}-\d{2}-\d{2})-(\d{2,})$/
 
 const validate = <A>(schema: z.ZodType<A>, value: unknown, where: string): Effect.Effect<A, CoreError> => {
   const parsed = schema.safeParse(value, { reportInput: true })
-  return parsed.success
-    ? Effect.succeed(parsed.data)
-    : Effect.fail(coreError("InvalidInput", `${where}: ${formatIssues(parsed.error.issues)}`))
+  return parsed.success ? Effect.succeed(parsed.data) : Effect.fail(invalidInput(where, parsed.error.issues))
 }
 
 const updateLatest = async (entryDir: string, runId: string): Promise<void> => {
@@ -272,63 +270,65 @@ const updateLatest = async (entryDir: string, runId: string): Promise<void> => {
  * @category constructors
  * @since 0.1.0
  */
-export const create = (options: CreateOptions): Effect.Effect<Run, CoreError> =>
-  Effect.gen(function* () {
-    const fields = yield* validate(RunFields, options.metadata, "Run.create: metadata")
-    const seed =
-      options.seed === undefined
-        ? yield* Seed.fromEnv()
-        : typeof options.seed === "object"
-          ? options.seed
-          : Seed.make(options.seed)
-    const entryDir = resolve(options.root ?? "runs", fields.ENTRY_ID)
-    const day = dayOf(options.date ?? new Date())
-    const { dir, runId } = yield* Effect.tryPromise({
-      try: async () => {
-        await mkdir(entryDir, { recursive: true })
-        const taken = (await readdir(entryDir))
-          .map((n) => RUN_DIR.exec(n))
-          .filter((m): m is RegExpExecArray => m !== null && m[1] === day)
-          .map((m) => Number(m[2]))
-        let nn = taken.length === 0 ? 1 : Math.max(...taken) + 1
-        for (let attempt = 0; attempt < 10_000; attempt++, nn++) {
-          const runId = `run-${day}-${pad(nn)}`
-          const dir = join(entryDir, runId)
-          try {
-            await mkdir(dir) // exclusive: EEXIST when another process took this NN first
-            return { dir, runId }
-          } catch (error) {
-            if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error
+export const create = Effect.fn("Run.create")(
+  (options: CreateOptions): Effect.Effect<Run, CoreError> =>
+    Effect.gen(function* () {
+      const fields = yield* validate(RunFields, options.metadata, "Run.create: metadata")
+      const seed =
+        options.seed === undefined
+          ? yield* Seed.fromEnv()
+          : typeof options.seed === "object"
+            ? options.seed
+            : Seed.make(options.seed)
+      const entryDir = resolve(options.root ?? "runs", fields.ENTRY_ID)
+      const day = dayOf(options.date ?? new Date())
+      const { dir, runId } = yield* Effect.tryPromise({
+        try: async () => {
+          await mkdir(entryDir, { recursive: true })
+          const taken = (await readdir(entryDir))
+            .map((n) => RUN_DIR.exec(n))
+            .filter((m): m is RegExpExecArray => m !== null && m[1] === day)
+            .map((m) => Number(m[2]))
+          let nn = taken.length === 0 ? 1 : Math.max(...taken) + 1
+          for (let attempt = 0; attempt < 10_000; attempt++, nn++) {
+            const runId = `run-${day}-${pad(nn)}`
+            const dir = join(entryDir, runId)
+            try {
+              await mkdir(dir) // exclusive: EEXIST when another process took this NN first
+              return { dir, runId }
+            } catch (error) {
+              if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error
+            }
           }
-        }
-        throw new Error(`no free run number under ${entryDir} for ${day}`)
-      },
-      catch: (cause) =>
-        coreError(
-          "RunDirectory",
-          `Run.create: cannot allocate a run directory under ${entryDir} (${String(cause)})`,
-          cause
-        )
+          throw new Error(`no free run number under ${entryDir} for ${day}`)
+        },
+        catch: (cause) =>
+          coreError(
+            "RunDirectory",
+            `Run.create: cannot allocate a run directory under ${entryDir} (${String(cause)})`,
+            cause
+          )
+      })
+      const metadata: RunMetadata = {
+        ...fields,
+        runId,
+        seed: seed.root,
+        startedAt: new Date().toISOString(),
+        versions: { "@24h/core": version, node: process.version, ...options.versions },
+        replay: Seed.replayHint(seed)
+      }
+      yield* Effect.tryPromise({
+        try: async () => {
+          for (const folder of FOLDERS) await mkdir(join(dir, folder), { recursive: true })
+          await mkdir(join(dir, ".phases"), { recursive: true })
+          await writeFileAtomic(join(dir, "run.json"), `${JSON.stringify(metadata, null, 2)}\n`)
+          await updateLatest(entryDir, runId)
+        },
+        catch: io(`Run.create: cannot write ${dir}`)
+      })
+      return { dir, metadata, seed, resumed: false }
     })
-    const metadata: RunMetadata = {
-      ...fields,
-      runId,
-      seed: seed.root,
-      startedAt: new Date().toISOString(),
-      versions: { "@24h/core": version, node: process.version, ...options.versions },
-      replay: Seed.replayHint(seed)
-    }
-    yield* Effect.tryPromise({
-      try: async () => {
-        for (const folder of FOLDERS) await mkdir(join(dir, folder), { recursive: true })
-        await mkdir(join(dir, ".phases"), { recursive: true })
-        await writeFileAtomic(join(dir, "run.json"), `${JSON.stringify(metadata, null, 2)}\n`)
-        await updateLatest(entryDir, runId)
-      },
-      catch: io(`Run.create: cannot write ${dir}`)
-    })
-    return { dir, metadata, seed, resumed: false }
-  })
+)
 
 /**
  * Opens an existing run directory (or `runs/<entry>/latest`), validating `run.json`.
@@ -345,43 +345,45 @@ export const create = (options: CreateOptions): Effect.Effect<Run, CoreError> =>
  * @category constructors
  * @since 0.1.0
  */
-export const open = (dir: string): Effect.Effect<Run, CoreError> =>
-  Effect.gen(function* () {
-    const path = resolve(dir)
-    const real = yield* Effect.tryPromise({
-      try: async () => {
-        const s = await stat(path)
-        if (!s.isDirectory()) throw new Error("not a directory")
-        try {
-          return resolve(dirname(path), await readlink(path))
-        } catch {
-          return path
-        }
-      },
-      catch: (cause) =>
-        coreError(
-          "RunDirectory",
-          `Run.open: ${path} is not a run directory (${String((cause as Error).message ?? cause)})`,
-          cause
-        )
+export const open = Effect.fn("Run.open")(
+  (dir: string): Effect.Effect<Run, CoreError> =>
+    Effect.gen(function* () {
+      const path = resolve(dir)
+      const real = yield* Effect.tryPromise({
+        try: async () => {
+          const s = await stat(path)
+          if (!s.isDirectory()) throw new Error("not a directory")
+          try {
+            return resolve(dirname(path), await readlink(path))
+          } catch {
+            return path
+          }
+        },
+        catch: (cause) =>
+          coreError(
+            "RunDirectory",
+            `Run.open: ${path} is not a run directory (${String((cause as Error).message ?? cause)})`,
+            cause
+          )
+      })
+      const text = yield* Effect.tryPromise({
+        try: () => readFile(join(real, "run.json"), "utf8"),
+        catch: (cause) =>
+          coreError(
+            "RunDirectory",
+            `Run.open: ${real} has no readable run.json (${String((cause as Error).message ?? cause)})`,
+            cause
+          )
+      })
+      const raw = yield* Effect.try({
+        try: () => JSON.parse(text) as unknown,
+        catch: (cause) =>
+          coreError("InvalidInput", `Run.open: ${join(real, "run.json")} is not valid JSON (${String(cause)})`, cause)
+      })
+      const metadata = yield* validate(RunMetadata, raw, `Run.open: ${join(real, "run.json")}`)
+      return { dir: real, metadata, seed: Seed.make(metadata.seed), resumed: true }
     })
-    const text = yield* Effect.tryPromise({
-      try: () => readFile(join(real, "run.json"), "utf8"),
-      catch: (cause) =>
-        coreError(
-          "RunDirectory",
-          `Run.open: ${real} has no readable run.json (${String((cause as Error).message ?? cause)})`,
-          cause
-        )
-    })
-    const raw = yield* Effect.try({
-      try: () => JSON.parse(text) as unknown,
-      catch: (cause) =>
-        coreError("InvalidInput", `Run.open: ${join(real, "run.json")} is not valid JSON (${String(cause)})`, cause)
-    })
-    const metadata = yield* validate(RunMetadata, raw, `Run.open: ${join(real, "run.json")}`)
-    return { dir: real, metadata, seed: Seed.make(metadata.seed), resumed: true }
-  })
+)
 
 /**
  * Options for {@link make}.
@@ -415,16 +417,18 @@ export interface MakeOptions extends CreateOptions {
  * @category constructors
  * @since 0.1.0
  */
-export const make = (options: MakeOptions): Effect.Effect<Run, CoreError> =>
-  Effect.gen(function* () {
-    if (options.resume === undefined) return yield* create(options)
-    if (options.resume !== "latest") return yield* open(options.resume)
-    const latest = join(resolve(options.root ?? "runs"), options.metadata.ENTRY_ID, "latest")
-    const existing = yield* Effect.result(open(latest))
-    if (existing._tag === "Failure") return yield* create(options)
-    const s = yield* status(existing.success)
-    return s.next === null ? yield* create(options) : existing.success
-  })
+export const make = Effect.fn("Run.make")(
+  (options: MakeOptions): Effect.Effect<Run, CoreError> =>
+    Effect.gen(function* () {
+      if (options.resume === undefined) return yield* create(options)
+      if (options.resume !== "latest") return yield* open(options.resume)
+      const latest = join(resolve(options.root ?? "runs"), options.metadata.ENTRY_ID, "latest")
+      const existing = yield* Effect.result(open(latest))
+      if (existing._tag === "Failure") return yield* create(options)
+      const s = yield* status(existing.success)
+      return s.next === null ? yield* create(options) : existing.success
+    })
+)
 
 /**
  * The phases of a run: which completed (with their checkpoints), and the next one to run (`null` when all did).
@@ -476,18 +480,27 @@ const readCheckpoint = (dir: string, phase: Phase): Effect.Effect<Checkpoint | u
  * @category getters
  * @since 0.1.0
  */
-export const status = (run: Run | string): Effect.Effect<Status, CoreError> =>
-  Effect.gen(function* () {
-    const r = typeof run === "string" ? yield* open(run) : run
-    const completed: Array<Checkpoint> = []
-    for (const phase of PHASES) {
-      const c = yield* readCheckpoint(r.dir, phase)
-      if (c !== undefined) completed.push(c)
-    }
-    const done = new Set(completed.map((c) => c.phase))
-    const next = PHASES.find((p) => !done.has(p)) ?? null
-    return { dir: r.dir, runId: r.metadata.runId, entryId: r.metadata.ENTRY_ID, seed: r.metadata.seed, completed, next }
-  })
+export const status = Effect.fn("Run.status")(
+  (run: Run | string): Effect.Effect<Status, CoreError> =>
+    Effect.gen(function* () {
+      const r = typeof run === "string" ? yield* open(run) : run
+      const completed: Array<Checkpoint> = []
+      for (const phase of PHASES) {
+        const c = yield* readCheckpoint(r.dir, phase)
+        if (c !== undefined) completed.push(c)
+      }
+      const done = new Set(completed.map((c) => c.phase))
+      const next = PHASES.find((p) => !done.has(p)) ?? null
+      return {
+        dir: r.dir,
+        runId: r.metadata.runId,
+        entryId: r.metadata.ENTRY_ID,
+        seed: r.metadata.seed,
+        completed,
+        next
+      }
+    })
+)
 
 /**
  * Runs a phase once: when its checkpoint exists the effect is skipped (and a log line says so) and the recorded
@@ -506,30 +519,28 @@ export const status = (run: Run | string): Effect.Effect<Status, CoreError> =>
  * @category phases
  * @since 0.1.0
  */
-export const phase = <A, E, R>(
-  run: Run,
-  name: Phase,
-  effect: Effect.Effect<A, E, R>
-): Effect.Effect<A, E | CoreError, R> =>
-  Effect.gen(function* () {
-    const existing = yield* readCheckpoint(run.dir, name)
-    if (existing !== undefined) {
-      yield* Effect.logInfo(`phase ${name}: already completed at ${existing.completedAt}, resuming after it`).pipe(
+export const phase = Effect.fn("Run.phase")(
+  <A, E, R>(run: Run, name: Phase, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | CoreError, R> =>
+    Effect.gen(function* () {
+      const existing = yield* readCheckpoint(run.dir, name)
+      if (existing !== undefined) {
+        yield* Effect.logInfo(`phase ${name}: already completed at ${existing.completedAt}, resuming after it`).pipe(
+          Effect.annotateLogs({ component: "core/Run", phase: name, runId: run.metadata.runId })
+        )
+        return existing.result as A
+      }
+      const started = yield* Clock.currentTimeMillis
+      yield* Effect.logInfo(`phase ${name}: started`).pipe(
         Effect.annotateLogs({ component: "core/Run", phase: name, runId: run.metadata.runId })
       )
-      return existing.result as A
-    }
-    const started = yield* Clock.currentTimeMillis
-    yield* Effect.logInfo(`phase ${name}: started`).pipe(
-      Effect.annotateLogs({ component: "core/Run", phase: name, runId: run.metadata.runId })
-    )
-    const result = yield* effect
-    const checkpoint = yield* markCompleted(run, name, result, (yield* Clock.currentTimeMillis) - started)
-    yield* Effect.logInfo(`phase ${name}: completed in ${checkpoint.durationMs} ms`).pipe(
-      Effect.annotateLogs({ component: "core/Run", phase: name, runId: run.metadata.runId })
-    )
-    return result
-  })
+      const result = yield* effect
+      const checkpoint = yield* markCompleted(run, name, result, (yield* Clock.currentTimeMillis) - started)
+      yield* Effect.logInfo(`phase ${name}: completed in ${checkpoint.durationMs} ms`).pipe(
+        Effect.annotateLogs({ component: "core/Run", phase: name, runId: run.metadata.runId })
+      )
+      return result
+    })
+)
 
 /**
  * Records a phase as completed (what {@link phase} does after its effect succeeds; agents driving phases from
@@ -547,25 +558,22 @@ export const phase = <A, E, R>(
  * @category phases
  * @since 0.1.0
  */
-export const markCompleted = (
-  run: Run,
-  name: Phase,
-  result?: unknown,
-  durationMs = 0
-): Effect.Effect<Checkpoint, CoreError> =>
-  Effect.gen(function* () {
-    const checkpoint: Checkpoint = {
-      phase: name,
-      completedAt: new Date().toISOString(),
-      durationMs,
-      ...(result === undefined ? {} : { result: JSON.parse(JSON.stringify(result)) as unknown })
-    }
-    yield* Effect.tryPromise({
-      try: () => writeFileAtomic(checkpointPath(run.dir, name), `${JSON.stringify(checkpoint, null, 2)}\n`),
-      catch: io(`Run: cannot checkpoint ${name} in ${run.dir}`)
+export const markCompleted = Effect.fn("Run.markCompleted")(
+  (run: Run, name: Phase, result?: unknown, durationMs = 0): Effect.Effect<Checkpoint, CoreError> =>
+    Effect.gen(function* () {
+      const checkpoint: Checkpoint = {
+        phase: name,
+        completedAt: new Date().toISOString(),
+        durationMs,
+        ...(result === undefined ? {} : { result: JSON.parse(JSON.stringify(result)) as unknown })
+      }
+      yield* Effect.tryPromise({
+        try: () => writeFileAtomic(checkpointPath(run.dir, name), `${JSON.stringify(checkpoint, null, 2)}\n`),
+        catch: io(`Run: cannot checkpoint ${name} in ${run.dir}`)
+      })
+      return checkpoint
     })
-    return checkpoint
-  })
+)
 
 /**
  * Lists the runs of an entry, oldest first.
@@ -582,22 +590,24 @@ export const markCompleted = (
  * @category getters
  * @since 0.1.0
  */
-export const list = (root: string, entry: string): Effect.Effect<Array<string>, CoreError> =>
-  Effect.tryPromise({
-    try: async () => {
-      const dir = resolve(root, entry)
-      try {
-        return (await readdir(dir))
-          .filter((n) => RUN_DIR.test(n))
-          .sort()
-          .map((n) => join(dir, n))
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === "ENOENT") return []
-        throw error
-      }
-    },
-    catch: io(`Run.list: cannot list ${resolve(root, entry)}`)
-  })
+export const list = Effect.fn("Run.list")(
+  (root: string, entry: string): Effect.Effect<Array<string>, CoreError> =>
+    Effect.tryPromise({
+      try: async () => {
+        const dir = resolve(root, entry)
+        try {
+          return (await readdir(dir))
+            .filter((n) => RUN_DIR.test(n))
+            .sort()
+            .map((n) => join(dir, n))
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === "ENOENT") return []
+          throw error
+        }
+      },
+      catch: io(`Run.list: cannot list ${resolve(root, entry)}`)
+    })
+)
 
 /**
  * The current run as a service.

@@ -18,7 +18,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, Random } from "effect"
+import { Context, Effect, Layer, Random, Result } from "effect"
 import { type CoreError, coreError } from "./CoreError.ts"
 import { keyOf, Xoshiro128 } from "./internal/prng.ts"
 
@@ -57,16 +57,18 @@ export interface Seed {
  */
 export const ENV_VAR = "H24_SEED"
 
-const validateRoot = (root: unknown): string | undefined => {
-  if (typeof root === "number") {
-    return Number.isSafeInteger(root)
-      ? undefined
-      : `Seed.make: root must be a safe integer or a non-empty string (got ${root})`
-  }
-  if (typeof root === "string") {
-    return root.length > 0 ? undefined : `Seed.make: root must be a safe integer or a non-empty string (got "")`
-  }
-  return `Seed.make: root must be a safe integer or a non-empty string (got ${typeof root})`
+const validateRoot = (root: unknown): Result.Result<Root, CoreError> => {
+  const bad = (got: string) =>
+    Result.fail(
+      coreError("InvalidSeed", `Seed.make: root must be a safe integer or a non-empty string (got ${got})`, undefined, {
+        module: "Seed.make",
+        field: "root",
+        value: root
+      })
+    )
+  if (typeof root === "number") return Number.isSafeInteger(root) ? Result.succeed(root) : bad(String(root))
+  if (typeof root === "string") return root.length > 0 ? Result.succeed(root) : bad(`""`)
+  return bad(typeof root)
 }
 
 const splitPath = (name: string): Array<string> => {
@@ -89,8 +91,8 @@ const splitPath = (name: string): Array<string> => {
  * @since 0.1.0
  */
 export const make = (root: Root): Seed => {
-  const problem = validateRoot(root)
-  if (problem !== undefined) throw new TypeError(problem)
+  const checked = validateRoot(root)
+  if (Result.isFailure(checked)) throw new TypeError(checked.failure.message)
   return { _tag: "Seed", root, path: [] }
 }
 
@@ -108,12 +110,11 @@ export const make = (root: Root): Seed => {
  * @category constructors
  * @since 0.1.0
  */
-export const parse = (text: string): Effect.Effect<Seed, CoreError> => {
+export const parse = Effect.fn("Seed.parse")((text: string): Effect.Effect<Seed, CoreError> => {
   const trimmed = text.trim()
   const value: Root = /^-?\d+$/.test(trimmed) && Number.isSafeInteger(Number(trimmed)) ? Number(trimmed) : trimmed
-  const problem = validateRoot(value)
-  return problem === undefined ? Effect.succeed(make(value)) : Effect.fail(coreError("InvalidSeed", problem))
-}
+  return Effect.map(Effect.fromResult(validateRoot(value)), (root): Seed => ({ _tag: "Seed", root, path: [] }))
+})
 
 /**
  * The root seed to use for a run: `H24_SEED` from the environment when set (to replay a run), otherwise a fresh
@@ -131,11 +132,13 @@ export const parse = (text: string): Effect.Effect<Seed, CoreError> => {
  * @category constructors
  * @since 0.1.0
  */
-export const fromEnv = (env: Record<string, string | undefined> = process.env): Effect.Effect<Seed, CoreError> => {
-  const given = env[ENV_VAR]
-  if (given !== undefined && given.trim() !== "") return parse(given)
-  return Effect.sync(() => make((Date.now() * 1000 + (process.pid % 1000)) % Number.MAX_SAFE_INTEGER))
-}
+export const fromEnv = Effect.fn("Seed.fromEnv")(
+  (env: Record<string, string | undefined> = process.env): Effect.Effect<Seed, CoreError> => {
+    const given = env[ENV_VAR]
+    if (given !== undefined && given.trim() !== "") return parse(given)
+    return Effect.sync(() => make((Date.now() * 1000 + (process.pid % 1000)) % Number.MAX_SAFE_INTEGER))
+  }
+)
 
 /**
  * Derives a named substream. `name` may be a path (`"chaos/p1"`), equivalent to deriving each segment in turn.
@@ -401,5 +404,6 @@ export const layer = (root: Root | Seed): Layer.Layer<RootSeed> =>
  * @category Effect
  * @since 0.1.0
  */
-export const derived = (name: string): Effect.Effect<Seed, never, RootSeed> =>
-  Effect.map(RootSeed, (root) => derive(root, name))
+export const derived = Effect.fn("Seed.derived")(
+  (name: string): Effect.Effect<Seed, never, RootSeed> => Effect.map(RootSeed, (root) => derive(root, name))
+)

@@ -86,7 +86,7 @@ const MAX_SHARDS = 10_000
  * @category constructors
  * @since 0.2.0
  */
-export const make = (index: number, count: number): Effect.Effect<Shard, CoreError> => {
+export const make = Effect.fn("Shard.make")((index: number, count: number): Effect.Effect<Shard, CoreError> => {
   if (!Number.isInteger(count) || count < 1 || count > MAX_SHARDS)
     return Effect.fail(
       coreError("InvalidInput", `Shard: count must be an integer in [1, ${MAX_SHARDS}] (got ${count})`)
@@ -99,7 +99,7 @@ export const make = (index: number, count: number): Effect.Effect<Shard, CoreErr
       )
     )
   return Effect.succeed({ _tag: "Shard", index, count })
-}
+})
 
 /**
  * Parses `"i/n"` (0-based index, so `"0/4"` … `"3/4"`).
@@ -114,7 +114,7 @@ export const make = (index: number, count: number): Effect.Effect<Shard, CoreErr
  * @category constructors
  * @since 0.2.0
  */
-export const parse = (text: string): Effect.Effect<Shard, CoreError> => {
+export const parse = Effect.fn("Shard.parse")((text: string): Effect.Effect<Shard, CoreError> => {
   const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text)
   if (m === null)
     return Effect.fail(
@@ -124,7 +124,7 @@ export const parse = (text: string): Effect.Effect<Shard, CoreError> => {
       )
     )
   return make(Number(m[1]), Number(m[2]))
-}
+})
 
 /**
  * Reads the shard from the environment: the index from `JOB_COMPLETION_INDEX` (Kubernetes Indexed Jobs) or
@@ -141,26 +141,26 @@ export const parse = (text: string): Effect.Effect<Shard, CoreError> => {
  * @category constructors
  * @since 0.2.0
  */
-export const fromEnv = (
-  env: Readonly<Record<string, string | undefined>> = process.env
-): Effect.Effect<Option.Option<Shard>, CoreError> => {
-  const indexVar = env.JOB_COMPLETION_INDEX !== undefined ? "JOB_COMPLETION_INDEX" : INDEX_VAR
-  const rawIndex = env[indexVar]
-  if (rawIndex === undefined || rawIndex.trim() === "") return Effect.succeed(Option.none())
-  const rawCount = env[COUNT_VAR]
-  if (rawCount === undefined || !/^\s*\d+\s*$/.test(rawCount))
-    return Effect.fail(
-      coreError(
-        "InvalidInput",
-        `Shard.fromEnv: ${indexVar} is set (${JSON.stringify(rawIndex)}), so ${COUNT_VAR} must be the shard count (got ${JSON.stringify(rawCount)})`
+export const fromEnv = Effect.fn("Shard.fromEnv")(
+  (env: Readonly<Record<string, string | undefined>> = process.env): Effect.Effect<Option.Option<Shard>, CoreError> => {
+    const indexVar = env.JOB_COMPLETION_INDEX !== undefined ? "JOB_COMPLETION_INDEX" : INDEX_VAR
+    const rawIndex = env[indexVar]
+    if (rawIndex === undefined || rawIndex.trim() === "") return Effect.succeed(Option.none())
+    const rawCount = env[COUNT_VAR]
+    if (rawCount === undefined || !/^\s*\d+\s*$/.test(rawCount))
+      return Effect.fail(
+        coreError(
+          "InvalidInput",
+          `Shard.fromEnv: ${indexVar} is set (${JSON.stringify(rawIndex)}), so ${COUNT_VAR} must be the shard count (got ${JSON.stringify(rawCount)})`
+        )
       )
-    )
-  if (!/^\s*\d+\s*$/.test(rawIndex))
-    return Effect.fail(
-      coreError("InvalidInput", `Shard.fromEnv: ${indexVar} must be an integer (got ${JSON.stringify(rawIndex)})`)
-    )
-  return Effect.map(make(Number(rawIndex), Number(rawCount)), Option.some)
-}
+    if (!/^\s*\d+\s*$/.test(rawIndex))
+      return Effect.fail(
+        coreError("InvalidInput", `Shard.fromEnv: ${indexVar} must be an integer (got ${JSON.stringify(rawIndex)})`)
+      )
+    return Effect.map(make(Number(rawIndex), Number(rawCount)), Option.some)
+  }
+)
 
 /**
  * `"i/n"`.
@@ -231,32 +231,34 @@ const positive = (what: string, total: number, shard: Shard): Effect.Effect<numb
  * @category combinators
  * @since 0.2.0
  */
-export const model = (whole: Load.Model, shard: Shard): Effect.Effect<Load.Model, CoreError> =>
-  Effect.gen(function* () {
-    const maxIterations =
-      whole.maxIterations === undefined
-        ? {}
-        : { maxIterations: yield* positive("maxIterations", whole.maxIterations, shard) }
-    switch (whole._tag) {
-      case "closed":
-        return { ...whole, vus: yield* positive("vus", whole.vus, shard), ...maxIterations }
-      case "constant-rate":
-        return {
-          ...whole,
-          rate: yield* positive("rate", whole.rate, shard),
-          vus: Math.max(1, shareOf(whole.vus, shard)),
-          ...maxIterations
-        }
-      case "ramping-rate":
-        return {
-          ...whole,
-          startRate: shareOf(whole.startRate, shard),
-          stages: whole.stages.map((s) => ({ ...s, target: shareOf(s.target, shard) })),
-          vus: Math.max(1, shareOf(whole.vus, shard)),
-          ...maxIterations
-        }
-    }
-  })
+export const model = Effect.fn("Shard.model")(
+  (whole: Load.Model, shard: Shard): Effect.Effect<Load.Model, CoreError> =>
+    Effect.gen(function* () {
+      const maxIterations =
+        whole.maxIterations === undefined
+          ? {}
+          : { maxIterations: yield* positive("maxIterations", whole.maxIterations, shard) }
+      switch (whole._tag) {
+        case "closed":
+          return { ...whole, vus: yield* positive("vus", whole.vus, shard), ...maxIterations }
+        case "constant-rate":
+          return {
+            ...whole,
+            rate: yield* positive("rate", whole.rate, shard),
+            vus: Math.max(1, shareOf(whole.vus, shard)),
+            ...maxIterations
+          }
+        case "ramping-rate":
+          return {
+            ...whole,
+            startRate: shareOf(whole.startRate, shard),
+            stages: whole.stages.map((s) => ({ ...s, target: shareOf(s.target, shard) })),
+            vus: Math.max(1, shareOf(whole.vus, shard)),
+            ...maxIterations
+          }
+      }
+    })
+)
 
 /**
  * The shard's seed: `Seed.derive(seed, "shard/<i>")`.
@@ -314,40 +316,42 @@ export const dir = (runDir: string, shard: Shard): string => join(runDir, "shard
  * @category pipelines
  * @since 0.2.0
  */
-export const pipeline = <E = never, R = never>(
-  kind: Pipeline.Kind,
-  spec: Pipeline.Spec<E, R>,
-  shard: Shard
-): Effect.Effect<Pipeline.Result, CoreError, Exclude<R, CurrentRecorder>> =>
-  Effect.gen(function* () {
-    const current = Option.getOrUndefined(yield* Effect.serviceOption(CurrentRun))
-    const root = Option.getOrUndefined(yield* Effect.serviceOption(Seed.RootSeed))
-    const base = spec.dir ?? current?.dir
-    const load =
-      spec.load === undefined
-        ? undefined
-        : {
-            ...spec.load,
-            model: yield* model(spec.load.model, shard),
-            options: {
-              ...spec.load.options,
-              seed: seed(
-                spec.load.options?.seed ??
-                  (root === undefined ? Seed.make("load") : Seed.derive(root, `load/${spec.name}`)),
-                shard
-              )
+export const pipeline = Effect.fn("Shard.pipeline")(
+  <E = never, R = never>(
+    kind: Pipeline.Kind,
+    spec: Pipeline.Spec<E, R>,
+    shard: Shard
+  ): Effect.Effect<Pipeline.Result, CoreError, Exclude<R, CurrentRecorder>> =>
+    Effect.gen(function* () {
+      const current = Option.getOrUndefined(yield* Effect.serviceOption(CurrentRun))
+      const root = Option.getOrUndefined(yield* Effect.serviceOption(Seed.RootSeed))
+      const base = spec.dir ?? current?.dir
+      const load =
+        spec.load === undefined
+          ? undefined
+          : {
+              ...spec.load,
+              model: yield* model(spec.load.model, shard),
+              options: {
+                ...spec.load.options,
+                seed: seed(
+                  spec.load.options?.seed ??
+                    (root === undefined ? Seed.make("load") : Seed.derive(root, `load/${spec.name}`)),
+                  shard
+                )
+              }
             }
-          }
-    const method = spec.method
-    const sharded: Pipeline.Spec<E, R> = {
-      ...spec,
-      ...(load === undefined ? {} : { load }),
-      ...(base === undefined ? {} : { dir: dir(base, shard) }),
-      method: (rec) => {
-        rec.note(`shard ${format(shard)}`)
-        return method === undefined ? Effect.void : method(rec)
+      const method = spec.method
+      const sharded: Pipeline.Spec<E, R> = {
+        ...spec,
+        ...(load === undefined ? {} : { load }),
+        ...(base === undefined ? {} : { dir: dir(base, shard) }),
+        method: (rec) => {
+          rec.note(`shard ${format(shard)}`)
+          return method === undefined ? Effect.void : method(rec)
+        }
       }
-    }
-    const run = Pipeline.experiment(kind, sharded)
-    return yield* root === undefined ? run : run.pipe(Effect.provideService(Seed.RootSeed, seed(root, shard)))
-  })
+      const run = Pipeline.experiment(kind, sharded)
+      return yield* root === undefined ? run : run.pipe(Effect.provideService(Seed.RootSeed, seed(root, shard)))
+    })
+)

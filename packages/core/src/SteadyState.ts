@@ -172,10 +172,12 @@ export const thresholds = <E = never, R = never>(name: string, options: Threshol
  * @category running
  * @since 0.2.0
  */
-export const check = <R>(
-  hypothesis: Hypothesis<R>
-): Effect.Effect<{ readonly outcome: Check.Outcome; readonly checks: ReadonlyArray<Check.Check> }, never, R> =>
-  Effect.forEach(hypothesis.probes, (p) => p.run).pipe(
-    Effect.map((checks) => ({ outcome: Check.combine(checks), checks })),
-    Effect.withSpan("24h.steady-state.check", { attributes: { hypothesis: hypothesis.title } })
-  )
+export const check = Effect.fn("SteadyState.check")(
+  <R>(
+    hypothesis: Hypothesis<R>
+  ): Effect.Effect<{ readonly outcome: Check.Outcome; readonly checks: ReadonlyArray<Check.Check> }, never, R> =>
+    Effect.forEach(hypothesis.probes, (p) => p.run).pipe(
+      Effect.map((checks) => ({ outcome: Check.combine(checks), checks })),
+      Effect.tap(() => Effect.annotateCurrentSpan("hypothesis", hypothesis.title))
+    )
+)

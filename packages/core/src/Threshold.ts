@@ -125,13 +125,15 @@ const PATTERN =
  * @category constructors
  * @since 0.1.0
  */
-export const parse = (expression: string): Effect.Effect<Threshold, CoreError> => {
+export const parse = Effect.fn("Threshold.parse")((expression: string): Effect.Effect<Threshold, CoreError> => {
   const m = PATTERN.exec(expression)
   if (m === null) {
     return Effect.fail(
       coreError(
         "InvalidThreshold",
-        `Threshold.parse: expected "<metric> <op> <value><unit>" such as "p95 < 200ms" or "errorRate < 1%" (got ${JSON.stringify(expression)})`
+        `Threshold.parse: expected "<metric> <op> <value><unit>" such as "p95 < 200ms" or "errorRate < 1%" (got ${JSON.stringify(expression)})`,
+        undefined,
+        { module: "Threshold.parse", field: "expression", value: expression }
       )
     )
   }
@@ -143,7 +145,9 @@ export const parse = (expression: string): Effect.Effect<Threshold, CoreError> =
       return Effect.fail(
         coreError(
           "InvalidThreshold",
-          `Threshold.parse: ${metric} is a latency; use us, ms, s or m (got unit "${unitRaw}" in ${JSON.stringify(expression)})`
+          `Threshold.parse: ${metric} is a latency; use us, ms, s or m (got unit "${unitRaw}" in ${JSON.stringify(expression)})`,
+          undefined,
+          { module: "Threshold.parse", field: "expression", value: expression }
         )
       )
     }
@@ -157,12 +161,14 @@ export const parse = (expression: string): Effect.Effect<Threshold, CoreError> =
     return Effect.fail(
       coreError(
         "InvalidThreshold",
-        `Threshold.parse: unit "${unitRaw}" only applies to latency metrics and counters named …Ms (got ${JSON.stringify(expression)})`
+        `Threshold.parse: unit "${unitRaw}" only applies to latency metrics and counters named …Ms (got ${JSON.stringify(expression)})`,
+        undefined,
+        { module: "Threshold.parse", field: "expression", value: expression }
       )
     )
   }
   return Effect.succeed({ _tag: "Threshold", expression: expression.trim(), metric, op, target })
-}
+})
 
 const summaryOf = (latency: Metrics["latency"]): Histogram.Summary | undefined =>
   latency === undefined ? undefined : "_tag" in latency ? Histogram.summary(latency) : latency
@@ -293,10 +299,9 @@ export const evaluate = (threshold: Threshold, metrics: Metrics): Verdict => {
  * @category evaluation
  * @since 0.1.0
  */
-export const evaluateAll = (
-  expressions: ReadonlyArray<string | Threshold>,
-  metrics: Metrics
-): Effect.Effect<Array<Verdict>, CoreError> =>
-  Effect.forEach(expressions, (e) =>
-    Effect.map(typeof e === "string" ? parse(e) : Effect.succeed(e), (t) => evaluate(t, metrics))
-  )
+export const evaluateAll = Effect.fn("Threshold.evaluateAll")(
+  (expressions: ReadonlyArray<string | Threshold>, metrics: Metrics): Effect.Effect<Array<Verdict>, CoreError> =>
+    Effect.forEach(expressions, (e) =>
+      Effect.map(typeof e === "string" ? parse(e) : Effect.succeed(e), (t) => evaluate(t, metrics))
+    )
+)

@@ -65,8 +65,9 @@ export class CliExit extends Data.TaggedError("CliExit")<{
   readonly message: string
   readonly details?: unknown
 }> {
+  /** What effect/cli prints on stderr: the message, with control characters escaped ({@link terminalSafe}). */
   override get [CliError.userMessage](): string {
-    return this.message
+    return terminalSafe(this.message)
   }
 }
 
@@ -184,7 +185,8 @@ export interface ExitOnErrorOptions {
 /**
  * Turns any tagged failure with a `message` into a {@link CliExit}: reasons starting with `Invalid` (and any listed
  * in `options.usage`) exit 2, the rest `options.code` (3). With `--json` the failure is also printed as
- * `{"ok":false,"error":{"tag","reason","message"}}` on stdout so agents can parse it.
+ * `{"ok":false,"error":{"tag","reason","message","module","field","value",…}}` on stdout (the data fields when the
+ * error has them) so agents can parse it.
  *
  * @example
  * ```ts
@@ -225,6 +227,10 @@ const dataOf = (e: object): Record<string, unknown> => {
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(e)) {
     if (k === "_tag" || k === "message" || k === "cause" || k === "stack" || k === "reason" || v === undefined) continue
+    if (k === "value") {
+      out[k] = v // `value` is JSON-safe already (ErrorData), `null` included
+      continue
+    }
     if (typeof v === "string" || typeof v === "number" || typeof v === "boolean" || Array.isArray(v)) out[k] = v
     else if (typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype) out[k] = v
   }

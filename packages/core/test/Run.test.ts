@@ -97,6 +97,9 @@ describe("Run", () => {
     expect(e.message).toContain("ENTRY_ID: must be letters, digits")
     expect(e.message).toContain('(got "../escape")')
     expect(e.message).toContain("ENTRY_TITLE:")
+    // The zod-validated options also carry the first field and its value as data.
+    expect(e).toMatchObject({ field: "ENTRY_ID", value: "../escape" })
+    expect(e.module).toMatch(/^Run\.create/)
     const run = await Effect.runPromise(Run.create({ root: temp(), metadata, seed: 1 }))
     writeFileSync(join(run.dir, "run.json"), "{ torn")
     const bad = await Effect.runPromise(Effect.flip(Run.open(run.dir)))

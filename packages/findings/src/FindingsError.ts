@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { issuesOf as coreIssuesOf, preview as corePreview, type ZodIssueLike } from "@24h/core"
+import { issuesOf as coreIssuesOf, preview as corePreview, errorData, type ZodIssueLike } from "@24h/core"
 import { Data } from "effect"
 
 /**
@@ -67,6 +67,10 @@ export class FindingsError extends Data.TaggedError("FindingsError")<{
   /** For `InvalidPayload`: one entry per field. */
   readonly issues?: ReadonlyArray<{ readonly field: string; readonly message: string }>
   readonly cause?: unknown
+  /** The module that refused (`"Ledger.add"`), the (first) field and its offending value, JSON-safe. */
+  readonly module?: string
+  readonly field?: string
+  readonly value?: unknown
 }> {}
 
 /**
@@ -85,7 +89,7 @@ export const findingsError = (
   reason: FindingsErrorReason,
   message: string,
   extra: Omit<ConstructorParameters<typeof FindingsError>[0], "reason" | "message"> = {}
-): FindingsError => new FindingsError({ reason, message, ...extra })
+): FindingsError => new FindingsError({ reason, message, ...extra, ...errorData(extra) })
 
 /**
  * Formats zod issues as `{ field, message }` entries — core's one formatter (`issuesOf` of `@24h/core`), with an issue

@@ -34,7 +34,8 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Effect, Layer, Semaphore } from "effect"
+import type { ZodIssueLike } from "@24h/core"
+import { Clock, Context, Duration, Effect, Layer, Metric, Result, Semaphore } from "effect"
 import {
   Finding,
   type Finding as FindingT,
@@ -173,8 +174,31 @@ const sanitize = (value: unknown, depth = 0): unknown => {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [wellFormed(k), sanitize(v, depth + 1)]))
 }
 
-const invalid = (issues: ReadonlyArray<{ field: string; message: string }>): FindingsError =>
-  findingsError("InvalidPayload", issues.map((i) => `${i.field}: ${i.message}`).join("; "), { issues })
+/** One problem of an add request; `value` is what the field held, when known. */
+interface Issue {
+  readonly field: string
+  readonly message: string
+  readonly value?: unknown
+}
+
+/** {@link Issue}s from zod issues (core's formatter), each with the input it got. */
+const issuesWithValues = (issues: ReadonlyArray<ZodIssueLike>): Array<Issue> =>
+  issuesOf(issues).map((i, k) => {
+    const input = issues[k]?.input
+    return input === undefined ? i : { ...i, value: input }
+  })
+
+const invalid = (issues: ReadonlyArray<Issue>): Result.Result<never, FindingsError> => {
+  const first = issues[0]
+  return Result.fail(
+    findingsError("InvalidPayload", issues.map((i) => `${i.field}: ${i.message}`).join("; "), {
+      issues: issues.map((i) => ({ field: i.field, message: i.message })),
+      module: "Ledger.add",
+      ...(first === undefined ? {} : { field: first.field }),
+      ...(first === undefined || !("value" in first) ? {} : { value: first.value })
+    })
+  )
+}
 
 /**
  * Validates an add request into the finding it would file under `id` — pure, so callers can check a payload
@@ -184,23 +208,26 @@ const invalid = (issues: ReadonlyArray<{ field: string; message: string }>): Fin
  * ```ts
  * import { Ledger } from "@24h/findings"
  * const r = Ledger.build({ type: "bug", entryId: "e1", agent: "a", payload: "{}" }, "FND-001", "2026-11-24T00:00:00.000Z")
- * // r is a FindingsError: "severity: …; title: …; …"
+ * // r is a Result failure: FindingsError "severity: …; title: …; …", with field "severity"
  * ```
  *
  * @category constructors
  * @since 0.1.0
  */
-export const build = (input: AddInput, id: string, createdAt: string): FindingT | FindingsError => {
-  const issues: Array<{ field: string; message: string }> = []
+export const build = (input: AddInput, id: string, createdAt: string): Result.Result<FindingT, FindingsError> => {
+  const issues: Array<Issue> = []
   const type = FindingType.safeParse(input.type, { reportInput: true })
-  if (!type.success) issues.push(...issuesOf(type.error.issues).map((i) => ({ ...i, field: "--type" })))
+  if (!type.success) issues.push(...issuesWithValues(type.error.issues).map((i) => ({ ...i, field: "--type" })))
   const flags = Finding.pick({ entry_id: true, agent: true }).safeParse({
     entry_id: typeof input.entryId === "string" ? wellFormed(input.entryId) : input.entryId,
     agent: typeof input.agent === "string" ? wellFormed(input.agent) : input.agent
   })
   if (!flags.success) {
     issues.push(
-      ...issuesOf(flags.error.issues).map((i) => ({ ...i, field: i.field === "entry_id" ? "--entry-id" : "--agent" }))
+      ...issuesWithValues(flags.error.issues).map((i) => ({
+        ...i,
+        field: i.field === "entry_id" ? "--entry-id" : "--agent"
+      }))
     )
   }
   let raw = input.payload
@@ -220,18 +247,20 @@ export const build = (input: AddInput, id: string, createdAt: string): FindingT 
     return invalid(issues)
   }
   const payload = Payload.safeParse(sanitize(raw), { reportInput: true })
-  if (!payload.success) issues.push(...issuesOf(payload.error.issues))
+  if (!payload.success) issues.push(...issuesWithValues(payload.error.issues))
   if (issues.length > 0 || !payload.success || !type.success || !flags.success) return invalid(issues)
   const p = payload.data
   if (p.type !== undefined && p.type !== type.data) {
     issues.push({
       field: "type",
+      value: p.type,
       message: `payload says ${JSON.stringify(p.type)} but --type is ${JSON.stringify(type.data)}`
     })
   }
   if (p.entry_id !== undefined && p.entry_id !== flags.data.entry_id) {
     issues.push({
       field: "entry_id",
+      value: p.entry_id,
       message: `payload says ${JSON.stringify(p.entry_id)} but --entry-id is ${JSON.stringify(flags.data.entry_id)}`
     })
   }
@@ -257,13 +286,13 @@ export const build = (input: AddInput, id: string, createdAt: string): FindingT 
     ...(p.location === undefined ? {} : { location: p.location })
   }
   const checked = Finding.safeParse(candidate)
-  if (!checked.success) return invalid(issuesOf(checked.error.issues))
+  if (!checked.success) return invalid(issuesWithValues(checked.error.issues))
   const bytes = Buffer.byteLength(JSON.stringify(checked.data))
   if (bytes > MAX_BYTES)
     return invalid([
       { field: "(payload)", message: `the finding is ${bytes} bytes once serialised; the limit is ${MAX_BYTES}` }
     ])
-  return checked.data
+  return Result.succeed(checked.data)
 }
 
 const duplicateError = (existing: string, f: FindingT): FindingsError =>
@@ -289,6 +318,40 @@ const getFrom = (all: ReadonlyArray<FindingT>, id: string, where: string): Effec
     ? Effect.fail(findingsError("NotFound", `no finding ${wanted} in ${where}`))
     : Effect.succeed(found)
 }
+
+/**
+ * Ledger telemetry: every add counts in `24h.ledger.adds` (by type and severity) or `24h.ledger.errors` (by reason),
+ * and its duration, lock wait included, goes to `24h.ledger.add.duration_ms`. Exported with the spans by core's
+ * `Telemetry.layer`; without it they only update in-process values.
+ */
+const addsTotal = Metric.counter("24h.ledger.adds", { description: "findings filed", incremental: true })
+const errorsTotal = Metric.counter("24h.ledger.errors", { description: "adds refused or failed", incremental: true })
+const addDuration = Metric.histogram("24h.ledger.add.duration_ms", {
+  description: "time of one add, lock wait included (ms)",
+  boundaries: Metric.exponentialBoundaries({ start: 0.25, factor: 2, count: 17 })
+})
+
+/** Counts an add (or its failure) and times it. */
+const measured = <E extends { readonly reason: string }>(
+  self: Effect.Effect<FindingT, E>
+): Effect.Effect<FindingT, E> =>
+  self.pipe(
+    Effect.tap((f) => Metric.update(Metric.withAttributes(addsTotal, { type: f.type, severity: f.severity }), 1)),
+    Effect.tapError((e) => Metric.update(Metric.withAttributes(errorsTotal, { reason: e.reason }), 1)),
+    Effect.trackDuration(addDuration, (d) => Duration.toMillis(d))
+  )
+
+/** The span of an add names the finding it filed (or the type asked for). */
+const annotated = (
+  self: Effect.Effect<FindingT, FindingsError>,
+  input: AddInput
+): Effect.Effect<FindingT, FindingsError> =>
+  self.pipe(
+    Effect.tap((f) =>
+      Effect.annotateCurrentSpan({ "finding.id": f.id, "finding.type": f.type, "finding.severity": f.severity })
+    ),
+    Effect.tapError((e) => Effect.annotateCurrentSpan({ "finding.type": String(input.type), "error.reason": e.reason }))
+  )
 
 const nowIso = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
 
@@ -323,32 +386,36 @@ const fromSync = <A>(what: string, f: () => A): Effect.Effect<A, FindingsError> 
  * @category constructors
  * @since 0.1.0
  */
-export const makeFile = Effect.fnUntraced(function* (options: FileOptions = {}) {
+export const makeFile = Effect.fn("Ledger.makeFile")(function* (options: FileOptions = {}) {
   const store = new Store(options.dir ?? repositoryRoot(), options)
   const lock = yield* Semaphore.make(1)
   const where = store.paths.journal
-  const add = (input: AddInput): Effect.Effect<FindingT, FindingsError> =>
-    Effect.gen(function* () {
-      const createdAt = yield* nowIso
-      // Validate before taking the lock: a bad payload never touches the ledger.
-      const probe = build(input, formatId(1), createdAt)
-      if (probe instanceof FindingsError) return yield* Effect.fail(probe)
-      return yield* fromPromise(`cannot append to ${where}`, () =>
-        store.append((id, fingerprints) => {
-          const finding = { ...probe, id }
-          const existing = fingerprints.get(fingerprintOf(finding))
-          if (existing !== undefined && input.force !== true) throw duplicateError(existing, finding)
-          return finding
-        })
-      )
-    }).pipe(lock.withPermits(1))
-  const list = (filter?: Filter) =>
+  const add = Effect.fn("Ledger.add", { attributes: { "24h.ledger.dir": store.paths.dir } })(
+    (input: AddInput) =>
+      Effect.gen(function* () {
+        const createdAt = yield* nowIso
+        // Validate before taking the lock: a bad payload never touches the ledger.
+        const probe = yield* Effect.fromResult(build(input, formatId(1), createdAt))
+        return yield* fromPromise(`cannot append to ${where}`, () =>
+          store.append((id, fingerprints) => {
+            const finding = { ...probe, id }
+            const existing = fingerprints.get(fingerprintOf(finding))
+            if (existing !== undefined && input.force !== true) throw duplicateError(existing, finding)
+            return finding
+          })
+        )
+      }).pipe(lock.withPermits(1), measured),
+    annotated
+  )
+  const list = Effect.fn("Ledger.list")((filter?: Filter) =>
     fromSync(`cannot read ${where}`, () => store.snapshot().filter((f) => matches(f, filter))).pipe(lock.withPermits(1))
-  const get = (id: string) =>
+  )
+  const get = Effect.fn("Ledger.get")((id: string) =>
     fromSync(`cannot read ${where}`, () => store.snapshot()).pipe(
       lock.withPermits(1),
       Effect.flatMap((all) => getFrom(all, id, where))
     )
+  )
   return Ledger.of({ dir: store.paths.dir, add, list, get })
 })
 
@@ -379,29 +446,31 @@ export const layerFile = (options: FileOptions = {}): Layer.Layer<Ledger> => Lay
  * @category constructors
  * @since 0.1.0
  */
-export const makeMemory = Effect.fnUntraced(function* (initial: ReadonlyArray<FindingT> = []) {
+export const makeMemory = Effect.fn("Ledger.makeMemory")(function* (initial: ReadonlyArray<FindingT> = []) {
   const all: Array<FindingT> = [...initial]
   const fingerprints = new Map<string, string>()
   for (const f of all) if (!fingerprints.has(fingerprintOf(f))) fingerprints.set(fingerprintOf(f), f.id)
   const lock = yield* Semaphore.make(1)
-  const add = (input: AddInput): Effect.Effect<FindingT, FindingsError> =>
-    Effect.gen(function* () {
-      const last = all.at(-1)
-      const next = last === undefined ? 1 : Number(last.id.slice(4)) + 1
-      const built = build(input, formatId(next), yield* nowIso)
-      if (built instanceof FindingsError) return yield* Effect.fail(built)
-      const fp = fingerprintOf(built)
-      const existing = fingerprints.get(fp)
-      if (existing !== undefined && input.force !== true) return yield* Effect.fail(duplicateError(existing, built))
-      if (existing === undefined) fingerprints.set(fp, built.id)
-      all.push(built)
-      return built
-    }).pipe(lock.withPermits(1))
+  const add = Effect.fn("Ledger.add", { attributes: { "24h.ledger.dir": "(memory)" } })(
+    (input: AddInput) =>
+      Effect.gen(function* () {
+        const last = all.at(-1)
+        const next = last === undefined ? 1 : Number(last.id.slice(4)) + 1
+        const built = yield* Effect.fromResult(build(input, formatId(next), yield* nowIso))
+        const fp = fingerprintOf(built)
+        const existing = fingerprints.get(fp)
+        if (existing !== undefined && input.force !== true) return yield* Effect.fail(duplicateError(existing, built))
+        if (existing === undefined) fingerprints.set(fp, built.id)
+        all.push(built)
+        return built
+      }).pipe(lock.withPermits(1), measured),
+    annotated
+  )
   return Ledger.of({
     dir: undefined,
     add,
-    list: (filter) => Effect.sync(() => all.filter((f) => matches(f, filter))),
-    get: (id) => getFrom(all, id, "the in-memory ledger")
+    list: Effect.fn("Ledger.list")((filter?: Filter) => Effect.sync(() => all.filter((f) => matches(f, filter)))),
+    get: Effect.fn("Ledger.get")((id: string) => getFrom(all, id, "the in-memory ledger"))
   })
 })
 
@@ -434,8 +503,9 @@ export const layerMemory = (initial: ReadonlyArray<FindingT> = []): Layer.Layer<
  * @category reading
  * @since 0.1.0
  */
-export const read = (dir: string): Effect.Effect<ReadonlyArray<FindingT>, FindingsError> =>
-  fromSync(`cannot read the ledger in ${dir}`, () => readDirSync(dir))
+export const read: (dir: string) => Effect.Effect<ReadonlyArray<FindingT>, FindingsError> = Effect.fn("Ledger.read")(
+  (dir: string) => fromSync(`cannot read the ledger in ${dir}`, () => readDirSync(dir))
+)
 
 /**
  * Reads every acknowledged finding of the ledger in `dir`, synchronously; throws a {@link FindingsError}.
@@ -498,8 +568,11 @@ export type RepairOptions = RepairOptionsT
  * @category repair
  * @since 0.1.0
  */
-export const repair = (dir: string, options: RepairOptions = {}): Effect.Effect<RepairReport, FindingsError> =>
+export const repair: (dir: string, options?: RepairOptions) => Effect.Effect<RepairReport, FindingsError> = Effect.fn(
+  "Ledger.repair"
+)((dir: string, options: RepairOptions = {}) =>
   fromPromise(`cannot repair the ledger in ${dir}`, () => repairDir(dir, options))
+)
 
 /**
  * Which type-specific ledger under `findings/` a finding type goes to.

@@ -120,29 +120,31 @@ const same = (a: ReadonlyArray<FindingT>, b: ReadonlyArray<FindingT>) => JSON.st
  * @category persistence
  * @since 0.2.0
  */
-export const write = (dir: string, merged: ReadonlyArray<FindingT>): Effect.Effect<string, FindingsError> =>
-  Effect.gen(function* () {
-    const existing = yield* Ledger.read(dir)
-    if (same(existing, merged)) return dir
-    if (existing.length > 0)
-      return yield* Effect.fail(
-        findingsError(
-          "Duplicate",
-          `Merge.write: ${dir} already holds a different ledger (${existing.length} findings); merge into an empty directory`
+export const write = Effect.fn("Merge.write")(
+  (dir: string, merged: ReadonlyArray<FindingT>): Effect.Effect<string, FindingsError> =>
+    Effect.gen(function* () {
+      const existing = yield* Ledger.read(dir)
+      if (same(existing, merged)) return dir
+      if (existing.length > 0)
+        return yield* Effect.fail(
+          findingsError(
+            "Duplicate",
+            `Merge.write: ${dir} already holds a different ledger (${existing.length} findings); merge into an empty directory`
+          )
         )
-      )
-    const base = yield* Clock.Clock
-    yield* Effect.gen(function* () {
-      const ledger = yield* Ledger.Ledger
-      for (const f of merged) {
-        const { id: _id, type, entry_id, agent, created_at, ...payload } = f
-        yield* ledger
-          .add({ type, entryId: entry_id, agent, payload, force: true })
-          .pipe(Effect.provideService(Clock.Clock, clockAt(base, Date.parse(created_at))))
-      }
-    }).pipe(Effect.provide(Layer.fresh(Ledger.layerFile({ dir }))))
-    return dir
-  })
+      const base = yield* Clock.Clock
+      yield* Effect.gen(function* () {
+        const ledger = yield* Ledger.Ledger
+        for (const f of merged) {
+          const { id: _id, type, entry_id, agent, created_at, ...payload } = f
+          yield* ledger
+            .add({ type, entryId: entry_id, agent, payload, force: true })
+            .pipe(Effect.provideService(Clock.Clock, clockAt(base, Date.parse(created_at))))
+        }
+      }).pipe(Effect.provide(Layer.fresh(Ledger.layerFile({ dir }))))
+      return dir
+    })
+)
 
 /**
  * Reads the ledgers of the given directories (shard directories; a directory without a ledger counts as empty),
@@ -160,19 +162,18 @@ export const write = (dir: string, merged: ReadonlyArray<FindingT>): Effect.Effe
  * @category persistence
  * @since 0.2.0
  */
-export const dirs = (
-  given: ReadonlyArray<string>,
-  options: { readonly out?: string } = {}
-): Effect.Effect<Merged, FindingsError> =>
-  Effect.gen(function* () {
-    const sources = yield* Effect.forEach(given, (d) =>
-      Effect.map(Ledger.read(d), (list): Source => {
-        const parts = d.replace(/\/+$/, "").split("/")
-        return { source: parts.at(-2) === "shards" ? `shards/${parts.at(-1)}` : d, findings: list }
-      })
-    )
-    const merged = findings(sources)
-    if (options.out === undefined) return merged
-    if (merged.findings.length === 0) return merged
-    return { ...merged, dir: yield* write(options.out, merged.findings) }
-  })
+export const dirs = Effect.fn("Merge.dirs")(
+  (given: ReadonlyArray<string>, options: { readonly out?: string } = {}): Effect.Effect<Merged, FindingsError> =>
+    Effect.gen(function* () {
+      const sources = yield* Effect.forEach(given, (d) =>
+        Effect.map(Ledger.read(d), (list): Source => {
+          const parts = d.replace(/\/+$/, "").split("/")
+          return { source: parts.at(-2) === "shards" ? `shards/${parts.at(-1)}` : d, findings: list }
+        })
+      )
+      const merged = findings(sources)
+      if (options.out === undefined) return merged
+      if (merged.findings.length === 0) return merged
+      return { ...merged, dir: yield* write(options.out, merged.findings) }
+    })
+)

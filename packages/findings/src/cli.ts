@@ -69,7 +69,10 @@ const handle =
               _tag: e._tag,
               reason: e.reason,
               message: `invalid finding:\n${e.issues.map((i) => `  ${i.field}: ${i.message}`).join("\n")}`,
-              issues: e.issues
+              issues: e.issues,
+              ...("module" in e && e.module !== undefined ? { module: e.module } : {}),
+              ...("field" in e && e.field !== undefined ? { field: e.field } : {}),
+              ...("value" in e && e.value !== undefined ? { value: e.value } : {})
             })
           : e
       ),

@@ -20,7 +20,7 @@
 import { createWriteStream, type WriteStream } from "node:fs"
 import { rename, rm } from "node:fs/promises"
 import { Seed } from "@24h/core"
-import { Effect } from "effect"
+import { Effect, Result } from "effect"
 import * as fc from "fast-check"
 import type { z } from "zod"
 import type * as G from "./internal/gen.ts"
@@ -131,15 +131,39 @@ const rootOf = (seed: SeedInput): Seed.Seed => (typeof seed === "object" ? seed 
 export const seedOf = (dataset: Dataset<unknown>, tier: Tier, seed: SeedInput): Seed.Seed =>
   Seed.derive(rootOf(seed), `mocks/${dataset.name}/${tier}`)
 
-const validate = (where: string, options: GenerateOptions): Tier => {
+const check = (where: string, options: GenerateOptions): Result.Result<Tier, MocksError> => {
   const tier = options.tier ?? "happy"
   if (!tiers.includes(tier)) {
-    throw mocksError("InvalidTier", `${where}: tier must be one of ${tiers.join(", ")} (got ${JSON.stringify(tier)})`)
+    return Result.fail(
+      mocksError(
+        "InvalidTier",
+        `${where}: tier must be one of ${tiers.join(", ")} (got ${JSON.stringify(tier)})`,
+        undefined,
+        {
+          module: where,
+          field: "tier",
+          value: tier
+        }
+      )
+    )
   }
   if (!Number.isSafeInteger(options.count) || options.count < 0) {
-    throw mocksError("InvalidOptions", `${where}: count must be a non-negative integer (got ${options.count})`)
+    return Result.fail(
+      mocksError("InvalidOptions", `${where}: count must be a non-negative integer (got ${options.count})`, undefined, {
+        module: where,
+        field: "count",
+        value: options.count
+      })
+    )
   }
-  return tier
+  return Result.succeed(tier)
+}
+
+/** The synchronous generators validate eagerly and throw the `MocksError` itself. */
+const validate = (where: string, options: GenerateOptions): Tier => {
+  const r = check(where, options)
+  if (Result.isFailure(r)) throw r.failure
+  return r.success
 }
 
 /**
@@ -290,14 +314,15 @@ export const fromArbitrary = <A>(name: string, arb: fc.Arbitrary<A>): Dataset<A>
  * @category constructors
  * @since 0.1.0
  */
-export const fromZod = <S extends z.ZodType>(
-  name: string,
-  schema: S
-): Effect.Effect<Dataset<z.output<S>>, MocksError> =>
-  Effect.suspend(() => {
-    const gen = fromZodSchema(schema)
-    return "compile" in gen ? Effect.succeed(make(name, gen as G.Gen<z.output<S>>)) : Effect.fail(gen)
-  })
+export const fromZod = Effect.fn("Dataset.fromZod")(
+  <S extends z.ZodType>(name: string, schema: S): Effect.Effect<Dataset<z.output<S>>, MocksError> =>
+    Effect.suspend(() => {
+      const gen = fromZodSchema(schema)
+      return Result.isSuccess(gen)
+        ? Effect.succeed(make(name, gen.success as G.Gen<z.output<S>>))
+        : Effect.fail(gen.failure)
+    })
+)
 
 /**
  * Parses a tier name (CLI flags, HTTP bodies) with an `InvalidTier` error listing the valid ones.
@@ -312,12 +337,14 @@ export const fromZod = <S extends z.ZodType>(
  * @category constructors
  * @since 0.1.0
  */
-export const parseTier = (text: string): Effect.Effect<Tier, MocksError> =>
-  tiers.includes(text as Tier)
-    ? Effect.succeed(text as Tier)
-    : Effect.fail(
-        mocksError("InvalidTier", `Dataset: tier must be one of ${tiers.join(", ")} (got ${JSON.stringify(text)})`)
-      )
+export const parseTier = Effect.fn("Dataset.parseTier")(
+  (text: string): Effect.Effect<Tier, MocksError> =>
+    tiers.includes(text as Tier)
+      ? Effect.succeed(text as Tier)
+      : Effect.fail(
+          mocksError("InvalidTier", `Dataset: tier must be one of ${tiers.join(", ")} (got ${JSON.stringify(text)})`)
+        )
+)
 
 /**
  * JSON text of one record: like `JSON.stringify`, with bigints written as decimal strings.
@@ -406,68 +433,67 @@ const CHUNK = 64 * 1024
  * @category writing
  * @since 0.1.0
  */
-export const write = <A>(dataset: Dataset<A>, options: WriteOptions): Effect.Effect<WriteSummary, MocksError> =>
-  Effect.suspend(() => {
-    let tier: Tier
-    try {
-      tier = validate("Dataset.write", options)
-    } catch (e) {
-      return Effect.fail(e as MocksError)
-    }
-    const format = options.format ?? "ndjson"
-    if (format !== "ndjson" && format !== "json") {
-      return Effect.fail(
-        mocksError("InvalidOptions", `Dataset.write: format must be ndjson or json (got ${JSON.stringify(format)})`)
-      )
-    }
-    const root = rootOf(options.seed)
-    const tmp = `${options.path}.${process.pid}.partial`
-    // The temporary file is a resource: on failure or interruption it is closed and removed before write returns.
-    return Effect.acquireUseRelease(
-      Effect.sync(() => {
-        const out = createWriteStream(tmp, { highWaterMark: CHUNK })
-        const state: { failure: Error | undefined } = { failure: undefined }
-        out.on("error", (e) => {
-          state.failure = e
-        })
-        return { out, state }
-      }),
-      ({ out, state }) =>
-        Effect.tryPromise({
-          try: (signal) => writeFile(dataset, tier, format, options, out, state, tmp, signal),
-          catch: (cause) =>
-            mocksError(
-              "Io",
-              `Dataset.write: cannot write ${options.path}: ${cause instanceof Error ? cause.message : String(cause)}`,
-              cause
-            )
+export const write = Effect.fn("Dataset.write")(
+  <A>(dataset: Dataset<A>, options: WriteOptions): Effect.Effect<WriteSummary, MocksError> =>
+    Effect.suspend(() => {
+      const checked = check("Dataset.write", options)
+      if (Result.isFailure(checked)) return Effect.fail(checked.failure)
+      const tier = checked.success
+      const format = options.format ?? "ndjson"
+      if (format !== "ndjson" && format !== "json") {
+        return Effect.fail(
+          mocksError("InvalidOptions", `Dataset.write: format must be ndjson or json (got ${JSON.stringify(format)})`)
+        )
+      }
+      const root = rootOf(options.seed)
+      const tmp = `${options.path}.${process.pid}.partial`
+      // The temporary file is a resource: on failure or interruption it is closed and removed before write returns.
+      return Effect.acquireUseRelease(
+        Effect.sync(() => {
+          const out = createWriteStream(tmp, { highWaterMark: CHUNK })
+          const state: { failure: Error | undefined } = { failure: undefined }
+          out.on("error", (e) => {
+            state.failure = e
+          })
+          return { out, state }
         }),
-      ({ out }, exit) =>
-        exit._tag === "Success"
-          ? Effect.void
-          : Effect.promise(async () => {
-              if (!out.closed) {
-                await new Promise<void>((resolve) => {
-                  out.once("close", () => resolve())
-                  out.destroy()
-                })
-              }
-              await rm(tmp, { force: true })
-            })
-    ).pipe(
-      Effect.map(
-        (bytes): WriteSummary => ({
-          dataset: dataset.name,
-          tier,
-          seed: root.root,
-          records: options.count,
-          bytes,
-          path: options.path,
-          format
-        })
+        ({ out, state }) =>
+          Effect.tryPromise({
+            try: (signal) => writeFile(dataset, tier, format, options, out, state, tmp, signal),
+            catch: (cause) =>
+              mocksError(
+                "Io",
+                `Dataset.write: cannot write ${options.path}: ${cause instanceof Error ? cause.message : String(cause)}`,
+                cause
+              )
+          }),
+        ({ out }, exit) =>
+          exit._tag === "Success"
+            ? Effect.void
+            : Effect.promise(async () => {
+                if (!out.closed) {
+                  await new Promise<void>((resolve) => {
+                    out.once("close", () => resolve())
+                    out.destroy()
+                  })
+                }
+                await rm(tmp, { force: true })
+              })
+      ).pipe(
+        Effect.map(
+          (bytes): WriteSummary => ({
+            dataset: dataset.name,
+            tier,
+            seed: root.root,
+            records: options.count,
+            bytes,
+            path: options.path,
+            format
+          })
+        )
       )
-    )
-  })
+    })
+)
 
 const writeFile = async <A>(
   dataset: Dataset<A>,

@@ -18,9 +18,9 @@
  * @since 0.1.0
  */
 import { Fault as CoreFault } from "@24h/core"
-import { Effect } from "effect"
+import { Effect, Result } from "effect"
 import { z } from "zod"
-import { formatZodIssues, type MocksError, mocksError } from "./MocksError.ts"
+import { type MocksError, mocksError, zodError } from "./MocksError.ts"
 import { Operation } from "./SchemaDrift.ts"
 
 const rate = z.number().min(0).max(1).default(1)
@@ -328,22 +328,38 @@ export type Input = z.input<typeof FailureSwitch>
  * @category validation
  * @since 0.1.0
  */
-export const parse = (input: unknown): Effect.Effect<FailureSwitch, MocksError> => {
-  const r = parseUnsafe(input)
-  return typeof r === "string" ? Effect.fail(mocksError("InvalidSwitch", r)) : Effect.succeed(r)
-}
+export const parse = Effect.fn("FailureSwitch.parse")(
+  (input: unknown): Effect.Effect<FailureSwitch, MocksError> =>
+    Effect.suspend(() => Effect.fromResult(parseResult(input)))
+)
 
-/** @internal Returns the switch or the error message. */
-export const parseUnsafe = (input: unknown): FailureSwitch | string => {
+/** @internal The switch, or an `InvalidSwitch` error naming the kind, the field and the value. */
+export const parseResult = (input: unknown): Result.Result<FailureSwitch, MocksError> => {
   if (input === null || typeof input !== "object" || Array.isArray(input)) {
-    return `FailureSwitch: expected an object with a "kind" (got ${Array.isArray(input) ? "an array" : JSON.stringify(input)})`
+    return Result.fail(
+      mocksError(
+        "InvalidSwitch",
+        `FailureSwitch: expected an object with a "kind" (got ${Array.isArray(input) ? "an array" : JSON.stringify(input)})`,
+        undefined,
+        { module: "FailureSwitch", value: input }
+      )
+    )
   }
   const kind = (input as { kind?: unknown }).kind
   if (typeof kind !== "string" || !Object.hasOwn(schemas, kind)) {
-    return `FailureSwitch.kind: must be one of ${kinds.join(", ")} (got ${JSON.stringify(kind)})`
+    return Result.fail(
+      mocksError(
+        "InvalidSwitch",
+        `FailureSwitch.kind: must be one of ${kinds.join(", ")} (got ${JSON.stringify(kind)})`,
+        undefined,
+        { module: "FailureSwitch", field: "kind", value: kind }
+      )
+    )
   }
   const r = schemas[kind as Kind].safeParse(input, { reportInput: true })
-  return r.success ? (r.data as FailureSwitch) : formatZodIssues(`FailureSwitch(${kind})`, r.error.issues)
+  return r.success
+    ? Result.succeed(r.data as FailureSwitch)
+    : Result.fail(zodError("InvalidSwitch", `FailureSwitch(${kind})`, r.error.issues))
 }
 
 /**

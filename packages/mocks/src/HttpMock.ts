@@ -43,7 +43,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo, Socket } from "node:net"
 import { Seed, Telemetry } from "@24h/core"
-import { Context, Effect, Layer, Option, type Scope } from "effect"
+import { Context, Effect, Layer, Option, Result, type Scope } from "effect"
 import { z } from "zod"
 import * as FailureSwitch from "./FailureSwitch.ts"
 import {
@@ -373,9 +373,9 @@ const parseSwitches = (list: unknown): Array<FailureSwitch.FailureSwitch> | stri
   const items = Array.isArray(list) ? list : [list]
   const out: Array<FailureSwitch.FailureSwitch> = []
   for (const [i, s] of items.entries()) {
-    const r = FailureSwitch.parseUnsafe(s)
-    if (typeof r === "string") return items.length > 1 ? `switches[${i}]: ${r}` : r
-    out.push(r)
+    const r = FailureSwitch.parseResult(s)
+    if (Result.isFailure(r)) return items.length > 1 ? `switches[${i}]: ${r.failure.message}` : r.failure.message
+    out.push(r.success)
   }
   return out
 }

@@ -40,7 +40,7 @@ import { readFile } from "node:fs/promises"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo, Socket } from "node:net"
 import { type Check, Fault, Seed } from "@24h/core"
-import { Context, Effect, Layer, type Scope } from "effect"
+import { Context, Effect, Layer, Result, type Scope } from "effect"
 import {
   type JournalEntry as EngineJournalEntry,
   type Physics as EnginePhysics,
@@ -138,11 +138,12 @@ export const kinds: ReadonlyArray<Sw.Kind> = Sw.kinds
  * @category validation
  * @since 0.2.0
  */
-export const parseSwitches = (input: unknown): Effect.Effect<ReadonlyArray<Switch>, MocksError> =>
-  Effect.suspend(() => {
-    const r = Sw.parseMany(input)
-    return typeof r === "string" ? Effect.fail(mocksError("InvalidSwitch", r)) : Effect.succeed(r)
-  })
+export const parseSwitches = Effect.fn("LlmMock.parseSwitches")(
+  (input: unknown): Effect.Effect<ReadonlyArray<Switch>, MocksError> =>
+    Effect.suspend(() => {
+      return Effect.fromResult(Sw.parseMany(input))
+    })
+)
 
 /**
  * A scripted reply: text, tool calls (with optional text), JSON, a provider error, or a prompt injection (the
@@ -331,93 +332,90 @@ const nonNegative = (where: string, v: number | undefined, int = false): string 
  * @category constructors
  * @since 0.2.0
  */
-export const make = (options: Options = {}): Effect.Effect<LlmMock, MocksError, Scope.Scope> =>
-  Effect.gen(function* () {
-    const seedIn = options.seed ?? 0
-    const seed =
-      typeof seedIn === "object"
-        ? seedIn
-        : yield* Effect.try({
-            try: () => Seed.make(seedIn),
-            catch: (e) => mocksError("InvalidOptions", `LlmMock.make: seed: ${(e as Error).message}`)
-          })
-    const ph = options.physics ?? {}
-    const problem =
-      nonNegative("physics.ttftMs", ph.ttftMs) ??
-      nonNegative("physics.tokensPerSecond", ph.tokensPerSecond) ??
-      (ph.jitter === undefined || (ph.jitter >= 0 && ph.jitter <= 1)
-        ? undefined
-        : `LlmMock.make: physics.jitter must be in [0, 1] (got ${ph.jitter})`) ??
-      nonNegative("maxUploadBytes", options.maxUploadBytes, true) ??
-      nonNegative("epoch", options.epoch, true) ??
-      (options.journalLimit === undefined || (Number.isSafeInteger(options.journalLimit) && options.journalLimit >= 1)
-        ? undefined
-        : `LlmMock.make: journalLimit must be a positive integer (got ${options.journalLimit})`)
-    if (problem !== undefined) return yield* mocksError("InvalidOptions", problem)
-    const engine = new LlmEngine({
-      seed,
-      physics: { ttftMs: ph.ttftMs ?? 0, tokensPerSecond: ph.tokensPerSecond ?? 0, jitter: ph.jitter ?? 0 },
-      journalLimit: options.journalLimit ?? 1_000,
-      maxUploadBytes: options.maxUploadBytes ?? 25 * 1024 * 1024,
-      epoch: options.epoch ?? 1_767_225_600,
-      models: options.models ?? [
-        "gpt-4o-mini",
-        "gpt-4.1",
-        "text-embedding-3-small",
-        "whisper-1",
-        "tts-1",
-        "claude-sonnet-4-5",
-        "claude-haiku-4-5"
-      ]
-    })
-    const fx = engine.addFixtures(options.fixtures ?? [])
-    if (fx !== undefined) return yield* mocksError("InvalidFixture", fx)
-    if (options.switches !== undefined && options.switches.length > 0) {
-      const r = engine.setSwitches(options.switches, "set")
-      if (typeof r === "string") return yield* mocksError("InvalidSwitch", r)
-    }
-    const sockets = new Set<Socket>()
-    const server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => engine.handle(req, res))
-    server.on("connection", (s) => {
-      sockets.add(s)
-      s.on("close", () => sockets.delete(s))
-    })
-    server.on("clientError", (_e, socket) => socket.destroy())
-    yield* Effect.acquireRelease(listen(server, options.port ?? 0), () =>
-      Effect.callback<void>((resume) => {
-        for (const t of engine.timers) clearTimeout(t)
-        engine.timers.clear()
-        server.close(() => resume(Effect.void))
-        for (const s of sockets) s.destroy()
-        server.closeAllConnections()
+export const make = Effect.fn("LlmMock.make")(
+  (options: Options = {}): Effect.Effect<LlmMock, MocksError, Scope.Scope> =>
+    Effect.gen(function* () {
+      const seedIn = options.seed ?? 0
+      const seed =
+        typeof seedIn === "object"
+          ? seedIn
+          : yield* Effect.try({
+              try: () => Seed.make(seedIn),
+              catch: (e) => mocksError("InvalidOptions", `LlmMock.make: seed: ${(e as Error).message}`)
+            })
+      const ph = options.physics ?? {}
+      const problem =
+        nonNegative("physics.ttftMs", ph.ttftMs) ??
+        nonNegative("physics.tokensPerSecond", ph.tokensPerSecond) ??
+        (ph.jitter === undefined || (ph.jitter >= 0 && ph.jitter <= 1)
+          ? undefined
+          : `LlmMock.make: physics.jitter must be in [0, 1] (got ${ph.jitter})`) ??
+        nonNegative("maxUploadBytes", options.maxUploadBytes, true) ??
+        nonNegative("epoch", options.epoch, true) ??
+        (options.journalLimit === undefined || (Number.isSafeInteger(options.journalLimit) && options.journalLimit >= 1)
+          ? undefined
+          : `LlmMock.make: journalLimit must be a positive integer (got ${options.journalLimit})`)
+      if (problem !== undefined) return yield* mocksError("InvalidOptions", problem)
+      const engine = new LlmEngine({
+        seed,
+        physics: { ttftMs: ph.ttftMs ?? 0, tokensPerSecond: ph.tokensPerSecond ?? 0, jitter: ph.jitter ?? 0 },
+        journalLimit: options.journalLimit ?? 1_000,
+        maxUploadBytes: options.maxUploadBytes ?? 25 * 1024 * 1024,
+        epoch: options.epoch ?? 1_767_225_600,
+        models: options.models ?? [
+          "gpt-4o-mini",
+          "gpt-4.1",
+          "text-embedding-3-small",
+          "whisper-1",
+          "tts-1",
+          "claude-sonnet-4-5",
+          "claude-haiku-4-5"
+        ]
       })
-    )
-    const port = (server.address() as AddressInfo).port
-    const set = (action: "set" | "add") => (switches: ReadonlyArray<SwitchInput>) =>
-      Effect.suspend(() => {
-        const r = engine.setSwitches(switches, action)
-        return typeof r === "string" ? Effect.fail(mocksError("InvalidSwitch", r)) : Effect.succeed(r)
+      yield* Effect.fromResult(engine.addFixtures(options.fixtures ?? []))
+      if (options.switches !== undefined && options.switches.length > 0)
+        yield* Effect.fromResult(engine.setSwitches(options.switches, "set"))
+      const sockets = new Set<Socket>()
+      const server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => engine.handle(req, res))
+      server.on("connection", (s) => {
+        sockets.add(s)
+        s.on("close", () => sockets.delete(s))
       })
-    const mock: LlmMock = {
-      url: `http://127.0.0.1:${port}`,
-      openaiBaseUrl: `http://127.0.0.1:${port}/v1`,
-      port,
-      seed,
-      setSwitches: set("set"),
-      addSwitches: set("add"),
-      removeSwitch: (id) => Effect.sync(() => void engine.removeSwitch(id)),
-      clearSwitches: Effect.sync(() => void engine.removeSwitch(undefined)),
-      switches: Effect.sync(() => engine.switches.map((a) => a.sw)),
-      addFixtures: (fixtures) =>
+      server.on("clientError", (_e, socket) => socket.destroy())
+      yield* Effect.acquireRelease(listen(server, options.port ?? 0), () =>
+        Effect.callback<void>((resume) => {
+          for (const t of engine.timers) clearTimeout(t)
+          engine.timers.clear()
+          server.close(() => resume(Effect.void))
+          for (const s of sockets) s.destroy()
+          server.closeAllConnections()
+        })
+      )
+      const port = (server.address() as AddressInfo).port
+      const set = (action: "set" | "add") => (switches: ReadonlyArray<SwitchInput>) =>
         Effect.suspend(() => {
-          const r = engine.addFixtures(fixtures)
-          return r === undefined ? Effect.void : Effect.fail(mocksError("InvalidFixture", r))
-        }),
-      journal: Effect.sync(() => ({ requests: [...engine.journal], events: [...engine.events] })),
-      reset: Effect.sync(() => engine.reset())
-    }
-    return mock
-  }).pipe(Effect.withSpan("LlmMock.make"))
+          return Effect.fromResult(engine.setSwitches(switches, action))
+        })
+      const mock: LlmMock = {
+        url: `http://127.0.0.1:${port}`,
+        openaiBaseUrl: `http://127.0.0.1:${port}/v1`,
+        port,
+        seed,
+        setSwitches: set("set"),
+        addSwitches: set("add"),
+        removeSwitch: (id) => Effect.sync(() => void engine.removeSwitch(id)),
+        clearSwitches: Effect.sync(() => void engine.removeSwitch(undefined)),
+        switches: Effect.sync(() => engine.switches.map((a) => a.sw)),
+        addFixtures: (fixtures) =>
+          Effect.suspend(() => {
+            return Effect.fromResult(engine.addFixtures(fixtures))
+          }),
+        journal: Effect.sync(() => ({ requests: [...engine.journal], events: [...engine.events] })),
+        reset: Effect.sync(() => engine.reset())
+      }
+      return mock
+    })
+)
 
 /**
  * The simulator as a service, for programs that take their upstream from the context.
@@ -460,24 +458,27 @@ export const layer = (options: Options = {}): Layer.Layer<Upstream, MocksError> 
  * @category constructors
  * @since 0.2.0
  */
-export const loadFixtures = (path: string): Effect.Effect<ReadonlyArray<Fixture>, MocksError> =>
-  Effect.gen(function* () {
-    const text = yield* Effect.tryPromise({
-      try: () => readFile(path, "utf8"),
-      catch: (e) => mocksError("Io", `LlmMock.loadFixtures: cannot read ${path}: ${(e as Error).message}`, e)
+export const loadFixtures = Effect.fn("LlmMock.loadFixtures")(
+  (path: string): Effect.Effect<ReadonlyArray<Fixture>, MocksError> =>
+    Effect.gen(function* () {
+      const text = yield* Effect.tryPromise({
+        try: () => readFile(path, "utf8"),
+        catch: (e) => mocksError("Io", `LlmMock.loadFixtures: cannot read ${path}: ${(e as Error).message}`, e)
+      })
+      const json = yield* Effect.try({
+        try: () => JSON.parse(text) as unknown,
+        catch: (e) => mocksError("InvalidFixture", `LlmMock.loadFixtures: ${path} is not JSON: ${(e as Error).message}`)
+      })
+      if (!Array.isArray(json)) {
+        return yield* mocksError("InvalidFixture", `LlmMock.loadFixtures: ${path} must hold a JSON array of fixtures`)
+      }
+      const { compile } = yield* Effect.promise(() => import("./internal/llm/fixtures.ts"))
+      const r = compile(json)
+      if (Result.isFailure(r))
+        return yield* mocksError("InvalidFixture", `${path}: ${r.failure.message}`, undefined, r.failure)
+      return r.success.map((c) => c.fixture)
     })
-    const json = yield* Effect.try({
-      try: () => JSON.parse(text) as unknown,
-      catch: (e) => mocksError("InvalidFixture", `LlmMock.loadFixtures: ${path} is not JSON: ${(e as Error).message}`)
-    })
-    if (!Array.isArray(json)) {
-      return yield* mocksError("InvalidFixture", `LlmMock.loadFixtures: ${path} must hold a JSON array of fixtures`)
-    }
-    const { compile } = yield* Effect.promise(() => import("./internal/llm/fixtures.ts"))
-    const r = compile(json)
-    if (typeof r === "string") return yield* mocksError("InvalidFixture", `${path}: ${r}`)
-    return r.map((c) => c.fixture)
-  })
+)
 
 /**
  * A `Fault` (from `@24h/core`) that turns switches on while applied and removes them on revert, so a

@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { formatIssues, type ZodIssueLike } from "@24h/core"
+import { type ErrorData, errorData, formatIssues, issueData, type ZodIssueLike } from "@24h/core"
 import { Data } from "effect"
 
 /**
@@ -67,12 +67,20 @@ export class MocksError extends Data.TaggedError("MocksError")<{
   readonly reason: MocksErrorReason
   readonly message: string
   readonly cause?: unknown
+  /** The module that refused (`"HttpMock.make"`), the field (`"port"`) and the offending value, JSON-safe. */
+  readonly module?: string
+  readonly field?: string
+  readonly value?: unknown
 }> {}
 
 /** @internal */
-export const mocksError = (reason: MocksErrorReason, message: string, cause?: unknown): MocksError =>
-  cause === undefined ? new MocksError({ reason, message }) : new MocksError({ reason, message, cause })
+export const mocksError = (reason: MocksErrorReason, message: string, cause?: unknown, data?: ErrorData): MocksError =>
+  new MocksError({ reason, message, ...(cause === undefined ? {} : { cause }), ...errorData(data) })
 
 /** Zod issues under `where` (`HttpMock.make.port: …`), with core's one formatter. @internal */
 export const formatZodIssues = (where: string, issues: ReadonlyArray<ZodIssueLike>): string =>
   formatIssues(issues, { prefix: where })
+
+/** @internal A `MocksError` for zod issues: `module` is `where`, `field` / `value` from the first issue. */
+export const zodError = (reason: MocksErrorReason, where: string, issues: ReadonlyArray<ZodIssueLike>): MocksError =>
+  mocksError(reason, formatZodIssues(where, issues), undefined, issueData(issues, { module: where }))

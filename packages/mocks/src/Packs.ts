@@ -501,9 +501,11 @@ export const names: ReadonlyArray<string> = Object.keys(all)
  * @category packs
  * @since 0.1.0
  */
-export const get = (name: string): Effect.Effect<Dataset.Dataset<unknown>, MocksError> =>
-  Object.hasOwn(all, name)
-    ? Effect.succeed(all[name]!)
-    : Effect.fail(
-        mocksError("InvalidPack", `Packs.get: unknown pack ${JSON.stringify(name)} (known: ${names.join(", ")})`)
-      )
+export const get = Effect.fn("Packs.get")(
+  (name: string): Effect.Effect<Dataset.Dataset<unknown>, MocksError> =>
+    Object.hasOwn(all, name)
+      ? Effect.succeed(all[name]!)
+      : Effect.fail(
+          mocksError("InvalidPack", `Packs.get: unknown pack ${JSON.stringify(name)} (known: ${names.join(", ")})`)
+        )
+)

@@ -36,7 +36,7 @@
 import { createServer } from "node:http"
 import type { AddressInfo, Socket } from "node:net"
 import { Check, Fault, Seed } from "@24h/core"
-import { Clock, Context, Effect, Layer, type Scope } from "effect"
+import { Clock, Context, Effect, Layer, Result, type Scope } from "effect"
 import type { z } from "zod"
 import {
   type JournalEntry as BrokerEntry,
@@ -308,8 +308,10 @@ export interface QueueMock {
 }
 
 const parseSwitch = (input: unknown, where?: string): Effect.Effect<Switch, MocksError> => {
-  const r = Switches.parseUnsafe(input, where)
-  return typeof r === "string" ? Effect.fail(mocksError("InvalidSwitch", `QueueMock: ${r}`)) : Effect.succeed(r)
+  const r = Switches.parse(input, where)
+  return Result.isSuccess(r)
+    ? Effect.succeed(r.success)
+    : Effect.fail(mocksError("InvalidSwitch", `QueueMock: ${r.failure.message}`, undefined, r.failure))
 }
 
 const toError = (f: SqsFailure): MocksError =>
@@ -579,23 +581,25 @@ const api = (broker: BrokerState, bound: number, seed: Seed.Seed): QueueMock => 
  * @category constructors
  * @since 0.2.0
  */
-export const make = (options: Options = {}): Effect.Effect<QueueMock, MocksError, Scope.Scope> =>
-  Effect.gen(function* () {
-    const o = yield* parseOptions(options)
-    const clock = yield* Clock.clockWith((c) => Effect.succeed(c))
-    const now = () => clock.currentTimeMillisUnsafe()
-    const broker = new BrokerState({
-      seed: o.seed,
-      region: o.region,
-      account: "000000000000",
-      journalLimit: o.journalLimit
+export const make = Effect.fn("QueueMock.make")(
+  (options: Options = {}): Effect.Effect<QueueMock, MocksError, Scope.Scope> =>
+    Effect.gen(function* () {
+      const o = yield* parseOptions(options)
+      const clock = yield* Clock.clockWith((c) => Effect.succeed(c))
+      const now = () => clock.currentTimeMillisUnsafe()
+      const broker = new BrokerState({
+        seed: o.seed,
+        region: o.region,
+        account: "000000000000",
+        journalLimit: o.journalLimit
+      })
+      yield* createQueues(broker, options.queues ?? [], now())
+      for (const s of o.switches) broker.addSwitch(s, now())
+      const bound = yield* serveFacade(broker, now, o.port)
+      broker.endpoint = `http://127.0.0.1:${bound}`
+      return api(broker, bound, o.seed)
     })
-    yield* createQueues(broker, options.queues ?? [], now())
-    for (const s of o.switches) broker.addSwitch(s, now())
-    const bound = yield* serveFacade(broker, now, o.port)
-    broker.endpoint = `http://127.0.0.1:${bound}`
-    return api(broker, bound, o.seed)
-  }).pipe(Effect.withSpan("QueueMock.make"))
+)
 
 /**
  * The queue mock as a service.

@@ -37,7 +37,7 @@ import { createWriteStream, type WriteStream } from "node:fs"
 import { createServer, type ServerResponse } from "node:http"
 import type { AddressInfo, Socket } from "node:net"
 import { Check, Seed } from "@24h/core"
-import { Effect, type Scope } from "effect"
+import { Effect, Result, type Scope } from "effect"
 import {
   type Item as GenItem,
   type Reading as GenReading,
@@ -200,20 +200,27 @@ export interface MakeOptions {
  * @category constructors
  * @since 0.2.0
  */
-export const make = (input: SpecInput, options: MakeOptions = {}): Effect.Effect<Sensor, MocksError> =>
-  Effect.gen(function* () {
-    const parsed = SpecSchema.parseUnsafe(input)
-    if (typeof parsed === "string") return yield* mocksError("InvalidOptions", `Sensor.make: ${parsed}`)
-    const seedIn = options.seed ?? 0
-    const seed =
-      typeof seedIn === "object"
-        ? seedIn
-        : yield* Effect.try({
-            try: () => Seed.make(seedIn),
-            catch: (e) => mocksError("InvalidOptions", `Sensor.make: seed: ${(e as Error).message}`)
-          })
-    return fromSpec(parsed, seed)
-  }).pipe(Effect.withSpan("Sensor.make"))
+export const make = Effect.fn("Sensor.make")(
+  (input: SpecInput, options: MakeOptions = {}): Effect.Effect<Sensor, MocksError> =>
+    Effect.gen(function* () {
+      const checked = SpecSchema.parse(input)
+      if (Result.isFailure(checked))
+        return yield* mocksError("InvalidOptions", `Sensor.make: ${checked.failure.message}`, undefined, {
+          ...checked.failure,
+          module: "Sensor.make"
+        })
+      const parsed = checked.success
+      const seedIn = options.seed ?? 0
+      const seed =
+        typeof seedIn === "object"
+          ? seedIn
+          : yield* Effect.try({
+              try: () => Seed.make(seedIn),
+              catch: (e) => mocksError("InvalidOptions", `Sensor.make: seed: ${(e as Error).message}`)
+            })
+      return fromSpec(parsed, seed)
+    })
+)
 
 const fromSpec = (spec: Spec, seed: Seed.Seed): Sensor => ({
   spec,
@@ -297,66 +304,68 @@ const closeStream = (stream: WriteStream) =>
  * @category files
  * @since 0.2.0
  */
-export const write = (
-  sensor: Sensor,
-  options: { readonly path: string; readonly truthPath?: string }
-): Effect.Effect<WriteSummary, MocksError> =>
-  Effect.tryPromise({
-    try: async () => {
-      const truthPath =
-        options.truthPath ??
-        (options.path.endsWith(".ndjson")
-          ? `${options.path.slice(0, -7)}.truth.ndjson`
-          : `${options.path}.truth.ndjson`)
-      const out = createWriteStream(options.path)
-      const truth = createWriteStream(truthPath)
-      const failed = new Promise<never>((_, reject) => {
-        out.once("error", reject)
-        truth.once("error", reject)
-      })
-      const work = (async () => {
-        let readings = 0
-        let samples = 0
-        let bytes = 0
-        const defects: Record<string, number> = {}
-        let bufOut = ""
-        let bufTruth = ""
-        for (const item of sensor.items()) {
-          if (item.kind === "reading") {
-            const line = readingLine(item.reading)
-            bufOut += line
-            bytes += Buffer.byteLength(line)
-            readings++
-          } else {
-            bufTruth += truthLine(item.truth)
-            samples++
-            for (const d of item.truth.defects) defects[d] = (defects[d] ?? 0) + 1
+export const write = Effect.fn("Sensor.write")(
+  (
+    sensor: Sensor,
+    options: { readonly path: string; readonly truthPath?: string }
+  ): Effect.Effect<WriteSummary, MocksError> =>
+    Effect.tryPromise({
+      try: async () => {
+        const truthPath =
+          options.truthPath ??
+          (options.path.endsWith(".ndjson")
+            ? `${options.path.slice(0, -7)}.truth.ndjson`
+            : `${options.path}.truth.ndjson`)
+        const out = createWriteStream(options.path)
+        const truth = createWriteStream(truthPath)
+        const failed = new Promise<never>((_, reject) => {
+          out.once("error", reject)
+          truth.once("error", reject)
+        })
+        const work = (async () => {
+          let readings = 0
+          let samples = 0
+          let bytes = 0
+          const defects: Record<string, number> = {}
+          let bufOut = ""
+          let bufTruth = ""
+          for (const item of sensor.items()) {
+            if (item.kind === "reading") {
+              const line = readingLine(item.reading)
+              bufOut += line
+              bytes += Buffer.byteLength(line)
+              readings++
+            } else {
+              bufTruth += truthLine(item.truth)
+              samples++
+              for (const d of item.truth.defects) defects[d] = (defects[d] ?? 0) + 1
+            }
+            if (bufOut.length > 65_536) {
+              await writeAll(out, bufOut)
+              bufOut = ""
+            }
+            if (bufTruth.length > 65_536) {
+              await writeAll(truth, bufTruth)
+              bufTruth = ""
+            }
           }
-          if (bufOut.length > 65_536) {
-            await writeAll(out, bufOut)
-            bufOut = ""
-          }
-          if (bufTruth.length > 65_536) {
-            await writeAll(truth, bufTruth)
-            bufTruth = ""
-          }
+          await writeAll(out, bufOut)
+          await writeAll(truth, bufTruth)
+          await Promise.all([closeStream(out), closeStream(truth)])
+          return { readings, samples, bytes, defects }
+        })()
+        const r = await Promise.race([work, failed])
+        return {
+          sensor: sensor.spec.name,
+          seed: sensor.seed.root,
+          path: options.path,
+          truthPath,
+          ...r
         }
-        await writeAll(out, bufOut)
-        await writeAll(truth, bufTruth)
-        await Promise.all([closeStream(out), closeStream(truth)])
-        return { readings, samples, bytes, defects }
-      })()
-      const r = await Promise.race([work, failed])
-      return {
-        sensor: sensor.spec.name,
-        seed: sensor.seed.root,
-        path: options.path,
-        truthPath,
-        ...r
-      }
-    },
-    catch: (e) => mocksError("Io", `Sensor.write: cannot write ${options.path}: ${(e as Error).message}`, e)
-  }).pipe(Effect.withSpan("Sensor.write"))
+      },
+      catch: (e) => mocksError("Io", `Sensor.write: cannot write ${options.path}: ${(e as Error).message}`, e)
+    })
+)
 
 /**
  * Options of {@link serve}: the port (default 0), and `speed` — 1 paces readings in real time by their arrival,
@@ -412,128 +421,136 @@ export interface Endpoint {
  * @category servers
  * @since 0.2.0
  */
-export const serve = (
-  sensors: ReadonlyArray<Sensor>,
-  options: ServeOptions = {}
-): Effect.Effect<Endpoint, MocksError, Scope.Scope> =>
-  Effect.gen(function* () {
-    const speed = options.speed ?? 0
-    if (!(speed >= 0 && Number.isFinite(speed)))
-      return yield* mocksError("InvalidOptions", `Sensor.serve: speed must be a finite number >= 0 (got ${speed})`)
-    const port = options.port ?? 0
-    if (!Number.isInteger(port) || port < 0 || port > 65535)
-      return yield* mocksError("InvalidOptions", `Sensor.serve: port must be an integer in 0..65535 (got ${port})`)
-    const byName = new Map<string, Sensor>()
-    for (const s of sensors) {
-      if (byName.has(s.spec.name))
-        return yield* mocksError("InvalidOptions", `Sensor.serve: two sensors are named ${JSON.stringify(s.spec.name)}`)
-      byName.set(s.spec.name, s)
-    }
-    const timers = new Set<ReturnType<typeof setTimeout>>()
-    const sockets = new Set<Socket>()
-    const streamTo = (sensor: Sensor, res: ServerResponse, after: number) => {
-      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" })
-      const it = sensor.items()[Symbol.iterator]()
-      let first: number | undefined
-      const began = Date.now()
-      const pump = () => {
-        while (!res.destroyed) {
-          const n = it.next()
-          if (n.done === true) {
-            res.end("event: end\ndata: {}\n\n")
-            return
-          }
-          const item = n.value
-          if (item.kind !== "reading" || item.reading.seq <= after) continue
-          first ??= item.arrivalMs
-          if (speed > 0) {
-            const due = began + (item.arrivalMs - first) / speed - Date.now()
-            if (due > 1) {
-              const t = setTimeout(() => {
-                timers.delete(t)
-                send(item.reading)
-                pump()
-              }, due)
-              timers.add(t)
-              return
-            }
-          }
-          if (!send(item.reading)) {
-            res.once("drain", pump)
-            return
-          }
-        }
+export const serve = Effect.fn("Sensor.serve")(
+  (sensors: ReadonlyArray<Sensor>, options: ServeOptions = {}): Effect.Effect<Endpoint, MocksError, Scope.Scope> =>
+    Effect.gen(function* () {
+      const speed = options.speed ?? 0
+      if (!(speed >= 0 && Number.isFinite(speed)))
+        return yield* mocksError("InvalidOptions", `Sensor.serve: speed must be a finite number >= 0 (got ${speed})`)
+      const port = options.port ?? 0
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        return yield* mocksError("InvalidOptions", `Sensor.serve: port must be an integer in 0..65535 (got ${port})`)
+      const byName = new Map<string, Sensor>()
+      for (const s of sensors) {
+        if (byName.has(s.spec.name))
+          return yield* mocksError(
+            "InvalidOptions",
+            `Sensor.serve: two sensors are named ${JSON.stringify(s.spec.name)}`
+          )
+        byName.set(s.spec.name, s)
       }
-      const send = (r: Reading) => res.write(`event: reading\nid: ${r.seq}\ndata: ${readingLine(r)}\n`)
-      pump()
-    }
-    const server = createServer((req, res) => {
-      const path = (req.url ?? "/").split("?")[0]!
-      const json = (status: number, body: unknown) => {
-        const text = JSON.stringify(body)
-        res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) })
-        res.end(text)
-      }
-      if (req.method !== "GET")
-        return json(405, { error: { reason: "InvalidOptions", message: `only GET is served (got ${req.method})` } })
-      if (path === "/sensors")
-        return json(200, {
-          sensors: [...byName.values()].map((s) => ({
-            name: s.spec.name,
-            unit: s.spec.unit,
-            rateHz: s.spec.rateHz,
-            samples: s.spec.samples
-          }))
+      const timers = new Set<ReturnType<typeof setTimeout>>()
+      const sockets = new Set<Socket>()
+      const streamTo = (sensor: Sensor, res: ServerResponse, after: number) => {
+        res.writeHead(200, {
+          "content-type": "text/event-stream",
+          "cache-control": "no-cache",
+          connection: "keep-alive"
         })
-      const m = /^\/sensors\/([^/]+)(\/truth)?$/.exec(path)
-      const sensor = m === null ? undefined : byName.get(decodeURIComponent(m[1]!))
-      if (sensor === undefined)
-        return json(404, {
-          error: {
-            reason: "InvalidOptions",
-            message: `no sensor at ${JSON.stringify(path)} (sensors: ${[...byName.keys()].join(", ")})`
-          }
-        })
-      if (m![2] !== undefined) {
-        res.writeHead(200, { "content-type": "application/x-ndjson" })
         const it = sensor.items()[Symbol.iterator]()
+        let first: number | undefined
+        const began = Date.now()
         const pump = () => {
           while (!res.destroyed) {
             const n = it.next()
-            if (n.done === true) return void res.end()
-            if (n.value.kind === "truth" && !res.write(truthLine(n.value.truth))) return void res.once("drain", pump)
+            if (n.done === true) {
+              res.end("event: end\ndata: {}\n\n")
+              return
+            }
+            const item = n.value
+            if (item.kind !== "reading" || item.reading.seq <= after) continue
+            first ??= item.arrivalMs
+            if (speed > 0) {
+              const due = began + (item.arrivalMs - first) / speed - Date.now()
+              if (due > 1) {
+                const t = setTimeout(() => {
+                  timers.delete(t)
+                  send(item.reading)
+                  pump()
+                }, due)
+                timers.add(t)
+                return
+              }
+            }
+            if (!send(item.reading)) {
+              res.once("drain", pump)
+              return
+            }
           }
         }
-        return pump()
+        const send = (r: Reading) => res.write(`event: reading\nid: ${r.seq}\ndata: ${readingLine(r)}\n`)
+        pump()
       }
-      const last = req.headers["last-event-id"]
-      const after = typeof last === "string" && /^\d+$/.test(last) ? Number(last) : -1
-      streamTo(sensor, res, after)
+      const server = createServer((req, res) => {
+        const path = (req.url ?? "/").split("?")[0]!
+        const json = (status: number, body: unknown) => {
+          const text = JSON.stringify(body)
+          res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) })
+          res.end(text)
+        }
+        if (req.method !== "GET")
+          return json(405, { error: { reason: "InvalidOptions", message: `only GET is served (got ${req.method})` } })
+        if (path === "/sensors")
+          return json(200, {
+            sensors: [...byName.values()].map((s) => ({
+              name: s.spec.name,
+              unit: s.spec.unit,
+              rateHz: s.spec.rateHz,
+              samples: s.spec.samples
+            }))
+          })
+        const m = /^\/sensors\/([^/]+)(\/truth)?$/.exec(path)
+        const sensor = m === null ? undefined : byName.get(decodeURIComponent(m[1]!))
+        if (sensor === undefined)
+          return json(404, {
+            error: {
+              reason: "InvalidOptions",
+              message: `no sensor at ${JSON.stringify(path)} (sensors: ${[...byName.keys()].join(", ")})`
+            }
+          })
+        if (m![2] !== undefined) {
+          res.writeHead(200, { "content-type": "application/x-ndjson" })
+          const it = sensor.items()[Symbol.iterator]()
+          const pump = () => {
+            while (!res.destroyed) {
+              const n = it.next()
+              if (n.done === true) return void res.end()
+              if (n.value.kind === "truth" && !res.write(truthLine(n.value.truth))) return void res.once("drain", pump)
+            }
+          }
+          return pump()
+        }
+        const last = req.headers["last-event-id"]
+        const after = typeof last === "string" && /^\d+$/.test(last) ? Number(last) : -1
+        streamTo(sensor, res, after)
+      })
+      server.on("connection", (s) => {
+        sockets.add(s)
+        s.on("close", () => sockets.delete(s))
+      })
+      yield* Effect.acquireRelease(
+        Effect.callback<void, MocksError>((resume) => {
+          server.once("error", (e) =>
+            resume(
+              Effect.fail(mocksError("Server", `Sensor.serve: cannot listen on 127.0.0.1:${port}: ${e.message}`, e))
+            )
+          )
+          server.listen(port, "127.0.0.1", () => resume(Effect.void))
+        }),
+        () =>
+          Effect.callback<void>((resume) => {
+            for (const t of timers) clearTimeout(t)
+            timers.clear()
+            server.close(() => resume(Effect.void))
+            for (const s of sockets) s.destroy()
+            server.closeAllConnections()
+          })
+      )
+      const bound = (server.address() as AddressInfo).port
+      const url = `http://127.0.0.1:${bound}`
+      return { url, port: bound, streamUrl: (name: string) => `${url}/sensors/${encodeURIComponent(name)}` }
     })
-    server.on("connection", (s) => {
-      sockets.add(s)
-      s.on("close", () => sockets.delete(s))
-    })
-    yield* Effect.acquireRelease(
-      Effect.callback<void, MocksError>((resume) => {
-        server.once("error", (e) =>
-          resume(Effect.fail(mocksError("Server", `Sensor.serve: cannot listen on 127.0.0.1:${port}: ${e.message}`, e)))
-        )
-        server.listen(port, "127.0.0.1", () => resume(Effect.void))
-      }),
-      () =>
-        Effect.callback<void>((resume) => {
-          for (const t of timers) clearTimeout(t)
-          timers.clear()
-          server.close(() => resume(Effect.void))
-          for (const s of sockets) s.destroy()
-          server.closeAllConnections()
-        })
-    )
-    const bound = (server.address() as AddressInfo).port
-    const url = `http://127.0.0.1:${bound}`
-    return { url, port: bound, streamUrl: (name: string) => `${url}/sensors/${encodeURIComponent(name)}` }
-  }).pipe(Effect.withSpan("Sensor.serve"))
+)
 
 // ── verdicts against the ground truth ────────────────────────────────────────────────────────────────────────────
 

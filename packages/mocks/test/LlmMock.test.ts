@@ -406,7 +406,9 @@ describe("LlmMock — retries, switches and the admin API", () => {
       expect(bad.status).toBe(400)
       expect(bad.body.error).toEqual({
         reason: "InvalidSwitch",
-        message: expect.stringMatching(/switches\[0\]: LlmMock\.Switch\(stall\)\.ms: .*\(got -5\)/)
+        message: expect.stringMatching(/switches\[0\]: LlmMock\.Switch\(stall\)\.ms: .*\(got -5\)/),
+        field: "ms",
+        value: -5
       })
       const unknownKind = await post({ kind: "explode" })
       expect(unknownKind.body.error!.message).toMatch(/kind: must be one of .* \(got "explode"\)/)

@@ -107,8 +107,10 @@ export type Recommendations = z.infer<typeof Recommendations>
  * @category constructors
  * @since 0.1.0
  */
-export const make = (input: z.input<typeof Recommendations>): Effect.Effect<Recommendations, ReportingError> =>
-  validate(Recommendations, input, "Recommendations.make")
+export const make = Effect.fn("Recommendations.make")(
+  (input: z.input<typeof Recommendations>): Effect.Effect<Recommendations, ReportingError> =>
+    validate(Recommendations, input, "Recommendations.make")
+)
 
 /**
  * The file a run keeps its recommendations in.
@@ -136,8 +138,10 @@ export const PATH = "recommendations.json"
  * @category persistence
  * @since 0.1.0
  */
-export const read = (dir: string): Effect.Effect<Recommendations | undefined, ReportingError> =>
-  readJsonOptional(join(dir, PATH), Recommendations, "Recommendations.read")
+export const read = Effect.fn("Recommendations.read")(
+  (dir: string): Effect.Effect<Recommendations | undefined, ReportingError> =>
+    readJsonOptional(join(dir, PATH), Recommendations, "Recommendations.read")
+)
 
 /**
  * Writes `<run>/recommendations.json` after validating its shape.
@@ -151,10 +155,12 @@ export const read = (dir: string): Effect.Effect<Recommendations | undefined, Re
  * @category persistence
  * @since 0.1.0
  */
-export const write = (dir: string, input: z.input<typeof Recommendations>): Effect.Effect<string, ReportingError> =>
-  Effect.flatMap(make(input), (recs) =>
-    writeFile(join(dir, PATH), `${JSON.stringify(recs, null, 2)}\n`, "Recommendations.write")
-  )
+export const write = Effect.fn("Recommendations.write")(
+  (dir: string, input: z.input<typeof Recommendations>): Effect.Effect<string, ReportingError> =>
+    Effect.flatMap(make(input), (recs) =>
+      writeFile(join(dir, PATH), `${JSON.stringify(recs, null, 2)}\n`, "Recommendations.write")
+    )
+)
 
 /**
  * Checks every recommendation against a run: each must cite at least one finding id or path
@@ -171,43 +177,45 @@ export const write = (dir: string, input: z.input<typeof Recommendations>): Effe
  * @category validation
  * @since 0.1.0
  */
-export const check = (
-  recs: Recommendations,
-  against: { readonly dir: string; readonly findingIds: ReadonlySet<string> }
-): Effect.Effect<void, ReportingError> =>
-  Effect.gen(function* () {
-    const uncited: Array<{ field: string; message: string }> = []
-    const unknown: Array<{ field: string; message: string }> = []
-    for (const set of ["framework", "persona"] as const) {
-      for (const [i, r] of recs[set].entries()) {
-        const field = `recommendations.${set}[${i}]`
-        const label = JSON.stringify(truncate(r.text, 80))
-        const cites = r.cites.filter((c) => c.trim() !== "")
-        if (cites.length === 0) {
-          uncited.push({
-            field,
-            message: `${field} ${label} cites no finding id or evidence path (every recommendation must cite at least one)`
-          })
-          continue
-        }
-        for (const c of cites) {
-          const p = yield* Effect.promise(() => problem(c, against.dir, against.findingIds))
-          if (p !== undefined) unknown.push({ field, message: `${field} ${label} ${p}` })
+export const check = Effect.fn("Recommendations.check")(
+  (
+    recs: Recommendations,
+    against: { readonly dir: string; readonly findingIds: ReadonlySet<string> }
+  ): Effect.Effect<void, ReportingError> =>
+    Effect.gen(function* () {
+      const uncited: Array<{ field: string; message: string }> = []
+      const unknown: Array<{ field: string; message: string }> = []
+      for (const set of ["framework", "persona"] as const) {
+        for (const [i, r] of recs[set].entries()) {
+          const field = `recommendations.${set}[${i}]`
+          const label = JSON.stringify(truncate(r.text, 80))
+          const cites = r.cites.filter((c) => c.trim() !== "")
+          if (cites.length === 0) {
+            uncited.push({
+              field,
+              message: `${field} ${label} cites no finding id or evidence path (every recommendation must cite at least one)`
+            })
+            continue
+          }
+          for (const c of cites) {
+            const p = yield* Effect.promise(() => problem(c, against.dir, against.findingIds))
+            if (p !== undefined) unknown.push({ field, message: `${field} ${label} ${p}` })
+          }
         }
       }
-    }
-    if (uncited.length === 0 && unknown.length === 0) return
-    const issues = [...uncited, ...unknown]
-    return yield* Effect.fail(
-      reportingError(
-        uncited.length > 0 ? "UncitedRecommendation" : "UnknownCitation",
-        issues.map((i) => i.message).join("; "),
-        {
-          issues
-        }
+      if (uncited.length === 0 && unknown.length === 0) return
+      const issues = [...uncited, ...unknown]
+      return yield* Effect.fail(
+        reportingError(
+          uncited.length > 0 ? "UncitedRecommendation" : "UnknownCitation",
+          issues.map((i) => i.message).join("; "),
+          {
+            issues
+          }
+        )
       )
-    )
-  })
+    })
+)
 
 /**
  * Renders one set as a Markdown list, each recommendation followed by its citations (finding ids and paths as

@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import { errorData } from "@24h/core"
 import { Data } from "effect"
 
 /**
@@ -50,6 +51,10 @@ export class ReportingError extends Data.TaggedError("ReportingError")<{
   /** For `InvalidInput`: one entry per field. */
   readonly issues?: ReadonlyArray<{ readonly field: string; readonly message: string }>
   readonly cause?: unknown
+  /** The module that refused (`"FinalReport.render"`), the (first) field and its offending value, JSON-safe. */
+  readonly module?: string
+  readonly field?: string
+  readonly value?: unknown
 }> {}
 
 /**
@@ -68,7 +73,7 @@ export const reportingError = (
   reason: ReportingErrorReason,
   message: string,
   extra: Omit<ConstructorParameters<typeof ReportingError>[0], "reason" | "message"> = {}
-): ReportingError => new ReportingError({ reason, message, ...extra })
+): ReportingError => new ReportingError({ reason, message, ...extra, ...errorData(extra) })
 
 /**
  * Whether a reason means the input was bad (the CLI exits 2) rather than a runtime failure (exit 3).

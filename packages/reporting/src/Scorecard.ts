@@ -190,8 +190,10 @@ export type Scorecard = z.infer<typeof Scorecard>
  * @category constructors
  * @since 0.1.0
  */
-export const make = (input: z.input<typeof Scorecard>): Effect.Effect<Scorecard, ReportingError> =>
-  validate(Scorecard, input, "Scorecard.make")
+export const make = Effect.fn("Scorecard.make")(
+  (input: z.input<typeof Scorecard>): Effect.Effect<Scorecard, ReportingError> =>
+    validate(Scorecard, input, "Scorecard.make")
+)
 
 /**
  * Where a run keeps its scorecard, in the order they are looked for.
@@ -219,16 +221,16 @@ export const PATHS = ["dx-review/scorecard.json", "results/scorecard.json"] as c
  * @category persistence
  * @since 0.1.0
  */
-export const read = (
-  dir: string
-): Effect.Effect<{ readonly scorecard: Scorecard; readonly path: string } | undefined, ReportingError> =>
-  Effect.gen(function* () {
-    for (const p of PATHS) {
-      const card = yield* readJsonOptional(join(dir, p), Scorecard, "Scorecard.read")
-      if (card !== undefined) return { scorecard: card, path: p }
-    }
-    return undefined
-  })
+export const read = Effect.fn("Scorecard.read")(
+  (dir: string): Effect.Effect<{ readonly scorecard: Scorecard; readonly path: string } | undefined, ReportingError> =>
+    Effect.gen(function* () {
+      for (const p of PATHS) {
+        const card = yield* readJsonOptional(join(dir, p), Scorecard, "Scorecard.read")
+        if (card !== undefined) return { scorecard: card, path: p }
+      }
+      return undefined
+    })
+)
 
 /**
  * Writes a scorecard to `<run>/dx-review/scorecard.json` after validating it.
@@ -244,10 +246,12 @@ export const read = (
  * @category persistence
  * @since 0.1.0
  */
-export const write = (dir: string, scorecard: z.input<typeof Scorecard>): Effect.Effect<string, ReportingError> =>
-  Effect.flatMap(make(scorecard), (card) =>
-    writeFile(join(dir, PATHS[0]), `${JSON.stringify(card, null, 2)}\n`, "Scorecard.write")
-  )
+export const write = Effect.fn("Scorecard.write")(
+  (dir: string, scorecard: z.input<typeof Scorecard>): Effect.Effect<string, ReportingError> =>
+    Effect.flatMap(make(scorecard), (card) =>
+      writeFile(join(dir, PATHS[0]), `${JSON.stringify(card, null, 2)}\n`, "Scorecard.write")
+    )
+)
 
 /**
  * The mean of the five scores, to one decimal.

@@ -165,8 +165,10 @@ export const NOTE_PREFIX = "silent-failure:"
  * @category constructors
  * @since 0.1.0
  */
-export const make = (input: z.input<typeof SilentFailures>): Effect.Effect<SilentFailures, ReportingError> =>
-  validate(SilentFailures, input, "SilentFailures.make")
+export const make = Effect.fn("SilentFailures.make")(
+  (input: z.input<typeof SilentFailures>): Effect.Effect<SilentFailures, ReportingError> =>
+    validate(SilentFailures, input, "SilentFailures.make")
+)
 
 /**
  * Reads `<run>/results/silent-failures.json` (`undefined` when absent).
@@ -180,8 +182,10 @@ export const make = (input: z.input<typeof SilentFailures>): Effect.Effect<Silen
  * @category persistence
  * @since 0.1.0
  */
-export const read = (dir: string): Effect.Effect<SilentFailures | undefined, ReportingError> =>
-  readJsonOptional(join(dir, PATH), SilentFailures, "SilentFailures.read")
+export const read = Effect.fn("SilentFailures.read")(
+  (dir: string): Effect.Effect<SilentFailures | undefined, ReportingError> =>
+    readJsonOptional(join(dir, PATH), SilentFailures, "SilentFailures.read")
+)
 
 /**
  * Writes `<run>/results/silent-failures.json` after validating it.
@@ -195,10 +199,12 @@ export const read = (dir: string): Effect.Effect<SilentFailures | undefined, Rep
  * @category persistence
  * @since 0.1.0
  */
-export const write = (dir: string, input: z.input<typeof SilentFailures>): Effect.Effect<string, ReportingError> =>
-  Effect.flatMap(make(input), (p) =>
-    writeFile(join(dir, PATH), `${JSON.stringify(p, null, 2)}\n`, "SilentFailures.write")
-  )
+export const write = Effect.fn("SilentFailures.write")(
+  (dir: string, input: z.input<typeof SilentFailures>): Effect.Effect<string, ReportingError> =>
+    Effect.flatMap(make(input), (p) =>
+      writeFile(join(dir, PATH), `${JSON.stringify(p, null, 2)}\n`, "SilentFailures.write")
+    )
+)
 
 /**
  * The result file a pipeline is written to, relative to the run directory (as `Pipeline.write` names it).
@@ -256,21 +262,25 @@ export const fromNotes = (results: ReadonlyArray<Pipeline.Result>): Array<Probe>
  * @category validation
  * @since 0.1.0
  */
-export const check = (
-  probes: ReadonlyArray<Probe>,
-  against: { readonly dir: string; readonly findingIds: ReadonlySet<string> }
-): Effect.Effect<void, ReportingError> =>
-  Effect.gen(function* () {
-    const issues: Array<{ field: string; message: string }> = []
-    for (const [i, p] of probes.entries())
-      for (const c of p.evidence) {
-        const bad = yield* Effect.promise(() => problem(c, against.dir, against.findingIds))
-        if (bad !== undefined)
-          issues.push({ field: `probes[${i}]`, message: `silent-failure probe ${JSON.stringify(p.name)} ${bad}` })
-      }
-    if (issues.length > 0)
-      return yield* Effect.fail(reportingError("UnknownCitation", issues.map((i) => i.message).join("; "), { issues }))
-  })
+export const check = Effect.fn("SilentFailures.check")(
+  (
+    probes: ReadonlyArray<Probe>,
+    against: { readonly dir: string; readonly findingIds: ReadonlySet<string> }
+  ): Effect.Effect<void, ReportingError> =>
+    Effect.gen(function* () {
+      const issues: Array<{ field: string; message: string }> = []
+      for (const [i, p] of probes.entries())
+        for (const c of p.evidence) {
+          const bad = yield* Effect.promise(() => problem(c, against.dir, against.findingIds))
+          if (bad !== undefined)
+            issues.push({ field: `probes[${i}]`, message: `silent-failure probe ${JSON.stringify(p.name)} ${bad}` })
+        }
+      if (issues.length > 0)
+        return yield* Effect.fail(
+          reportingError("UnknownCitation", issues.map((i) => i.message).join("; "), { issues })
+        )
+    })
+)
 
 /**
  * Renders probes as a Markdown table.

@@ -5,6 +5,7 @@
 import * as net from "node:net"
 import { performance } from "node:perf_hooks"
 import { Seed } from "@24h/core"
+import { Result } from "effect"
 import { type ChaosError, make as chaosError } from "../ChaosError.ts"
 import type { Stream, Toxic } from "../Toxic.ts"
 import { formatHostPort, resolveHost, splitHostPort } from "./address.ts"
@@ -373,13 +374,16 @@ export class ProxyCore {
   }
 
   /** Resolves a listen address to `ip:port` (for comparisons); fails with InvalidProxy on a malformed one. */
-  static async resolveListen(listen: string): Promise<string | ChaosError> {
+  static async resolveListen(listen: string): Promise<Result.Result<string, ChaosError>> {
     const hp = splitHostPort(listen)
-    if (typeof hp === "string") return chaosError("InvalidProxy", hp)
+    if (typeof hp === "string")
+      return Result.fail(chaosError("InvalidProxy", hp, undefined, { field: "listen", value: listen }))
     try {
-      return formatHostPort(await resolveHost(hp.host), hp.port)
+      return Result.succeed(formatHostPort(await resolveHost(hp.host), hp.port))
     } catch (e) {
-      return chaosError("InvalidProxy", `address ${listen}: ${(e as Error).message}`, e)
+      return Result.fail(
+        chaosError("InvalidProxy", `address ${listen}: ${(e as Error).message}`, e, { field: "listen", value: listen })
+      )
     }
   }
 

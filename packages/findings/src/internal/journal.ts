@@ -7,6 +7,7 @@
  * {"id":"FND-003","ty        ← an unterminated tail: an append cut by a crash, never acknowledged
  * ```
  */
+import { Result } from "effect"
 import { Finding, type Finding as FindingT, parseId } from "../Finding.ts"
 import { type FindingsError, findingsError, issuesOf } from "../FindingsError.ts"
 
@@ -62,7 +63,12 @@ export interface Scan {
  * Scans `buf` (journal bytes starting at line `firstLine`, 1-based) into validated entries. A bad complete line is a
  * `CorruptLedger` error naming the file, the line and the problem.
  */
-export const scan = (buf: Buffer, file: string, firstLine: number, previousId: number): Scan | FindingsError => {
+export const scan = (
+  buf: Buffer,
+  file: string,
+  firstLine: number,
+  previousId: number
+): Result.Result<Scan, FindingsError> => {
   const entries: Array<Entry> = []
   // A UTF-8 byte order mark (an editor's) before the first line is not part of the finding.
   let start = firstLine === 1 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0
@@ -74,10 +80,12 @@ export const scan = (buf: Buffer, file: string, firstLine: number, previousId: n
     const text = buf.toString("utf8", start, end)
     const checked = checkLine(text, prev)
     if (checked.problem !== undefined) {
-      return findingsError(
-        "CorruptLedger",
-        `${file}:${lineNo}: ${checked.problem}. Run \`24h finding repair --output ${dirOf(file)}\` to move bad lines aside (a backup is kept).`,
-        { file, line: lineNo }
+      return Result.fail(
+        findingsError(
+          "CorruptLedger",
+          `${file}:${lineNo}: ${checked.problem}. Run \`24h finding repair --output ${dirOf(file)}\` to move bad lines aside (a backup is kept).`,
+          { file, line: lineNo }
+        )
       )
     }
     entries.push({ finding: checked.finding, line: text, bytes: end - start })
@@ -85,7 +93,7 @@ export const scan = (buf: Buffer, file: string, firstLine: number, previousId: n
     lineNo++
     start = end + 1
   }
-  return { entries, consumed: start, tail: buf.subarray(start) }
+  return Result.succeed({ entries, consumed: start, tail: buf.subarray(start) })
 }
 
 const dirOf = (file: string): string => {

@@ -1,4 +1,5 @@
 import * as fs from "node:fs"
+import { Result } from "effect"
 import { type Finding, parseId } from "../Finding.ts"
 import { FindingsError, findingsError } from "../FindingsError.ts"
 import { checkLine, scan } from "./journal.ts"
@@ -20,8 +21,8 @@ export const readSync = (dir: string): ReadonlyArray<Finding> => {
     return readLegacy(p)
   }
   const result = scan(buf, p.journal, 1, 0)
-  if (result instanceof FindingsError) throw result
-  return result.entries.map((e) => e.finding)
+  if (Result.isFailure(result)) throw result.failure
+  return result.success.entries.map((e) => e.finding)
 }
 
 /**

@@ -19,6 +19,7 @@
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { Result } from "effect"
 import { type Finding, formatId, parseId } from "../Finding.ts"
 import { FindingsError, findingsError } from "../FindingsError.ts"
 import { fingerprintOf } from "./fingerprint.ts"
@@ -407,8 +408,9 @@ export class Store {
         if (n === 0) break
         got += n
       }
-      const result = scan(buf.subarray(0, got), p.journal, this.state.lineNo, this.state.lastId)
-      if (result instanceof FindingsError) throw result
+      const scanned = scan(buf.subarray(0, got), p.journal, this.state.lineNo, this.state.lastId)
+      if (Result.isFailure(scanned)) throw scanned.failure
+      const result = scanned.success
       for (const entry of result.entries) {
         this.remember(entry)
         this.state.lineNo++
@@ -435,8 +437,9 @@ export class Store {
     const items = legacyFiles(this.paths)
     if (items === undefined) return
     const buf = Buffer.from(items.items.map((i) => `${JSON.stringify(i)}\n`).join(""))
-    const result = scan(buf, items.source, 1, 0)
-    if (result instanceof FindingsError) {
+    const scanned = scan(buf, items.source, 1, 0)
+    if (Result.isFailure(scanned)) {
+      const result = scanned.failure
       throw findingsError(
         "CorruptLedger",
         `${result.message.replace(/Run `24h finding repair.*$/, "")} (entry ${result.line} of the existing ${path.basename(items.source)}). Run \`24h finding repair --output ${this.paths.dir}\` to import the valid entries and set the others aside.`,
@@ -444,7 +447,7 @@ export class Store {
       )
     }
     for (const [file, text] of items.texts) backup(file, text)
-    writeAtomic(this.paths.journal, result.entries.map((e) => `${JSON.stringify(e.finding)}\n`).join(""))
+    writeAtomic(this.paths.journal, scanned.success.entries.map((e) => `${JSON.stringify(e.finding)}\n`).join(""))
     this.state = freshState()
     this.catchUp(true)
     for (const name of ["all", ...TYPE_LEDGERS] as const) writeAtomic(this.viewFile(name), render(this.linesOf(name)))

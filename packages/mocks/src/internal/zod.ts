@@ -3,8 +3,9 @@
  * lengths, bounds, formats) are honoured in the happy tier and become the boundaries of the edge tier.
  */
 import type { Seed } from "@24h/core"
+import { Result } from "effect"
 import * as fc from "fast-check"
-import { type MocksError, mocksError } from "../MocksError.ts"
+import { MocksError, mocksError } from "../MocksError.ts"
 import { edgeBigInts, edgeFloats, edgeInstants, edgeStrings } from "./edge.ts"
 import * as G from "./gen.ts"
 import { fcRandom } from "./random.ts"
@@ -259,13 +260,14 @@ export const fromDef = (def: Def, where: string): G.Gen<unknown> => {
   }
 }
 
-export const fromZodSchema = (schema: unknown): G.Gen<unknown> | MocksError => {
+export const fromZodSchema = (schema: unknown): Result.Result<G.Gen<unknown>, MocksError> => {
   const def = (schema as { _zod?: { def?: Def } })?._zod?.def
-  if (def === undefined) return mocksError("InvalidSchema", "Dataset.fromZod: expected a zod 4 schema (no `_zod.def`)")
+  if (def === undefined)
+    return Result.fail(mocksError("InvalidSchema", "Dataset.fromZod: expected a zod 4 schema (no `_zod.def`)"))
   try {
-    return fromDef(def, "")
+    return Result.succeed(fromDef(def, ""))
   } catch (e) {
-    if (e instanceof Error && (e as { _tag?: string })._tag === "MocksError") return e as MocksError
+    if (e instanceof MocksError) return Result.fail(e)
     throw e
   }
 }

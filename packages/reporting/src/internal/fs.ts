@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto"
 import { mkdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises"
 import { dirname } from "node:path"
-import { issuesOf } from "@24h/core"
+import { issueData, issuesOf } from "@24h/core"
 import { Effect } from "effect"
 import type { z } from "zod"
 import { type ReportingError, reportingError } from "../ReportingError.ts"
@@ -77,9 +77,13 @@ export const validate = <S extends z.ZodType>(
 ): Effect.Effect<z.infer<S>, ReportingError> => {
   const parsed = schema.safeParse(value)
   if (parsed.success) return Effect.succeed(parsed.data)
-  const issues = issuesOf(parsed.error.issues.map((i) => ({ ...i, input: valueAt(value, i.path) })))
+  const withInput = parsed.error.issues.map((i) => ({ ...i, input: valueAt(value, i.path) }))
+  const issues = issuesOf(withInput)
   return Effect.fail(
-    reportingError("InvalidInput", `${where}: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`, { issues })
+    reportingError("InvalidInput", `${where}: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`, {
+      issues,
+      ...issueData(withInput, { module: where.split(":")[0] ?? where })
+    })
   )
 }
 

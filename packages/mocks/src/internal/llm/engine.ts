@@ -12,8 +12,10 @@
  * the same requests in the same order gets the same bytes and the same faults.
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
-import { Seed } from "@24h/core"
+import { errorData, Seed } from "@24h/core"
+import { Result } from "effect"
 import * as Adversarial from "../../Adversarial.ts"
+import { type MocksError, mocksError } from "../../MocksError.ts"
 import * as SchemaDrift from "../../SchemaDrift.ts"
 import * as Speech from "../../Speech.ts"
 import { LOREM } from "../words.ts"
@@ -153,27 +155,34 @@ export class LlmEngine {
   // ---------------------------------------------------------------------------------------------------------------
   // state
 
-  addFixtures(input: ReadonlyArray<unknown>): string | undefined {
+  addFixtures(input: ReadonlyArray<unknown>): Result.Result<void, MocksError> {
     const c = compile(input, this.fixtures.length)
-    if (typeof c === "string") return c
-    this.fixtures.push(...c)
-    return undefined
+    if (Result.isFailure(c)) return Result.fail(c.failure)
+    this.fixtures.push(...c.success)
+    return Result.void
   }
 
-  setSwitches(input: unknown, action: "set" | "add"): Array<Switch> | string {
+  setSwitches(input: unknown, action: "set" | "add"): Result.Result<Array<Switch>, MocksError> {
     const parsed = parseMany(input)
-    if (typeof parsed === "string") return parsed
-    const withIds = parsed.map((s) => (s.id === undefined ? { ...s, id: `sw-${++this.nextSwitch}` } : s))
+    if (Result.isFailure(parsed)) return Result.fail(parsed.failure)
+    const withIds = parsed.success.map((s) => (s.id === undefined ? { ...s, id: `sw-${++this.nextSwitch}` } : s))
     const ids = new Set<string>()
     for (const s of withIds) {
-      if (ids.has(s.id!)) return `LlmMock.Switch.id: duplicate id ${JSON.stringify(s.id)}`
+      if (ids.has(s.id!))
+        return Result.fail(
+          mocksError("InvalidSwitch", `LlmMock.Switch.id: duplicate id ${JSON.stringify(s.id)}`, undefined, {
+            module: "LlmMock.Switch",
+            field: "id",
+            value: s.id
+          })
+        )
       ids.add(s.id!)
     }
     if (action === "set") this.switches = []
     else this.switches = this.switches.filter((a) => !ids.has(a.sw.id!))
     this.switches.push(...withIds.map((sw) => ({ sw, hits: 0, window: undefined })))
     this.events.push({ at: now(), action, switches: withIds })
-    return withIds
+    return Result.succeed(withIds)
   }
 
   removeSwitch(id: string | undefined): boolean {
@@ -299,8 +308,8 @@ export class LlmEngine {
         )
       }
       const p = parseMany(json)
-      if (typeof p === "string") return reply.error(400, `x-24h-switches: ${p}`, "x-24h-switches")
-      extra = p.map((s, i) => ({ ...s, id: s.id ?? `header-${i}` }))
+      if (Result.isFailure(p)) return reply.error(400, `x-24h-switches: ${p.failure.message}`, "x-24h-switches")
+      extra = p.success.map((s, i) => ({ ...s, id: s.id ?? `header-${i}` }))
     }
     if (route === "transcriptions") {
       void this.transcription(reply, req, raw, size, extra)
@@ -870,7 +879,8 @@ export class LlmEngine {
       res.writeHead(status, { "content-type": "application/json", "content-length": buf.length })
       res.end(buf)
     }
-    const bad = (reason: string, message: string) => send(400, { error: { reason, message } })
+    const bad = (reason: string, message: string, data?: MocksError) =>
+      send(400, { error: { reason, message, ...(data === undefined ? {} : fieldData(data)) } })
     const method = req.method ?? "GET"
     const sub = path.slice("/__admin".length)
     const json = (): { ok: true; value: unknown } | { ok: false } => {
@@ -889,8 +899,8 @@ export class LlmEngine {
       const j = json()
       if (!j.ok) return
       const r = this.setSwitches(j.value, method === "PUT" ? "set" : "add")
-      if (typeof r === "string") return bad("InvalidSwitch", r)
-      return send(200, { switches: this.switches.map((a) => a.sw), added: r })
+      if (Result.isFailure(r)) return bad("InvalidSwitch", r.failure.message, r.failure)
+      return send(200, { switches: this.switches.map((a) => a.sw), added: r.success })
     }
     if (sub === "/switches" && method === "DELETE") {
       this.removeSwitch(undefined)
@@ -910,7 +920,7 @@ export class LlmEngine {
       const j = json()
       if (!j.ok) return
       const r = this.addFixtures(Array.isArray(j.value) ? j.value : [j.value])
-      if (r !== undefined) return bad("InvalidFixture", r)
+      if (Result.isFailure(r)) return bad("InvalidFixture", r.failure.message, r.failure)
       return send(200, { fixtures: this.fixtures.map((f) => f.id) })
     }
     if (sub === "/reset" && method === "POST") {
@@ -923,6 +933,12 @@ export class LlmEngine {
 
 // ---------------------------------------------------------------------------------------------------------------
 // helpers
+
+/** The `field` and `value` of an error, for an admin 400 body. */
+const fieldData = (e: MocksError): { field?: string; value?: unknown } => {
+  const { field, value } = errorData(e)
+  return { ...(field === undefined ? {} : { field }), ...(value === undefined ? {} : { value }) }
+}
 
 interface StreamPlan {
   readonly delays: Array<number>

@@ -4,8 +4,9 @@
  * sequence of turns (one per matching request). Fixture files are JSON, so a regular expression is written
  * `{ "regex": "refund", "flags": "i" }`.
  */
+import { Result } from "effect"
 import { z } from "zod"
-import { formatZodIssues } from "../../MocksError.ts"
+import { type MocksError, zodError } from "../../MocksError.ts"
 import type { Prompt } from "./request.ts"
 import { Endpoint } from "./switches.ts"
 
@@ -148,12 +149,12 @@ const toTest = (m: TextMatch | undefined): ((s: string) => boolean) => {
   return (s) => re.test(s)
 }
 
-/** Validates and compiles fixtures; returns the error message naming the fixture index and field. */
-export const compile = (input: ReadonlyArray<unknown>, offset = 0): Array<Compiled> | string => {
+/** Validates and compiles fixtures; an `InvalidFixture` error names the fixture index, the field and the value. */
+export const compile = (input: ReadonlyArray<unknown>, offset = 0): Result.Result<Array<Compiled>, MocksError> => {
   const out: Array<Compiled> = []
   for (let i = 0; i < input.length; i++) {
     const r = FixtureSchema.safeParse(input[i], { reportInput: true })
-    if (!r.success) return formatZodIssues(`LlmMock.fixtures[${i + offset}]`, r.error.issues)
+    if (!r.success) return Result.fail(zodError("InvalidFixture", `LlmMock.fixtures[${i + offset}]`, r.error.issues))
     const f = r.data as Fixture
     const m = f.match ?? {}
     const user = toTest(m.user)
@@ -173,7 +174,7 @@ export const compile = (input: ReadonlyArray<unknown>, offset = 0): Array<Compil
         (m.file === undefined || (name !== undefined && file(name)))
     })
   }
-  return out
+  return Result.succeed(out)
 }
 
 /** The first live fixture that matches, with the reply for this call (advancing `turns`). */

@@ -3,8 +3,9 @@
  * style of `FailureSwitch`: every switch is plain JSON, so the Effect API, `POST /__admin/switches` and the
  * per-request `x-24h-switches` header share one parser.
  */
+import { Result } from "effect"
 import { z } from "zod"
-import { formatZodIssues } from "../../MocksError.ts"
+import { type MocksError, mocksError, zodError } from "../../MocksError.ts"
 import { Operation } from "../../SchemaDrift.ts"
 
 /** The endpoints a switch can be scoped to. */
@@ -133,29 +134,48 @@ export type Switch = z.output<typeof Switch>
 export type Input = z.input<typeof Switch>
 export type SwitchOf<K extends Kind> = Extract<Switch, { kind: K }>
 
-/** Returns the switch or the error message. */
-export const parseOne = (input: unknown): Switch | string => {
+/** The switch, or an `InvalidSwitch` error naming the kind, the field and the value. */
+export const parseOne = (input: unknown): Result.Result<Switch, MocksError> => {
   if (input === null || typeof input !== "object" || Array.isArray(input)) {
-    return `LlmMock.Switch: expected an object with a "kind" (got ${Array.isArray(input) ? "an array" : JSON.stringify(input)})`
+    return Result.fail(
+      mocksError(
+        "InvalidSwitch",
+        `LlmMock.Switch: expected an object with a "kind" (got ${Array.isArray(input) ? "an array" : JSON.stringify(input)})`,
+        undefined,
+        { module: "LlmMock.Switch", value: input }
+      )
+    )
   }
   const kind = (input as { kind?: unknown }).kind
   if (typeof kind !== "string" || !Object.hasOwn(schemas, kind)) {
-    return `LlmMock.Switch.kind: must be one of ${kinds.join(", ")} (got ${JSON.stringify(kind)})`
+    return Result.fail(
+      mocksError(
+        "InvalidSwitch",
+        `LlmMock.Switch.kind: must be one of ${kinds.join(", ")} (got ${JSON.stringify(kind)})`,
+        undefined,
+        { module: "LlmMock.Switch", field: "kind", value: kind }
+      )
+    )
   }
   const r = schemas[kind as Kind].safeParse(input, { reportInput: true })
-  return r.success ? (r.data as Switch) : formatZodIssues(`LlmMock.Switch(${kind})`, r.error.issues)
+  return r.success
+    ? Result.succeed(r.data as Switch)
+    : Result.fail(zodError("InvalidSwitch", `LlmMock.Switch(${kind})`, r.error.issues))
 }
 
 /** One switch or an array of them; the message of the first bad one names its index. */
-export const parseMany = (input: unknown): Array<Switch> | string => {
+export const parseMany = (input: unknown): Result.Result<Array<Switch>, MocksError> => {
   const items = Array.isArray(input) ? input : [input]
   const out: Array<Switch> = []
   for (let i = 0; i < items.length; i++) {
     const r = parseOne(items[i])
-    if (typeof r === "string") return Array.isArray(input) ? `switches[${i}]: ${r}` : r
-    out.push(r)
+    if (Result.isFailure(r))
+      return Array.isArray(input)
+        ? Result.fail(mocksError("InvalidSwitch", `switches[${i}]: ${r.failure.message}`, undefined, r.failure))
+        : Result.fail(r.failure)
+    out.push(r.success)
   }
-  return out
+  return Result.succeed(out)
 }
 
 /** Endpoints each kind applies to when the switch names none. */

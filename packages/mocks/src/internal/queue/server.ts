@@ -11,6 +11,8 @@
  * Admin (JSON): `GET /__24h/journal`, `GET|POST|PUT|DELETE /__24h/switches[/<id>]`.
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
+import { type ErrorData, errorData } from "@24h/core"
+import { Result } from "effect"
 import { z } from "zod"
 import { formatZodIssues } from "../../MocksError.ts"
 import {
@@ -23,7 +25,7 @@ import {
   SqsFailure,
   type WireAttribute
 } from "./broker.ts"
-import { parseUnsafe, type QueueSwitch } from "./switches.ts"
+import { parse as parseSwitch, type QueueSwitch } from "./switches.ts"
 
 const Attribute = z.object({
   DataType: z.string().min(1),
@@ -296,7 +298,8 @@ export const makeHandler = (options: FacadeOptions) => {
       res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) })
       res.end(text)
     }
-    const bad = (message: string) => reply(400, { error: { reason: "InvalidSwitch", message } })
+    const bad = (message: string, data: ErrorData = {}) =>
+      reply(400, { error: { reason: "InvalidSwitch", message, ...errorData(data) } })
     if (path === "/__24h/journal" && req.method === "GET") return reply(200, broker.snapshot())
     if (path === "/__24h/switches") {
       if (req.method === "GET") return reply(200, { switches: broker.switches })
@@ -314,9 +317,9 @@ export const makeHandler = (options: FacadeOptions) => {
         const items = Array.isArray(raw) ? raw : [raw]
         const parsed: Array<QueueSwitch> = []
         for (const [n, item] of items.entries()) {
-          const s = parseUnsafe(item, items.length > 1 ? `switches[${n}]` : "switch")
-          if (typeof s === "string") return bad(s)
-          parsed.push(s)
+          const s = parseSwitch(item, items.length > 1 ? `switches[${n}]` : "switch")
+          if (Result.isFailure(s)) return bad(s.failure.message, s.failure)
+          parsed.push(s.success)
         }
         if (req.method === "PUT") for (const s of [...broker.switches]) broker.removeSwitch(s.id, now())
         const added = parsed.map((s) => broker.addSwitch(s, now()))

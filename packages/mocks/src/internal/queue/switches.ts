@@ -2,8 +2,9 @@
  * Queue failure switches: plain JSON validated with zod, so the Effect API, the admin endpoint and a `Fault` share
  * one shape. Every probabilistic decision draws from a stream derived from the mock's seed (`mocks/queue/<kind>`).
  */
+import { Result } from "effect"
 import { z } from "zod"
-import { formatZodIssues } from "../../MocksError.ts"
+import { type MocksError, zodError } from "../../MocksError.ts"
 
 const rate = z.number().min(0).max(1).default(1)
 const common = {
@@ -48,10 +49,10 @@ export type QueueSwitchInput = z.input<typeof QueueSwitch>
 export type Kind = QueueSwitch["kind"]
 export const kinds: ReadonlyArray<Kind> = ["duplicate", "reorder", "delay", "lostAck", "outage", "throttle"]
 
-/** Parses one switch; a string is the error message (naming the field and the value). */
-export const parseUnsafe = (input: unknown, where = "switch"): QueueSwitch | string => {
+/** Parses one switch; an `InvalidSwitch` error names the field and the value (as text and as data). */
+export const parse = (input: unknown, where = "switch"): Result.Result<QueueSwitch, MocksError> => {
   const r = QueueSwitch.safeParse(input)
-  if (r.success) return r.data
+  if (r.success) return Result.succeed(r.data)
   const issues = r.error.issues.map((i) => ({
     path: i.path,
     message:
@@ -60,7 +61,7 @@ export const parseUnsafe = (input: unknown, where = "switch"): QueueSwitch | str
         : i.message,
     input: i.path.length === 0 ? (input as { kind?: unknown } | undefined)?.kind : pick(input, i.path)
   }))
-  return formatZodIssues(where, issues)
+  return Result.fail(zodError("InvalidSwitch", where, issues))
 }
 
 const pick = (input: unknown, path: ReadonlyArray<PropertyKey>): unknown => {

@@ -1,8 +1,9 @@
 /**
  * The declarative sensor spec: a base signal, noise, a sample rate and defects, validated with zod.
  */
+import { Result } from "effect"
 import { z } from "zod"
-import { formatZodIssues } from "../../MocksError.ts"
+import { type MocksError, zodError } from "../../MocksError.ts"
 
 const finite = z.number().refine(Number.isFinite, "must be a finite number")
 const probability = z.number().min(0).max(1)
@@ -94,12 +95,15 @@ const pick = (input: unknown, path: ReadonlyArray<PropertyKey>): unknown => {
   return v
 }
 
-/** Parses a spec; a string is the error message naming the field and the value. */
-export const parseUnsafe = (input: unknown, where = "spec"): Spec | string => {
+/** Parses a spec; an `InvalidOptions` error names the field and the value (as text and as data). */
+export const parse = (input: unknown, where = "spec"): Result.Result<Spec, MocksError> => {
   const r = Spec.safeParse(input)
-  if (r.success) return r.data
-  return formatZodIssues(
-    where,
-    r.error.issues.map((i) => ({ path: i.path, message: i.message, input: pick(input, i.path) }))
+  if (r.success) return Result.succeed(r.data)
+  return Result.fail(
+    zodError(
+      "InvalidOptions",
+      where,
+      r.error.issues.map((i) => ({ path: i.path, message: i.message, input: pick(input, i.path) }))
+    )
   )
 }
