@@ -364,7 +364,7 @@ const validateRoute = (def: unknown, existing: ReadonlyArray<string>): Result.Re
         "InvalidRoute",
         `${where}.respond: required (a response object, a dataset response or a function)`,
         undefined,
-        { module: where, field: "respond", value: undefined }
+        { module: where, field: "respond" }
       )
     )
   if (typeof respond !== "function") {
