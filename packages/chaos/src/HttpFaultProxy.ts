@@ -394,8 +394,10 @@ export const make: (options: Options) => Effect.Effect<HttpFaultProxy, ChaosErro
     yield* Effect.addFinalizer(() => Effect.sync(stop))
   }
   engine.setRules(rules)
-  const e = yield* Effect.promise(() => engine.listen(options.host ?? "127.0.0.1", port))
-  if (e !== undefined) return yield* Effect.fail(e)
+  yield* Effect.flatMap(
+    Effect.promise(() => engine.listen(options.host ?? "127.0.0.1", port)),
+    Effect.fromResult
+  )
   const bound = engine.address
   const host = bound.host.includes(":") ? `[${bound.host}]` : bound.host
   const proxy: HttpFaultProxy = {
@@ -408,8 +410,7 @@ export const make: (options: Options) => Effect.Effect<HttpFaultProxy, ChaosErro
     rules: Effect.sync(() => engine.rules),
     addRule: (input) =>
       Effect.flatMap(Effect.fromResult(S.parseRule(input)), (rule) => {
-        const err = engine.addRules([rule])
-        return err === undefined ? Effect.succeed(rule) : Effect.fail(err)
+        return Effect.as(Effect.fromResult(engine.addRules([rule])), rule)
       }),
     setRules: (inputs) =>
       Effect.map(Effect.fromResult(S.parseRules(inputs)), (rs) => {

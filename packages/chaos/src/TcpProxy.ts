@@ -25,10 +25,11 @@
  * @since 0.1.0
  */
 import { Seed, Telemetry } from "@24h/core"
-import { Effect, Metric, Option, type Scope, type Tracer } from "effect"
+import { Effect, Metric, Option, Result, type Scope, type Tracer } from "effect"
 import { type ChaosError, make as chaosError } from "./ChaosError.ts"
 import { splitHostPort } from "./internal/address.ts"
 import { type Connection, ProxyCore, type ProxyTelemetry } from "./internal/proxy.ts"
+import { check } from "./internal/toxicCheck.ts"
 import * as Toxic from "./Toxic.ts"
 
 /**
@@ -134,11 +135,10 @@ const fromCore = (core: ProxyCore): TcpProxy => {
     if (a !== undefined) return a
     // Disabled after a start: the address it was bound to (and will bind again on enable).
     const hp = splitHostPort(core.listen)
-    if (typeof hp === "string" || hp.port === 0)
+    if (Result.isFailure(hp) || hp.success.port === 0)
       throw chaosError("Listen", `TcpProxy ${core.name}: never started, no bound address (listen ${core.listen})`)
-    return hp
+    return hp.success
   }
-  const fail = (e: ChaosError | undefined) => (e === undefined ? Effect.void : Effect.fail(e))
   return {
     name: core.name,
     seed: core.seed,
@@ -160,10 +160,9 @@ const fromCore = (core: ProxyCore): TcpProxy => {
     toxics: Effect.sync(() => core.listToxics()),
     addToxic: <T extends Toxic.Toxic>(toxic: T) =>
       Effect.suspend(() => {
-        const problem = Toxic.problemOf(toxic)
-        if (problem !== undefined) return Effect.fail(chaosError("InvalidToxic", problem))
-        const e = core.addToxic(toxic)
-        return e === undefined ? Effect.succeed(toxic) : Effect.fail(e)
+        const checked = check(toxic)
+        if (Result.isFailure(checked)) return Effect.fail(checked.failure)
+        return Effect.as(Effect.fromResult(core.addToxic(toxic)), toxic)
       }),
     updateToxic: (name, patch) =>
       Effect.suspend(() => {
@@ -173,19 +172,20 @@ const fromCore = (core: ProxyCore): TcpProxy => {
       }),
     removeToxic: (name) =>
       Effect.suspend(() => {
-        const e = core.removeToxic(name)
-        return e === undefined ? Effect.void : Effect.fail(chaosError("NotFound", `toxic not found: ${name}`))
+        return Result.isSuccess(core.removeToxic(name))
+          ? Effect.void
+          : Effect.fail(chaosError("NotFound", `toxic not found: ${name}`))
       }),
     removeAllToxics: Effect.sync(() => core.removeAllToxics()),
     enable: Effect.flatMap(
       Effect.promise(() => core.start()),
-      fail
+      Effect.fromResult
     ),
     disable: Effect.promise(() => core.stop()),
     setUpstream: (upstream) =>
       Effect.flatMap(
         Effect.promise(() => core.setUpstream(upstream)),
-        fail
+        Effect.fromResult
       ),
     stats: Effect.sync(() => ({
       connectionsTotal: core.stats.connectionsTotal,
@@ -321,18 +321,20 @@ export const make: (options: Options) => Effect.Effect<TcpProxy, ChaosError, Sco
         })
         live = c.connections
         for (const t of options.toxics ?? []) {
-          const problem = Toxic.problemOf(t)
-          if (problem !== undefined) return Effect.fail(chaosError("InvalidToxic", problem))
-          const e = c.addToxic(t)
-          if (e !== undefined) return Effect.fail(chaosError("Conflict", `toxic already exists: ${t.name}`))
+          const checked = check(t)
+          if (Result.isFailure(checked)) return Effect.fail(checked.failure)
+          if (Result.isFailure(c.addToxic(t)))
+            return Effect.fail(chaosError("Conflict", `toxic already exists: ${t.name}`))
         }
         return Effect.succeed(c)
       }),
       (c) => Effect.promise(() => c.stop()).pipe(Effect.ensuring(Effect.sync(() => telemetry?.stop())))
     )
     if (options.enabled !== false) {
-      const e = yield* Effect.promise(() => core.start())
-      if (e !== undefined) return yield* Effect.fail(e)
+      yield* Effect.flatMap(
+        Effect.promise(() => core.start()),
+        Effect.fromResult
+      )
     }
     return fromCore(core)
   }

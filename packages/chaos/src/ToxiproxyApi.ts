@@ -258,8 +258,8 @@ class Registry {
       if (this.proxies.has(body.name)) return errorReply(chaosError("Conflict", "proxy already exists"))
       const core = this.newCore(body.name, body.listen || DEFAULT_LISTEN, body.upstream)
       if (body.enabled !== false) {
-        const e = await core.start()
-        if (e !== undefined) return errorReply(e)
+        const started = await core.start()
+        if (Result.isFailure(started)) return errorReply(started.failure)
       }
       this.proxies.set(core.name, core)
       return { status: 201, body: proxyJson(core) }
@@ -287,13 +287,13 @@ class Registry {
         await core.stop()
         if (body.listen !== undefined && body.listen !== "") core.listen = body.listen
         if (body.upstream !== undefined && body.upstream !== "") {
-          const e = await core.setUpstream(body.upstream)
-          if (e !== undefined) return errorReply(e)
+          const started = await core.setUpstream(body.upstream)
+          if (Result.isFailure(started)) return errorReply(started.failure)
         }
       }
       if (wantEnabled && !core.enabled) {
-        const e = await core.start()
-        if (e !== undefined) return errorReply(e)
+        const started = await core.start()
+        if (Result.isFailure(started)) return errorReply(started.failure)
       } else if (!wantEnabled && core.enabled) await core.stop()
       return { status: 200, body: proxyJson(core) }
     })
@@ -332,8 +332,8 @@ class Registry {
       })
       if (Result.isFailure(made)) return errorReply(made.failure)
       const toxic = made.success as Toxic.Toxic
-      const e = core.addToxic(toxic)
-      if (e !== undefined) return errorReply(e)
+      const added = core.addToxic(toxic)
+      if (Result.isFailure(added)) return errorReply(added.failure)
       return { status: 200, body: Toxic.toJson(toxic) }
     })
   }
@@ -373,8 +373,8 @@ class Registry {
     return this.serial(async () => {
       const found = this.get(name)
       if (Result.isFailure(found)) return errorReply(found.failure)
-      const e = found.success.removeToxic(toxicName)
-      return e === undefined ? { status: 204 } : errorReply(e)
+      const removed = found.success.removeToxic(toxicName)
+      return Result.isSuccess(removed) ? { status: 204 } : errorReply(removed.failure)
     })
   }
 
@@ -382,8 +382,8 @@ class Registry {
     return this.serial(async () => {
       for (const core of this.proxies.values()) {
         core.removeAllToxics()
-        const e = await core.start()
-        if (e !== undefined) return errorReply(e)
+        const started = await core.start()
+        if (Result.isFailure(started)) return errorReply(started.failure)
       }
       return { status: 204 }
     })
@@ -430,8 +430,8 @@ class Registry {
         }
         const core = this.newCore(entry.name, listen, entry.upstream)
         if (entry.enabled !== false) {
-          const e = await core.start()
-          if (e !== undefined) return fail(e, done)
+          const started = await core.start()
+          if (Result.isFailure(started)) return fail(started.failure, done)
         }
         this.proxies.set(core.name, core)
         done.push(proxyJson(core))

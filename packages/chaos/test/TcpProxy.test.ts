@@ -746,6 +746,15 @@ describe("TcpProxy: Effect API", () => {
     const bad = await Effect.runPromise(Effect.flip(proxy.updateToxic("noop_downstream", { toxicity: 2 })))
     expect(bad.reason).toBe("InvalidToxic")
     expect(bad.message).toBe("Toxic.noop: toxicity must be a number in [0, 1] (got 2)")
+    const forged = { ...Toxic.latency({ latency: 1 }), attributes: { latency: -5, jitter: 0 } } as Toxic.Toxic
+    const invalid = await Effect.runPromise(Effect.flip(proxy.addToxic(forged)))
+    expect(invalid).toMatchObject({
+      reason: "InvalidToxic",
+      message: "Toxic.latency: latency must be an integer number of ms in [0, 2147483647] (got -5)",
+      module: "Toxic.latency",
+      field: "latency",
+      value: -5
+    })
   })
 
   it("withToxic removes the toxic when its scope closes", async () => {

@@ -24,7 +24,7 @@
  *
  * @since 0.2.0
  */
-import { Cause, Clock, Duration, Effect, Exit, Metric, Option, Ref } from "effect"
+import { Cause, Clock, Duration, Effect, Exit, Metric, Option, Ref, Result } from "effect"
 import { coreError } from "./CoreError.ts"
 import type * as Fault from "./Fault.ts"
 import { CurrentRecorder } from "./internal/recorder.ts"
@@ -84,11 +84,16 @@ export interface Occurrence {
   readonly revertError?: string
 }
 
-const ms = (input: unknown, what: string): number => {
+const ms = (input: unknown, where: string, field: string): number => {
   const v = millis(input)
-  if (typeof v === "string")
-    throw coreError("InvalidInput", `FaultSchedule.make: ${what} ${v} (got ${JSON.stringify(input)})`)
-  return v
+  if (Result.isFailure(v))
+    throw coreError(
+      "InvalidInput",
+      `FaultSchedule.make: ${where}: ${field} ${v.failure} (got ${JSON.stringify(input)})`,
+      undefined,
+      { module: "FaultSchedule.make", field, value: input }
+    )
+  return v.success
 }
 
 /**
@@ -115,8 +120,8 @@ export const make = <E = never, R = never>(
   const occurrences: Array<FaultSchedule<E, R>["occurrences"][number] & { index: number }> = []
   windows.forEach((w, i) => {
     const where = `window ${i + 1} (${JSON.stringify(w.fault?.name)})`
-    const atMs = ms(w.at, `${where}: at`)
-    const durationMs = ms(w.duration, `${where}: duration`)
+    const atMs = ms(w.at, where, "at")
+    const durationMs = ms(w.duration, where, "duration")
     const times = w.times ?? 1
     if (!Number.isInteger(times) || times < 1 || times > 100_000)
       throw coreError(
@@ -125,8 +130,8 @@ export const make = <E = never, R = never>(
       )
     if (times > 1 && w.every === undefined)
       throw coreError("InvalidInput", `FaultSchedule.make: ${where}: times > 1 needs every`)
-    const everyMs = w.every === undefined ? 0 : ms(w.every, `${where}: every`)
-    const staggerMs = w.stagger === undefined ? 0 : ms(w.stagger, `${where}: stagger`)
+    const everyMs = w.every === undefined ? 0 : ms(w.every, where, "every")
+    const staggerMs = w.stagger === undefined ? 0 : ms(w.stagger, where, "stagger")
     for (let k = 0; k < times; k++)
       occurrences.push({
         fault: w.fault,

@@ -28,7 +28,7 @@
  *
  * @since 0.2.0
  */
-import { Cause, Clock, Effect, Context as EffectContext, Exit, type Fiber, Option, Tracer } from "effect"
+import { Cause, Clock, Effect, Context as EffectContext, Exit, type Fiber, Option, Result, Tracer } from "effect"
 import { z } from "zod"
 import { type CoreError, coreError, formatIssues } from "./CoreError.ts"
 import * as Histogram from "./Histogram.ts"
@@ -133,8 +133,13 @@ const build = <T>(schema: z.ZodType<T>, where: string, input: unknown): T => {
 
 const ms = (where: string, field: string, input: unknown): number => {
   const v = millis(input)
-  if (typeof v === "string") throw coreError("InvalidInput", `${where}: ${field} ${v} (got ${JSON.stringify(input)})`)
-  return v
+  if (Result.isFailure(v))
+    throw coreError("InvalidInput", `${where}: ${field} ${v.failure} (got ${JSON.stringify(input)})`, undefined, {
+      module: where,
+      field,
+      value: input
+    })
+  return v.success
 }
 
 const rate = (where: string, field: string, input: unknown, allowZero = false): number => {
@@ -144,8 +149,13 @@ const rate = (where: string, field: string, input: unknown, allowZero = false): 
   )
     return 0
   const v = perSecond(input)
-  if (typeof v === "string") throw coreError("InvalidInput", `${where}: ${field} ${v} (got ${JSON.stringify(input)})`)
-  return v
+  if (Result.isFailure(v))
+    throw coreError("InvalidInput", `${where}: ${field} ${v.failure} (got ${JSON.stringify(input)})`, undefined, {
+      module: where,
+      field,
+      value: input
+    })
+  return v.success
 }
 
 /** A duration: milliseconds, `"500ms"`, `"10s"`, `"2m"`, `"1h"`, or an Effect `Duration` input. */

@@ -21,7 +21,7 @@
 
 import { mkdir, readdir, readFile } from "node:fs/promises"
 import { join } from "node:path"
-import { Cause, Clock, Effect, Exit, Metric, Option } from "effect"
+import { Cause, Clock, Effect, Exit, Metric, Option, Result as R } from "effect"
 import { z } from "zod"
 import * as Check from "./Check.ts"
 import { type CoreError, coreError, formatIssues } from "./CoreError.ts"
@@ -542,9 +542,15 @@ export interface Spec<E = never, R = never> {
 const durationMs = (where: string, field: string, input: DurationInput | undefined, fallback: number) => {
   if (input === undefined) return Effect.succeed(fallback)
   const v = millis(input)
-  return typeof v === "string"
-    ? Effect.fail(coreError("InvalidInput", `${where}: ${field} ${v} (got ${JSON.stringify(input)})`))
-    : Effect.succeed(v)
+  return R.isFailure(v)
+    ? Effect.fail(
+        coreError("InvalidInput", `${where}: ${field} ${v.failure} (got ${JSON.stringify(input)})`, undefined, {
+          module: where,
+          field,
+          value: input
+        })
+      )
+    : Effect.succeed(v.success)
 }
 
 const checkName = (prefix: string, c: Check.Check): Check.Check => ({ ...c, name: `${prefix}: ${c.name}` })

@@ -148,5 +148,12 @@ describe("FaultSchedule", () => {
       'FaultSchedule.make: window 1 ("noop"): at is not a duration such as "500ms", "10s" or "2m" (got "soon")'
     )
     assert.throws(() => FaultSchedule.make([{ fault: f, at: 0, duration: 1, times: 2 }]), "times > 1 needs every")
+    try {
+      FaultSchedule.make([{ fault: f, at: 0, duration: "long" }])
+      assert.fail("expected a CoreError")
+    } catch (e) {
+      assert.deepInclude(e as object, { reason: "InvalidInput", module: "FaultSchedule.make", field: "duration" })
+      assert.strictEqual((e as { value: unknown }).value, "long")
+    }
   })
 })

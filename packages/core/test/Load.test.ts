@@ -174,6 +174,21 @@ describe("Load: closed model and iterations", () => {
     expect(() => Load.closed({ vus: 0, duration: "1s" })).toThrow("Load.closed: vus")
     expect(() => Load.closed({ vus: 1, duration: "soon" })).toThrow("Load.closed: duration is not a duration")
     expect(Load.constantRate({ rate: "12000/m", duration: "2m" })).toMatchObject({ rate: 200, durationMs: 120_000 })
+    const caught = (f: () => unknown): unknown => {
+      try {
+        f()
+      } catch (e) {
+        return e
+      }
+      return undefined
+    }
+    expect(caught(() => Load.constantRate({ rate: "fast", duration: "1s" }))).toMatchObject({
+      reason: "InvalidInput",
+      module: "Load.constantRate",
+      field: "rate",
+      value: "fast"
+    })
+    expect(caught(() => Load.closed({ vus: 1, duration: "soon" }))).toMatchObject({ field: "duration", value: "soon" })
     const bad = Effect.runSyncExit(Load.parse({ _tag: "closed", vus: 2 }))
     expect(String(Exit.isFailure(bad) && bad.cause)).toContain("durationMs")
   })

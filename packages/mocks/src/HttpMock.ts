@@ -58,7 +58,7 @@ import {
 } from "./internal/engine.ts"
 import * as mockTelemetry from "./internal/mockTelemetry.ts"
 import type { Matcher as RouteMatcher, MockRequest as RouteMockRequest } from "./internal/route.ts"
-import { formatZodIssues, type MocksError, mocksError } from "./MocksError.ts"
+import { type MocksError, mocksError, zodError } from "./MocksError.ts"
 
 /**
  * A request as seen by matchers and response functions.
@@ -353,31 +353,56 @@ const RouteSchema = z
   })
   .strict()
 
-const validateRoute = (def: unknown, existing: ReadonlyArray<string>): RouteDef | string => {
+const validateRoute = (def: unknown, existing: ReadonlyArray<string>): Result.Result<RouteDef, MocksError> => {
   const where = `HttpMock.route(${JSON.stringify((def as { id?: unknown } | null)?.id ?? (def as { path?: unknown } | null)?.path ?? "?")})`
   const r = RouteSchema.safeParse(def, { reportInput: true })
-  if (!r.success) return formatZodIssues(where, r.error.issues)
+  if (!r.success) return Result.fail(zodError("InvalidRoute", where, r.error.issues))
   const respond = r.data.respond
-  if (respond === undefined) return `${where}.respond: required (a response object, a dataset response or a function)`
+  if (respond === undefined)
+    return Result.fail(
+      mocksError(
+        "InvalidRoute",
+        `${where}.respond: required (a response object, a dataset response or a function)`,
+        undefined,
+        { module: where, field: "respond" }
+      )
+    )
   if (typeof respond !== "function") {
     const schema =
       typeof respond === "object" && respond !== null && "dataset" in respond ? DatasetRespond : StaticRespond
     const rr = schema.safeParse(respond, { reportInput: true })
-    if (!rr.success) return formatZodIssues(`${where}.respond`, rr.error.issues)
+    if (!rr.success) return Result.fail(zodError("InvalidRoute", `${where}.respond`, rr.error.issues))
   }
-  if (r.data.id !== undefined && existing.includes(r.data.id)) return `${where}.id: a route with this id already exists`
-  return { ...(def as RouteDef), ...(r.data.method === undefined ? {} : { method: r.data.method }) }
+  if (r.data.id !== undefined && existing.includes(r.data.id))
+    return Result.fail(
+      mocksError("InvalidRoute", `${where}.id: a route with this id already exists`, undefined, {
+        module: where,
+        field: "id",
+        value: r.data.id
+      })
+    )
+  return Result.succeed({ ...(def as RouteDef), ...(r.data.method === undefined ? {} : { method: r.data.method }) })
 }
 
-const parseSwitches = (list: unknown): Array<FailureSwitch.FailureSwitch> | string => {
+const parseSwitches = (list: unknown): Result.Result<Array<FailureSwitch.FailureSwitch>, MocksError> => {
   const items = Array.isArray(list) ? list : [list]
   const out: Array<FailureSwitch.FailureSwitch> = []
   for (const [i, s] of items.entries()) {
     const r = FailureSwitch.parseResult(s)
-    if (Result.isFailure(r)) return items.length > 1 ? `switches[${i}]: ${r.failure.message}` : r.failure.message
+    if (Result.isFailure(r)) {
+      if (items.length === 1) return Result.fail(r.failure)
+      const e = r.failure
+      return Result.fail(
+        mocksError(e.reason, `switches[${i}]: ${e.message}`, undefined, {
+          ...(e.module === undefined ? {} : { module: e.module }),
+          field: e.field === undefined ? `switches[${i}]` : `switches[${i}].${e.field}`,
+          value: e.field === undefined ? s : e.value
+        })
+      )
+    }
     out.push(r.success)
   }
-  return out
+  return Result.succeed(out)
 }
 
 const listen = (server: Server, port: number) =>
@@ -418,41 +443,57 @@ export const make: (options?: Options) => Effect.Effect<HttpMock, MocksError, Sc
             Option.isSome(o)
               ? Effect.succeed(o.value)
               : Effect.mapError(Seed.fromEnv(), (e) =>
-                  mocksError("InvalidOptions", `HttpMock.make: seed: ${e.message}`)
+                  mocksError("InvalidOptions", `HttpMock.make: seed: ${e.message}`, undefined, {
+                    module: "HttpMock.make",
+                    field: "seed"
+                  })
                 )
           )
         : typeof seedIn === "object"
           ? seedIn
           : yield* Effect.try({
               try: () => Seed.make(seedIn),
-              catch: (e) => mocksError("InvalidOptions", `HttpMock.make: seed: ${(e as Error).message}`)
+              catch: (e) =>
+                mocksError("InvalidOptions", `HttpMock.make: seed: ${(e as Error).message}`, undefined, {
+                  module: "HttpMock.make",
+                  field: "seed",
+                  value: seedIn
+                })
             })
     const maxBodyBytes = options.maxBodyBytes ?? 1_048_576
     if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 0) {
       return yield* mocksError(
         "InvalidOptions",
-        `HttpMock.make: maxBodyBytes must be a non-negative integer (got ${maxBodyBytes})`
+        `HttpMock.make: maxBodyBytes must be a non-negative integer (got ${maxBodyBytes})`,
+        undefined,
+        { module: "HttpMock.make", field: "maxBodyBytes", value: maxBodyBytes }
       )
     }
     const admin = options.admin === undefined ? "/__admin" : options.admin === false ? undefined : options.admin
     if (admin !== undefined && !/^\/[^?#]*[^/]$/.test(admin)) {
       return yield* mocksError(
         "InvalidOptions",
-        `HttpMock.make: admin must be a path like "/__admin" (got ${JSON.stringify(admin)})`
+        `HttpMock.make: admin must be a path like "/__admin" (got ${JSON.stringify(admin)})`,
+        undefined,
+        { module: "HttpMock.make", field: "admin", value: admin }
       )
     }
     const journalLimit = options.journalLimit ?? 10_000
     if (!Number.isSafeInteger(journalLimit) || journalLimit < 1) {
       return yield* mocksError(
         "InvalidOptions",
-        `HttpMock.make: journalLimit must be a positive integer (got ${journalLimit})`
+        `HttpMock.make: journalLimit must be a positive integer (got ${journalLimit})`,
+        undefined,
+        { module: "HttpMock.make", field: "journalLimit", value: journalLimit }
       )
     }
     const spans = options.spans ?? "traced"
     if (spans !== "traced" && spans !== "all" && spans !== "none") {
       return yield* mocksError(
         "InvalidOptions",
-        `HttpMock.make: spans must be "traced", "all" or "none" (got ${JSON.stringify(spans)})`
+        `HttpMock.make: spans must be "traced", "all" or "none" (got ${JSON.stringify(spans)})`,
+        undefined,
+        { module: "HttpMock.make", field: "spans", value: spans }
       )
     }
     const engine = new Engine(seed, admin, journalLimit, maxBodyBytes)
@@ -463,13 +504,13 @@ export const make: (options?: Options) => Effect.Effect<HttpMock, MocksError, Sc
         def,
         engine.routes.map((r) => r.id)
       )
-      if (typeof v === "string") return yield* mocksError("InvalidRoute", v)
-      engine.addRoute(v)
+      if (Result.isFailure(v)) return yield* v.failure
+      engine.addRoute(v.success)
     }
     if (options.switches !== undefined && options.switches.length > 0) {
       const s = parseSwitches(options.switches)
-      if (typeof s === "string") return yield* mocksError("InvalidSwitch", s)
-      engine.setSwitches(s, "set")
+      if (Result.isFailure(s)) return yield* s.failure
+      engine.setSwitches(s.success, "set")
     }
     const sockets = new Set<Socket>()
     const adminHandler = makeAdmin(engine)
@@ -524,23 +565,17 @@ export const make: (options?: Options) => Effect.Effect<HttpMock, MocksError, Sc
             def,
             engine.routes.map((r) => r.id)
           )
-          return typeof v === "string"
-            ? Effect.fail(mocksError("InvalidRoute", v))
-            : Effect.sync(() => engine.addRoute(v))
+          return Result.isFailure(v) ? Effect.fail(v.failure) : Effect.sync(() => engine.addRoute(v.success))
         }),
       setSwitches: (list) =>
         Effect.suspend(() => {
           const s = parseSwitches(list)
-          return typeof s === "string"
-            ? Effect.fail(mocksError("InvalidSwitch", s))
-            : Effect.sync(() => engine.setSwitches(s, "set"))
+          return Result.isFailure(s) ? Effect.fail(s.failure) : Effect.sync(() => engine.setSwitches(s.success, "set"))
         }),
       addSwitches: (list) =>
         Effect.suspend(() => {
           const s = parseSwitches(list)
-          return typeof s === "string"
-            ? Effect.fail(mocksError("InvalidSwitch", s))
-            : Effect.sync(() => engine.setSwitches(s, "add"))
+          return Result.isFailure(s) ? Effect.fail(s.failure) : Effect.sync(() => engine.setSwitches(s.success, "add"))
         }),
       clearSwitches: (id) =>
         Effect.sync(() => {
@@ -624,8 +659,8 @@ const makeAdmin =
         if (json === undefined)
           return bad("InvalidAdminRequest", `admin ${method} /switches: expected a JSON body (a switch or an array)`)
         const s = parseSwitches(json)
-        if (typeof s === "string") return bad("InvalidSwitch", s)
-        const added = engine.setSwitches(s, method === "POST" ? "add" : "set")
+        if (Result.isFailure(s)) return bad("InvalidSwitch", s.failure.message)
+        const added = engine.setSwitches(s.success, method === "POST" ? "add" : "set")
         return reply(method === "POST" ? 201 : 200, { switches: added })
       }
       case "DELETE switches":
@@ -644,14 +679,15 @@ const makeAdmin =
           json,
           engine.routes.map((r) => r.id)
         )
-        if (typeof v === "string") return bad("InvalidRoute", v)
-        if (typeof v.respond === "function" || "dataset" in v.respond) {
+        if (Result.isFailure(v)) return bad("InvalidRoute", v.failure.message)
+        const route = v.success
+        if (typeof route.respond === "function" || "dataset" in route.respond) {
           return bad(
             "InvalidRoute",
             "admin POST /routes: only static responses ({ status, headers, json | body }) can be sent as JSON"
           )
         }
-        return reply(201, { id: engine.addRoute(v) })
+        return reply(201, { id: engine.addRoute(route) })
       }
       case "GET scenarios":
         return reply(200, { scenarios: Object.fromEntries(engine.scenarios) })

@@ -313,10 +313,25 @@ const listen = (server: Server, port: number) =>
     })
   })
 
-const nonNegative = (where: string, v: number | undefined, int = false): string | undefined =>
-  v === undefined || (Number.isFinite(v) && v >= 0 && (!int || Number.isSafeInteger(v)))
-    ? undefined
-    : `LlmMock.make: ${where} must be a non-negative ${int ? "integer" : "number"} (got ${v})`
+/** An `InvalidOptions` check of one option: `LlmMock.make: field …`, with module, field and value as data. */
+const option = (field: string, value: unknown, ok: boolean, must: string): Result.Result<void, MocksError> =>
+  ok
+    ? Result.void
+    : Result.fail(
+        mocksError("InvalidOptions", `LlmMock.make: ${field} ${must} (got ${value})`, undefined, {
+          module: "LlmMock.make",
+          field,
+          value
+        })
+      )
+
+const nonNegative = (field: string, v: number | undefined, int = false): Result.Result<void, MocksError> =>
+  option(
+    field,
+    v,
+    v === undefined || (Number.isFinite(v) && v >= 0 && (!int || Number.isSafeInteger(v))),
+    `must be a non-negative ${int ? "integer" : "number"}`
+  )
 
 /**
  * Starts the simulator on `127.0.0.1` in the current scope. Invalid options, fixtures or switches fail with
@@ -341,21 +356,34 @@ export const make = Effect.fn("LlmMock.make")(
           ? seedIn
           : yield* Effect.try({
               try: () => Seed.make(seedIn),
-              catch: (e) => mocksError("InvalidOptions", `LlmMock.make: seed: ${(e as Error).message}`)
+              catch: (e) =>
+                mocksError("InvalidOptions", `LlmMock.make: seed: ${(e as Error).message}`, undefined, {
+                  module: "LlmMock.make",
+                  field: "seed",
+                  value: seedIn
+                })
             })
       const ph = options.physics ?? {}
-      const problem =
-        nonNegative("physics.ttftMs", ph.ttftMs) ??
-        nonNegative("physics.tokensPerSecond", ph.tokensPerSecond) ??
-        (ph.jitter === undefined || (ph.jitter >= 0 && ph.jitter <= 1)
-          ? undefined
-          : `LlmMock.make: physics.jitter must be in [0, 1] (got ${ph.jitter})`) ??
-        nonNegative("maxUploadBytes", options.maxUploadBytes, true) ??
-        nonNegative("epoch", options.epoch, true) ??
-        (options.journalLimit === undefined || (Number.isSafeInteger(options.journalLimit) && options.journalLimit >= 1)
-          ? undefined
-          : `LlmMock.make: journalLimit must be a positive integer (got ${options.journalLimit})`)
-      if (problem !== undefined) return yield* mocksError("InvalidOptions", problem)
+      const checks = [
+        nonNegative("physics.ttftMs", ph.ttftMs),
+        nonNegative("physics.tokensPerSecond", ph.tokensPerSecond),
+        option(
+          "physics.jitter",
+          ph.jitter,
+          ph.jitter === undefined || (ph.jitter >= 0 && ph.jitter <= 1),
+          "must be in [0, 1]"
+        ),
+        nonNegative("maxUploadBytes", options.maxUploadBytes, true),
+        nonNegative("epoch", options.epoch, true),
+        option(
+          "journalLimit",
+          options.journalLimit,
+          options.journalLimit === undefined ||
+            (Number.isSafeInteger(options.journalLimit) && options.journalLimit >= 1),
+          "must be a positive integer"
+        )
+      ]
+      for (const c of checks) if (Result.isFailure(c)) return yield* c.failure
       const engine = new LlmEngine({
         seed,
         physics: { ttftMs: ph.ttftMs ?? 0, tokensPerSecond: ph.tokensPerSecond ?? 0, jitter: ph.jitter ?? 0 },

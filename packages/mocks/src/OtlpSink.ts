@@ -285,9 +285,9 @@ export const make = (options: Options = {}): Effect.Effect<OtlpSink, MocksError,
     const sockets = new Set<Socket>()
     const admin = {
       list: () => switches,
-      validate: (input: ReadonlyArray<unknown>): string | undefined => {
+      validate: (input: ReadonlyArray<unknown>): Result.Result<void, MocksError> => {
         const r = Effect.runSync(Effect.result(parseSwitches(input)))
-        return Result.isFailure(r) ? r.failure.message : undefined
+        return Result.isFailure(r) ? Result.fail(r.failure) : Result.void
       },
       apply: (input: ReadonlyArray<unknown>) => {
         Effect.runFork(setSwitches(input).pipe(Effect.ignore))

@@ -3,31 +3,33 @@
  */
 import { lookup } from "node:dns/promises"
 import { isIP } from "node:net"
+import { Result } from "effect"
 
 export interface HostPort {
   readonly host: string
   readonly port: number
 }
 
-/** Splits `host:port` / `[v6]:port`; returns the problem as a string (Go's wording) when malformed. */
-export const splitHostPort = (address: string): HostPort | string => {
+/** Splits `host:port` / `[v6]:port`; fails with the problem (Go's wording) when malformed. */
+export const splitHostPort = (address: string): Result.Result<HostPort, string> => {
   let host: string
   let portText: string
   if (address.startsWith("[")) {
     const close = address.indexOf("]")
-    if (close < 0) return `address ${address}: missing ']' in address`
-    if (address[close + 1] !== ":") return `address ${address}: missing port in address`
+    if (close < 0) return Result.fail(`address ${address}: missing ']' in address`)
+    if (address[close + 1] !== ":") return Result.fail(`address ${address}: missing port in address`)
     host = address.slice(1, close)
     portText = address.slice(close + 2)
   } else {
     const colon = address.lastIndexOf(":")
-    if (colon < 0) return `address ${address}: missing port in address`
+    if (colon < 0) return Result.fail(`address ${address}: missing port in address`)
     host = address.slice(0, colon)
-    if (host.includes(":")) return `address ${address}: too many colons in address`
+    if (host.includes(":")) return Result.fail(`address ${address}: too many colons in address`)
     portText = address.slice(colon + 1)
   }
-  if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) return `address ${address}: invalid port "${portText}"`
-  return { host, port: Number(portText) }
+  if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535)
+    return Result.fail(`address ${address}: invalid port "${portText}"`)
+  return Result.succeed({ host, port: Number(portText) })
 }
 
 /** Formats an address as `host:port`, bracketing IPv6. */

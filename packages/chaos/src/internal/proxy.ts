@@ -354,8 +354,9 @@ export class ProxyCore {
 
   private parseUpstream(): void {
     const hp = splitHostPort(this.upstream)
-    this.upstreamTarget =
-      typeof hp === "string" ? undefined : { host: hp.host === "" ? "127.0.0.1" : hp.host, port: hp.port }
+    this.upstreamTarget = Result.isFailure(hp)
+      ? undefined
+      : { host: hp.success.host === "" ? "127.0.0.1" : hp.success.host, port: hp.success.port }
   }
 
   get address(): { host: string; port: number } | undefined {
@@ -375,9 +376,10 @@ export class ProxyCore {
 
   /** Resolves a listen address to `ip:port` (for comparisons); fails with InvalidProxy on a malformed one. */
   static async resolveListen(listen: string): Promise<Result.Result<string, ChaosError>> {
-    const hp = splitHostPort(listen)
-    if (typeof hp === "string")
-      return Result.fail(chaosError("InvalidProxy", hp, undefined, { field: "listen", value: listen }))
+    const split = splitHostPort(listen)
+    if (Result.isFailure(split))
+      return Result.fail(chaosError("InvalidProxy", split.failure, undefined, { field: "listen", value: listen }))
+    const hp = split.success
     try {
       return Result.succeed(formatHostPort(await resolveHost(hp.host), hp.port))
     } catch (e) {
@@ -388,15 +390,16 @@ export class ProxyCore {
   }
 
   /** Starts listening; the bound address replaces `listen`. Idempotent. */
-  async start(): Promise<ChaosError | undefined> {
-    if (this.enabled) return undefined
-    const hp = splitHostPort(this.listen)
-    if (typeof hp === "string") return chaosError("InvalidProxy", hp)
+  async start(): Promise<Result.Result<void, ChaosError>> {
+    if (this.enabled) return Result.void
+    const split = splitHostPort(this.listen)
+    if (Result.isFailure(split)) return Result.fail(chaosError("InvalidProxy", split.failure))
+    const hp = split.success
     let host: string
     try {
       host = await resolveHost(hp.host)
     } catch (e) {
-      return chaosError("InvalidProxy", `address ${this.listen}: ${(e as Error).message}`, e)
+      return Result.fail(chaosError("InvalidProxy", `address ${this.listen}: ${(e as Error).message}`, e))
     }
     const server = net.createServer({ allowHalfOpen: true, noDelay: true }, this.onConnection)
     const failed = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
@@ -408,14 +411,14 @@ export class ProxyCore {
     })
     if (failed !== undefined) {
       server.close()
-      return chaosError("Listen", bindMessage(formatHostPort(host, hp.port), failed), failed)
+      return Result.fail(chaosError("Listen", bindMessage(formatHostPort(host, hp.port), failed), failed))
     }
     server.on("error", () => {})
     const a = server.address() as net.AddressInfo
     this.server = server
     this.listen = formatHostPort(a.address, a.port)
     this.enabled = true
-    return undefined
+    return Result.void
   }
 
   /** Closes the listener and every live connection. Idempotent. */
@@ -428,11 +431,11 @@ export class ProxyCore {
   }
 
   /** Changes the upstream; live connections are dropped (Toxiproxy restarts the proxy). */
-  async setUpstream(upstream: string): Promise<ChaosError | undefined> {
-    if (upstream === this.upstream) return undefined
+  async setUpstream(upstream: string): Promise<Result.Result<void, ChaosError>> {
+    if (upstream === this.upstream) return Result.void
     this.upstream = upstream
     this.parseUpstream()
-    if (!this.enabled) return undefined
+    if (!this.enabled) return Result.void
     await this.stop()
     return this.start()
   }
@@ -465,12 +468,12 @@ export class ProxyCore {
     return this.toxics.find((t) => t.name === name)
   }
 
-  addToxic(toxic: Toxic): ChaosError | undefined {
-    if (this.findToxic(toxic.name) !== undefined) return chaosError("Conflict", "toxic already exists")
+  addToxic(toxic: Toxic): Result.Result<void, ChaosError> {
+    if (this.findToxic(toxic.name) !== undefined) return Result.fail(chaosError("Conflict", "toxic already exists"))
     this.toxics.push(toxic)
     for (const c of this.connections) c.linkFor(toxic.stream).addStage(toxic)
     this.telemetry?.toxicAdded(toxic)
-    return undefined
+    return Result.void
   }
 
   updateToxic(toxic: Toxic): void {
@@ -480,14 +483,14 @@ export class ProxyCore {
     for (const c of this.connections) c.linkFor(toxic.stream).replaceStage(toxic)
   }
 
-  removeToxic(name: string): ChaosError | undefined {
+  removeToxic(name: string): Result.Result<void, ChaosError> {
     const i = this.toxics.findIndex((t) => t.name === name)
-    if (i < 0) return chaosError("NotFound", "toxic not found")
+    if (i < 0) return Result.fail(chaosError("NotFound", "toxic not found"))
     const toxic = this.toxics[i]!
     this.toxics.splice(i, 1)
     this.cursors.delete(`${toxic.stream}/${name}`)
     for (const c of [...this.connections]) if (c.linkFor(toxic.stream).removeStage(name)) c.close()
-    return undefined
+    return Result.void
   }
 
   removeAllToxics(): void {

@@ -23,6 +23,7 @@ import type { Socket } from "node:net"
 import type { Readable } from "node:stream"
 import { StringDecoder } from "node:string_decoder"
 import { SchemaDrift, Seed } from "@24h/core"
+import { Result } from "effect"
 import { Pool } from "undici"
 import { type ChaosError, withDetails } from "../../ChaosError.ts"
 import { type Compiled, compile } from "./match.ts"
@@ -136,19 +137,21 @@ export class Engine {
     return this.compiled.map((c) => c.rule)
   }
 
-  listen(host: string, port: number): Promise<ChaosError | undefined> {
+  listen(host: string, port: number): Promise<Result.Result<void, ChaosError>> {
     return new Promise((resolve) => {
       const onError = (e: Error) =>
         resolve(
-          withDetails("Listen", `HttpFaultProxy ${this.options.name}: listen ${host}:${port}: ${e.message}`, {
-            host,
-            port
-          })
+          Result.fail(
+            withDetails("Listen", `HttpFaultProxy ${this.options.name}: listen ${host}:${port}: ${e.message}`, {
+              host,
+              port
+            })
+          )
         )
       this.server.once("error", onError)
       this.server.listen(port, host, () => {
         this.server.off("error", onError)
-        resolve(undefined)
+        resolve(Result.void)
       })
     })
   }
@@ -170,12 +173,14 @@ export class Engine {
     await this.pool.destroy()
   }
 
-  addRules(rules: ReadonlyArray<Rule>): ChaosError | undefined {
+  addRules(rules: ReadonlyArray<Rule>): Result.Result<void, ChaosError> {
     for (const r of rules)
       if (this.compiled.some((c) => c.rule.id === r.id))
-        return withDetails("Conflict", `HttpFaultProxy: rule already exists: ${r.id}`, { field: "id", value: r.id })
+        return Result.fail(
+          withDetails("Conflict", `HttpFaultProxy: rule already exists: ${r.id}`, { field: "id", value: r.id })
+        )
     for (const r of rules) this.compiled.push(compile(r))
-    return undefined
+    return Result.void
   }
 
   setRules(rules: ReadonlyArray<Rule>): void {
@@ -776,8 +781,8 @@ export class Engine {
             this.setRules(parsed.success)
             return reply(200, { rules: this.rules })
           }
-          const e = this.addRules(parsed.success)
-          if (e !== undefined) return fail(e, 409)
+          const added = this.addRules(parsed.success)
+          if (Result.isFailure(added)) return fail(added.failure, 409)
           return reply(201, { rules: parsed.success })
         }
         case "DELETE rules": {

@@ -468,8 +468,9 @@ export class LlmEngine {
           r.error.retryAfter === undefined ? {} : retryHeaders(r.error.retryAfter)
         )
       }
-      const turn = this.turn(p, e, r, d.hit)
-      if (typeof turn === "string") return reply.error(500, turn, null)
+      const made = this.turn(p, e, r, d.hit)
+      if (Result.isFailure(made)) return reply.error(500, made.failure, null)
+      const turn = made.success
       e.reply = { text: turn.text, toolCalls: turn.toolCalls, finish: turn.finish }
       const drift = d.hit.find((s): s is SwitchOf<"drift"> => s.kind === "drift")
       const driftRng = drift === undefined ? undefined : this.rng("drift", e.seq)
@@ -498,7 +499,12 @@ export class LlmEngine {
     })
   }
 
-  private turn(p: Prompt, e: JournalEntry, r: Reply | undefined, hit: ReadonlyArray<Switch>): Turn | string {
+  private turn(
+    p: Prompt,
+    e: JournalEntry,
+    r: Reply | undefined,
+    hit: ReadonlyArray<Switch>
+  ): Result.Result<Turn, string> {
     const idRng = this.rng("ids", e.seq)
     const anthropic = p.endpoint === "messages"
     const id = this.id(anthropic ? "msg_" : p.endpoint === "responses" ? "resp_" : "chatcmpl-", idRng)
@@ -535,10 +541,13 @@ export class LlmEngine {
       try {
         value = JSON.parse(text)
       } catch {
-        return `LlmMock: fixture ${e.fixture ?? ""} reply is not JSON but the request asks for response_format json_schema`
+        return Result.fail(
+          `LlmMock: fixture ${e.fixture ?? ""} reply is not JSON but the request asks for response_format json_schema`
+        )
       }
-      const problem = validateJson(p.jsonSchema, value)
-      if (problem !== undefined) return `LlmMock: the reply does not satisfy the request's json_schema: ${problem}`
+      const valid = validateJson(p.jsonSchema, value)
+      if (Result.isFailure(valid))
+        return Result.fail(`LlmMock: the reply does not satisfy the request's json_schema: ${valid.failure}`)
     }
     let chunks = tokenize(text)
     let finish: Finish = toolCalls.length > 0 ? "tool_calls" : "stop"
@@ -562,7 +571,7 @@ export class LlmEngine {
       toolCalls = []
     }
     const finalText = chunks.join("")
-    return {
+    return Result.succeed({
       id,
       created: this.opts.epoch + e.seq,
       model: p.model,
@@ -572,7 +581,7 @@ export class LlmEngine {
       finish,
       inputTokens: estimateTokens(p.text),
       outputTokens: Math.max(1, chunks.length + toolCalls.reduce((n, c) => n + estimateTokens(c.arguments), 0))
-    }
+    })
   }
 
   private defaultText(p: Prompt): string {

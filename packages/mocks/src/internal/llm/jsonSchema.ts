@@ -4,6 +4,7 @@
  * validator built on zod's `fromJSONSchema`, so a `response_format: json_schema` reply is checked before it is sent.
  */
 import type { Seed } from "@24h/core"
+import { Result } from "effect"
 import { z } from "zod"
 import { LOREM } from "../words.ts"
 
@@ -63,16 +64,18 @@ export const generate = (schema: unknown, rng: Seed.Stream, root: Schema = schem
   }
 }
 
-/** `undefined` when `value` satisfies `schema`, else the validation message. */
-export const validate = (schema: unknown, value: unknown): string | undefined => {
+/** Succeeds when `value` satisfies `schema`, else fails with the validation message. */
+export const validate = (schema: unknown, value: unknown): Result.Result<void, string> => {
   let zs: z.ZodType
   try {
     zs = z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0])
   } catch (e) {
-    return `response_format.json_schema.schema: cannot be read (${e instanceof Error ? e.message : String(e)})`
+    return Result.fail(
+      `response_format.json_schema.schema: cannot be read (${e instanceof Error ? e.message : String(e)})`
+    )
   }
   const r = zs.safeParse(value, { reportInput: true })
   return r.success
-    ? undefined
-    : r.error.issues.map((i) => `${i.path.map(String).join(".") || "(root)"}: ${i.message}`).join("; ")
+    ? Result.void
+    : Result.fail(r.error.issues.map((i) => `${i.path.map(String).join(".") || "(root)"}: ${i.message}`).join("; "))
 }

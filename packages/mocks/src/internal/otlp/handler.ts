@@ -13,6 +13,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { gunzipSync } from "node:zlib"
 import { Telemetry } from "@24h/core"
+import { Result } from "effect"
+import type { MocksError } from "../../MocksError.ts"
 import * as proto from "./proto.ts"
 import type { Signal, Store } from "./store.ts"
 
@@ -33,8 +35,8 @@ export interface Counters {
 
 export interface Admin {
   readonly list: () => ReadonlyArray<unknown>
-  /** The InvalidSwitch message, or undefined when the list is valid. */
-  readonly validate: (input: ReadonlyArray<unknown>) => string | undefined
+  /** Succeeds when the list is valid, else fails with the InvalidSwitch error. */
+  readonly validate: (input: ReadonlyArray<unknown>) => Result.Result<void, MocksError>
   readonly apply: (input: ReadonlyArray<unknown>) => void
   readonly stats: () => unknown
 }
@@ -150,8 +152,8 @@ const handleAdmin = (admin: Admin, path: string, req: IncomingMessage, res: Serv
       return bad(400, `${path}: body is not JSON (${(e as Error).message})`)
     }
     const list = Array.isArray(body) ? body : [body]
-    const error = admin.validate(list)
-    if (error !== undefined) return bad(400, error)
+    const valid = admin.validate(list)
+    if (Result.isFailure(valid)) return bad(400, valid.failure.message)
     res.once("finish", () => admin.apply(list))
     json(res, 200, { switches: list })
   })
