@@ -302,11 +302,9 @@ const journalMetrics = (inst: Telemetry.Instruments, name: string, engine: Engin
 
 const rootSeed = (seed: Options["seed"]): Effect.Effect<Seed.Seed, ChaosError> => {
   if (seed !== undefined)
-    return Effect.try({
-      try: () => (typeof seed === "object" ? seed : Seed.make(seed)),
-      catch: (e) =>
-        withDetails("InvalidProxy", `HttpFaultProxy: seed: ${(e as Error).message}`, { field: "seed", value: seed })
-    })
+    return Effect.mapError(Effect.fromResult(Seed.makeResult(seed)), (e) =>
+      withDetails("InvalidProxy", `HttpFaultProxy: seed: ${e.message}`, { field: "seed", value: seed })
+    )
   return Effect.flatMap(Effect.serviceOption(Seed.RootSeed), (o) =>
     Option.isSome(o)
       ? Effect.succeed(o.value)

@@ -265,10 +265,9 @@ const proxyTelemetry = (inst: Telemetry.Instruments, name: string, live: () => I
 
 const rootSeed = (seed: Options["seed"]): Effect.Effect<Seed.Seed, ChaosError> => {
   if (seed !== undefined)
-    return Effect.try({
-      try: () => (typeof seed === "object" ? seed : Seed.make(seed)),
-      catch: (e) => chaosError("InvalidProxy", `TcpProxy: ${(e as Error).message}`, e)
-    })
+    return Effect.mapError(Effect.fromResult(Seed.makeResult(seed)), (e) =>
+      chaosError("InvalidProxy", `TcpProxy: ${e.message}`, e, { module: "TcpProxy.make", field: "seed", value: seed })
+    )
   return Effect.flatMap(Effect.serviceOption(Seed.RootSeed), (o) =>
     Option.isSome(o)
       ? Effect.succeed(o.value)

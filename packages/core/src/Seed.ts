@@ -97,6 +97,27 @@ export const make = (root: Root): Seed => {
 }
 
 /**
+ * Makes a root seed as a `Result`: a typed `CoreError` (reason `InvalidSeed`, with `module`, `field` and `value`)
+ * instead of {@link make}'s `TypeError`. A seed that is already made passes through, so options typed
+ * `Root | Seed` are validated in one call.
+ *
+ * @example
+ * ```ts
+ * import { Result } from "effect"
+ * import { Seed } from "@24h/core"
+ * const checked = Seed.makeResult(-0.5)
+ * if (Result.isFailure(checked)) console.error(checked.failure.message) // names the value
+ * ```
+ *
+ * @category constructors
+ * @since 0.2.0
+ */
+export const makeResult = (root: Root | Seed): Result.Result<Seed, CoreError> =>
+  typeof root === "object" && root !== null && (root as Seed)._tag === "Seed"
+    ? Result.succeed(root as Seed)
+    : Result.map(validateRoot(root), (r) => ({ _tag: "Seed", root: r, path: [] }) as Seed)
+
+/**
  * Parses a root seed from text (a CLI flag, an environment variable): digits become a number, anything else stays
  * a string.
  *

@@ -1,5 +1,5 @@
 import { Seed } from "@24h/core"
-import { Effect, Random } from "effect"
+import { Effect, Random, Result } from "effect"
 import { describe, expect, it } from "vitest"
 import { fixture, runTs } from "./util.ts"
 
@@ -100,5 +100,21 @@ describe("Seed", () => {
   it("derives from the RootSeed in context", () => {
     const seed = Effect.runSync(Seed.derived("mocks/users").pipe(Effect.provide(Seed.layer(42))))
     expect(firstValues(seed)).toEqual(firstValues(Seed.derive(Seed.make(42), "mocks/users")))
+  })
+})
+
+describe("Seed.makeResult", () => {
+  it("is make as a Result: a typed InvalidSeed with the field and value, and a made seed passes through", () => {
+    const bad = Seed.makeResult("")
+    expect(Result.isFailure(bad) && bad.failure).toMatchObject({
+      _tag: "CoreError",
+      reason: "InvalidSeed",
+      module: "Seed.make",
+      field: "root",
+      value: ""
+    })
+    const made = Seed.derive(Seed.make(7), "x")
+    expect(Result.getOrThrow(Seed.makeResult(made))).toBe(made)
+    expect(Result.getOrThrow(Seed.makeResult(42))).toEqual(Seed.make(42))
   })
 })

@@ -58,6 +58,7 @@ import {
 } from "./internal/engine.ts"
 import * as mockTelemetry from "./internal/mockTelemetry.ts"
 import type { Matcher as RouteMatcher, MockRequest as RouteMockRequest } from "./internal/route.ts"
+import { seedOption } from "./internal/seed.ts"
 import { type MocksError, mocksError, zodError } from "./MocksError.ts"
 
 /**
@@ -449,17 +450,7 @@ export const make: (options?: Options) => Effect.Effect<HttpMock, MocksError, Sc
                   })
                 )
           )
-        : typeof seedIn === "object"
-          ? seedIn
-          : yield* Effect.try({
-              try: () => Seed.make(seedIn),
-              catch: (e) =>
-                mocksError("InvalidOptions", `HttpMock.make: seed: ${(e as Error).message}`, undefined, {
-                  module: "HttpMock.make",
-                  field: "seed",
-                  value: seedIn
-                })
-            })
+        : yield* seedOption("HttpMock.make", seedIn)
     const maxBodyBytes = options.maxBodyBytes ?? 1_048_576
     if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 0) {
       return yield* mocksError(

@@ -39,7 +39,7 @@
 import { readFile } from "node:fs/promises"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo, Socket } from "node:net"
-import { type Check, Fault, Seed } from "@24h/core"
+import { type Check, Fault, type Seed } from "@24h/core"
 import { Context, Effect, Layer, Result, type Scope } from "effect"
 import {
   type JournalEntry as EngineJournalEntry,
@@ -50,6 +50,7 @@ import {
 import type * as Fx from "./internal/llm/fixtures.ts"
 import * as Sw from "./internal/llm/switches.ts"
 import * as V from "./internal/llm/verdicts.ts"
+import { seedOption } from "./internal/seed.ts"
 import { type MocksError, mocksError } from "./MocksError.ts"
 
 /**
@@ -350,19 +351,7 @@ const nonNegative = (field: string, v: number | undefined, int = false): Result.
 export const make = Effect.fn("LlmMock.make")(
   (options: Options = {}): Effect.Effect<LlmMock, MocksError, Scope.Scope> =>
     Effect.gen(function* () {
-      const seedIn = options.seed ?? 0
-      const seed =
-        typeof seedIn === "object"
-          ? seedIn
-          : yield* Effect.try({
-              try: () => Seed.make(seedIn),
-              catch: (e) =>
-                mocksError("InvalidOptions", `LlmMock.make: seed: ${(e as Error).message}`, undefined, {
-                  module: "LlmMock.make",
-                  field: "seed",
-                  value: seedIn
-                })
-            })
+      const seed = yield* seedOption("LlmMock.make", options.seed ?? 0)
       const ph = options.physics ?? {}
       const checks = [
         nonNegative("physics.ttftMs", ph.ttftMs),

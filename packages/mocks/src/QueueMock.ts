@@ -35,7 +35,7 @@
  */
 import { createServer } from "node:http"
 import type { AddressInfo, Socket } from "node:net"
-import { Check, Fault, Seed } from "@24h/core"
+import { Check, Fault, type Seed } from "@24h/core"
 import { Clock, Context, Effect, Layer, Result, type Scope } from "effect"
 import type { z } from "zod"
 import {
@@ -47,6 +47,7 @@ import {
 } from "./internal/queue/broker.ts"
 import { makeHandler } from "./internal/queue/server.ts"
 import * as Switches from "./internal/queue/switches.ts"
+import { seedOption } from "./internal/seed.ts"
 import { type MocksError, mocksError } from "./MocksError.ts"
 
 /**
@@ -334,14 +335,7 @@ const listen = (server: ReturnType<typeof createServer>, port: number) =>
 
 /** Validates the options of {@link make}. */
 const parseOptions = Effect.fnUntraced(function* (options: Options) {
-  const seedIn = options.seed ?? 0
-  const seed =
-    typeof seedIn === "object"
-      ? seedIn
-      : yield* Effect.try({
-          try: () => Seed.make(seedIn),
-          catch: (e) => mocksError("InvalidOptions", `QueueMock.make: seed: ${(e as Error).message}`)
-        })
+  const seed = yield* seedOption("QueueMock.make", options.seed ?? 0)
   const port = options.port ?? 0
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     return yield* mocksError("InvalidOptions", `QueueMock.make: port must be an integer in 0..65535 (got ${port})`)

@@ -36,8 +36,9 @@ import { once } from "node:events"
 import { createWriteStream, type WriteStream } from "node:fs"
 import { createServer, type ServerResponse } from "node:http"
 import type { AddressInfo, Socket } from "node:net"
-import { Check, Seed } from "@24h/core"
+import { Check, type Seed } from "@24h/core"
 import { Effect, Result, type Scope } from "effect"
+import { seedOption } from "./internal/seed.ts"
 import {
   type Item as GenItem,
   type Reading as GenReading,
@@ -210,14 +211,7 @@ export const make = Effect.fn("Sensor.make")(
           module: "Sensor.make"
         })
       const parsed = checked.success
-      const seedIn = options.seed ?? 0
-      const seed =
-        typeof seedIn === "object"
-          ? seedIn
-          : yield* Effect.try({
-              try: () => Seed.make(seedIn),
-              catch: (e) => mocksError("InvalidOptions", `Sensor.make: seed: ${(e as Error).message}`)
-            })
+      const seed = yield* seedOption("Sensor.make", options.seed ?? 0)
       return fromSpec(parsed, seed)
     })
 )

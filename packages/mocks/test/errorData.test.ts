@@ -4,7 +4,7 @@
  */
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
-import { HttpMock, LlmMock, type MocksError } from "../src/index.ts"
+import { HttpMock, LlmMock, type MocksError, QueueMock, Sensor } from "../src/index.ts"
 
 const makeError = (options: HttpMock.Options): Promise<MocksError> =>
   Effect.runPromise(Effect.flip(Effect.scoped(HttpMock.make(options))))
@@ -64,5 +64,27 @@ describe("LlmMock error data", () => {
     const e = await Effect.runPromise(Effect.flip(Effect.scoped(LlmMock.make({ physics: { jitter: 2 } }))))
     expect(e).toMatchObject({ reason: "InvalidOptions", module: "LlmMock.make", field: "physics.jitter", value: 2 })
     expect(e.message).toBe("LlmMock.make: physics.jitter must be in [0, 1] (got 2)")
+  })
+})
+
+describe("the seed option of every mock", () => {
+  it("a bad seed fails with InvalidOptions naming the mock, the field and the value, with one message", async () => {
+    const bad = -0.5
+    const errors = await Promise.all([
+      makeError({ seed: bad }),
+      Effect.runPromise(Effect.flip(Effect.scoped(LlmMock.make({ seed: bad })))),
+      Effect.runPromise(Effect.flip(Effect.scoped(QueueMock.make({ seed: bad })))),
+      Effect.runPromise(
+        Effect.flip(
+          Sensor.make({ name: "t", rateHz: 1, samples: 10, signal: { kind: "constant", value: 1 } }, { seed: bad })
+        )
+      )
+    ])
+    for (const [e, where] of errors.map((e, i) => [e, ["HttpMock", "LlmMock", "QueueMock", "Sensor"][i]] as const)) {
+      expect(e).toMatchObject({ reason: "InvalidOptions", module: `${where}.make`, field: "seed", value: bad })
+      expect(e.message).toBe(
+        `${where}.make: seed: Seed.make: root must be a safe integer or a non-empty string (got -0.5)`
+      )
+    }
   })
 })
