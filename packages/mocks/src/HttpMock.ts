@@ -40,8 +40,7 @@
  *
  * @since 0.1.0
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
-import type { AddressInfo, Socket } from "node:net"
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import { Seed, Telemetry } from "@24h/core"
 import { Context, Effect, Layer, Option, Result, type Scope } from "effect"
 import { z } from "zod"
@@ -59,6 +58,7 @@ import {
 import * as mockTelemetry from "./internal/mockTelemetry.ts"
 import type { Matcher as RouteMatcher, MockRequest as RouteMockRequest } from "./internal/route.ts"
 import { seedOption } from "./internal/seed.ts"
+import { serveScoped } from "./internal/serve.ts"
 import { type MocksError, mocksError, zodError } from "./MocksError.ts"
 
 /**
@@ -406,17 +406,6 @@ const parseSwitches = (list: unknown): Result.Result<Array<FailureSwitch.Failure
   return Result.succeed(out)
 }
 
-const listen = (server: Server, port: number) =>
-  Effect.callback<void, MocksError>((resume) => {
-    const onError = (e: Error) =>
-      resume(Effect.fail(mocksError("Server", `HttpMock.make: cannot listen on 127.0.0.1:${port}: ${e.message}`, e)))
-    server.once("error", onError)
-    server.listen(port, "127.0.0.1", () => {
-      server.off("error", onError)
-      resume(Effect.void)
-    })
-  })
-
 /**
  * Starts a mock on `127.0.0.1` (port 0 by default) in the current scope. Invalid routes or switches fail with
  * `InvalidRoute` / `InvalidSwitch` before anything listens.
@@ -503,7 +492,6 @@ export const make: (options?: Options) => Effect.Effect<HttpMock, MocksError, Sc
       if (Result.isFailure(s)) return yield* s.failure
       engine.setSwitches(s.success, "set")
     }
-    const sockets = new Set<Socket>()
     const adminHandler = makeAdmin(engine)
     const server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
       try {
@@ -516,21 +504,7 @@ export const make: (options?: Options) => Effect.Effect<HttpMock, MocksError, Sc
         }
       }
     })
-    server.on("connection", (s) => {
-      sockets.add(s)
-      s.on("close", () => sockets.delete(s))
-    })
-    server.on("clientError", (_e, socket) => socket.destroy())
-    yield* Effect.acquireRelease(listen(server, options.port ?? 0), () =>
-      Effect.callback<void>((resume) => {
-        for (const t of engine.timers) clearTimeout(t)
-        engine.timers.clear()
-        server.close(() => resume(Effect.void))
-        for (const s of sockets) s.destroy()
-        server.closeAllConnections()
-      })
-    )
-    const port = (server.address() as AddressInfo).port
+    const port = yield* serveScoped("HttpMock.make", server, options.port ?? 0, engine.timers)
     const countOf = (route: string) =>
       Effect.suspend(() => {
         const r = engine.routes.find((x) => x.id === route)

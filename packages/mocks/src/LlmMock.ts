@@ -37,8 +37,7 @@
  * @since 0.2.0
  */
 import { readFile } from "node:fs/promises"
-import { createServer, type Server } from "node:http"
-import type { AddressInfo, Socket } from "node:net"
+import { createServer } from "node:http"
 import { type Check, Fault, type Seed } from "@24h/core"
 import { Context, Effect, Layer, Result, type Scope } from "effect"
 import {
@@ -51,6 +50,7 @@ import type * as Fx from "./internal/llm/fixtures.ts"
 import * as Sw from "./internal/llm/switches.ts"
 import * as V from "./internal/llm/verdicts.ts"
 import { seedOption } from "./internal/seed.ts"
+import { serveScoped } from "./internal/serve.ts"
 import { type MocksError, mocksError } from "./MocksError.ts"
 
 /**
@@ -303,17 +303,6 @@ export interface LlmMock {
   readonly reset: Effect.Effect<void>
 }
 
-const listen = (server: Server, port: number) =>
-  Effect.callback<void, MocksError>((resume) => {
-    const onError = (e: Error) =>
-      resume(Effect.fail(mocksError("Server", `LlmMock.make: cannot listen on 127.0.0.1:${port}: ${e.message}`, e)))
-    server.once("error", onError)
-    server.listen(port, "127.0.0.1", () => {
-      server.off("error", onError)
-      resume(Effect.void)
-    })
-  })
-
 /** An `InvalidOptions` check of one option: `LlmMock.make: field …`, with module, field and value as data. */
 const option = (field: string, value: unknown, ok: boolean, must: string): Result.Result<void, MocksError> =>
   ok
@@ -392,23 +381,8 @@ export const make = Effect.fn("LlmMock.make")(
       yield* Effect.fromResult(engine.addFixtures(options.fixtures ?? []))
       if (options.switches !== undefined && options.switches.length > 0)
         yield* Effect.fromResult(engine.setSwitches(options.switches, "set"))
-      const sockets = new Set<Socket>()
       const server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => engine.handle(req, res))
-      server.on("connection", (s) => {
-        sockets.add(s)
-        s.on("close", () => sockets.delete(s))
-      })
-      server.on("clientError", (_e, socket) => socket.destroy())
-      yield* Effect.acquireRelease(listen(server, options.port ?? 0), () =>
-        Effect.callback<void>((resume) => {
-          for (const t of engine.timers) clearTimeout(t)
-          engine.timers.clear()
-          server.close(() => resume(Effect.void))
-          for (const s of sockets) s.destroy()
-          server.closeAllConnections()
-        })
-      )
-      const port = (server.address() as AddressInfo).port
+      const port = yield* serveScoped("LlmMock.make", server, options.port ?? 0, engine.timers)
       const set = (action: "set" | "add") => (switches: ReadonlyArray<SwitchInput>) =>
         Effect.suspend(() => {
           return Effect.fromResult(engine.setSwitches(switches, action))
