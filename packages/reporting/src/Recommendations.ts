@@ -26,9 +26,9 @@
  * @since 0.1.0
  */
 import { join } from "node:path"
-import { Effect } from "effect"
+import { Effect, Result } from "effect"
 import { z } from "zod"
-import { problem } from "./internal/citations.ts"
+import { resolve } from "./internal/citations.ts"
 import { md, truncate } from "./internal/escape.ts"
 import { readJsonOptional, validate, write as writeFile } from "./internal/fs.ts"
 import { type ReportingError, reportingError } from "./ReportingError.ts"
@@ -198,8 +198,8 @@ export const check = Effect.fn("Recommendations.check")(
             continue
           }
           for (const c of cites) {
-            const p = yield* Effect.promise(() => problem(c, against.dir, against.findingIds))
-            if (p !== undefined) unknown.push({ field, message: `${field} ${label} ${p}` })
+            const p = yield* Effect.promise(() => resolve(c, against.dir, against.findingIds))
+            if (Result.isFailure(p)) unknown.push({ field, message: `${field} ${label} ${p.failure}` })
           }
         }
       }

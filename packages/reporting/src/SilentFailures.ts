@@ -29,9 +29,9 @@
  */
 import { join } from "node:path"
 import { Pipeline } from "@24h/core"
-import { Effect } from "effect"
+import { Effect, Result } from "effect"
 import { z } from "zod"
-import { problem } from "./internal/citations.ts"
+import { resolve } from "./internal/citations.ts"
 import { md } from "./internal/escape.ts"
 import { readJsonOptional, validate, write as writeFile } from "./internal/fs.ts"
 import { type ReportingError, reportingError } from "./ReportingError.ts"
@@ -271,9 +271,12 @@ export const check = Effect.fn("SilentFailures.check")(
       const issues: Array<{ field: string; message: string }> = []
       for (const [i, p] of probes.entries())
         for (const c of p.evidence) {
-          const bad = yield* Effect.promise(() => problem(c, against.dir, against.findingIds))
-          if (bad !== undefined)
-            issues.push({ field: `probes[${i}]`, message: `silent-failure probe ${JSON.stringify(p.name)} ${bad}` })
+          const cited = yield* Effect.promise(() => resolve(c, against.dir, against.findingIds))
+          if (Result.isFailure(cited))
+            issues.push({
+              field: `probes[${i}]`,
+              message: `silent-failure probe ${JSON.stringify(p.name)} ${cited.failure}`
+            })
         }
       if (issues.length > 0)
         return yield* Effect.fail(

@@ -20,34 +20,29 @@ export interface Entry {
   readonly bytes: number
 }
 
-/** Why a line is not a valid finding, or `undefined` with the finding. */
-export const checkLine = (
-  text: string,
-  previousId: number
-):
-  | { readonly finding: FindingT; readonly problem?: undefined }
-  | { readonly finding?: undefined; readonly problem: string } => {
+/** A line as a valid finding, or why it is not one (the problem, in words). */
+export const checkLine = (text: string, previousId: number): Result.Result<FindingT, string> => {
   let json: unknown
   try {
     json = JSON.parse(text)
   } catch (e) {
-    return { problem: `not valid JSON (${(e as Error).message})` }
+    return Result.fail(`not valid JSON (${(e as Error).message})`)
   }
   const parsed = Finding.safeParse(json)
   if (!parsed.success) {
-    return {
-      problem: issuesOf(parsed.error.issues)
+    return Result.fail(
+      issuesOf(parsed.error.issues)
         .map((i) => `${i.field}: ${i.message}`)
         .join("; ")
-    }
+    )
   }
   const n = parseId(parsed.data.id) ?? 0
   if (n <= previousId) {
-    return {
-      problem: `id ${parsed.data.id} is not after the previous id (FND-${String(previousId).padStart(3, "0")}): ids must increase`
-    }
+    return Result.fail(
+      `id ${parsed.data.id} is not after the previous id (FND-${String(previousId).padStart(3, "0")}): ids must increase`
+    )
   }
-  return { finding: parsed.data }
+  return Result.succeed(parsed.data)
 }
 
 /** The result of scanning a chunk of the journal. */
@@ -79,17 +74,17 @@ export const scan = (
     if (end === -1) break
     const text = buf.toString("utf8", start, end)
     const checked = checkLine(text, prev)
-    if (checked.problem !== undefined) {
+    if (Result.isFailure(checked)) {
       return Result.fail(
         findingsError(
           "CorruptLedger",
-          `${file}:${lineNo}: ${checked.problem}. Run \`24h finding repair --output ${dirOf(file)}\` to move bad lines aside (a backup is kept).`,
+          `${file}:${lineNo}: ${checked.failure}. Run \`24h finding repair --output ${dirOf(file)}\` to move bad lines aside (a backup is kept).`,
           { file, line: lineNo }
         )
       )
     }
-    entries.push({ finding: checked.finding, line: text, bytes: end - start })
-    prev = parseId(checked.finding.id) ?? prev
+    entries.push({ finding: checked.success, line: text, bytes: end - start })
+    prev = parseId(checked.success.id) ?? prev
     lineNo++
     start = end + 1
   }

@@ -78,15 +78,15 @@ export const readLegacy = (p: Paths): ReadonlyArray<Finding> => {
   let prev = 0
   for (const [i, item] of found.items.entries()) {
     const checked = checkItem(item, prev)
-    if (checked.problem !== undefined) {
+    if (Result.isFailure(checked)) {
       throw findingsError(
         "CorruptLedger",
-        `${found.source}: entry ${i + 1}: ${checked.problem}. Run \`24h finding repair --output ${p.dir}\` to import the valid entries.`,
+        `${found.source}: entry ${i + 1}: ${checked.failure}. Run \`24h finding repair --output ${p.dir}\` to import the valid entries.`,
         { file: found.source, line: i + 1 }
       )
     }
-    out.push(checked.finding)
-    prev = Number(checked.finding.id.slice(4))
+    out.push(checked.success)
+    prev = Number(checked.success.id.slice(4))
   }
   return out
 }

@@ -1,4 +1,5 @@
 import * as fs from "node:fs"
+import { Result } from "effect"
 import { parseId } from "../Finding.ts"
 import { findingsError } from "../FindingsError.ts"
 import { checkLine } from "./journal.ts"
@@ -124,7 +125,7 @@ export const repair = async (dir: string, options: RepairOptions = {}): Promise<
         return { i, problem: "unterminated last line: an append cut by a crash, never acknowledged" as string }
       if (s.text.trim() === "") return { i, problem: "blank line" }
       const c = checkLine(s.text, 0)
-      return c.problem !== undefined ? { i, problem: c.problem } : { i, finding: c.finding }
+      return Result.isFailure(c) ? { i, problem: c.failure } : { i, finding: c.success }
     })
     const ids = checked.map((c) => (c.finding === undefined ? undefined : parseId(c.finding.id)))
     const keep = increasing(ids)
