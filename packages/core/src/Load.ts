@@ -30,7 +30,7 @@
  */
 import { Cause, Clock, Effect, Context as EffectContext, Exit, type Fiber, Option, Result, Tracer } from "effect"
 import { z } from "zod"
-import { type CoreError, coreError, formatIssues } from "./CoreError.ts"
+import { CoreError, coreError, formatIssues } from "./CoreError.ts"
 import * as Histogram from "./Histogram.ts"
 import { Arrivals, type Stage } from "./internal/load.ts"
 import { CurrentRecorder, type Recorder } from "./internal/recorder.ts"
@@ -131,14 +131,17 @@ const build = <T>(schema: z.ZodType<T>, where: string, input: unknown): T => {
   return parsed.data
 }
 
+/** A duration or rate that does not read: `InvalidInput` naming the field and the value, as data too. */
+const invalid = (where: string, field: string, problem: string, input: unknown): CoreError =>
+  coreError("InvalidInput", `${where}: ${field} ${problem} (got ${JSON.stringify(input)})`, undefined, {
+    module: where,
+    field,
+    value: input
+  })
+
 const ms = (where: string, field: string, input: unknown): number => {
   const v = millis(input)
-  if (Result.isFailure(v))
-    throw coreError("InvalidInput", `${where}: ${field} ${v.failure} (got ${JSON.stringify(input)})`, undefined, {
-      module: where,
-      field,
-      value: input
-    })
+  if (Result.isFailure(v)) throw invalid(where, field, v.failure, input)
   return v.success
 }
 
@@ -149,12 +152,7 @@ const rate = (where: string, field: string, input: unknown, allowZero = false): 
   )
     return 0
   const v = perSecond(input)
-  if (Result.isFailure(v))
-    throw coreError("InvalidInput", `${where}: ${field} ${v.failure} (got ${JSON.stringify(input)})`, undefined, {
-      module: where,
-      field,
-      value: input
-    })
+  if (Result.isFailure(v)) throw invalid(where, field, v.failure, input)
   return v.success
 }
 
@@ -883,7 +881,10 @@ class Engine<E, R> {
  * @since 0.2.0
  */
 export const parse = (input: unknown): Effect.Effect<Model, CoreError> =>
-  Effect.try({ try: () => build(Model, "Load.Model", input), catch: (e) => e as CoreError })
+  Effect.try({
+    try: () => build(Model, "Load.Model", input),
+    catch: (e) => (e instanceof CoreError ? e : coreError("InvalidInput", `Load.Model: ${String(e)}`, e))
+  })
 
 /**
  * The planned length of a model in milliseconds.
