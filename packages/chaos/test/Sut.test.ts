@@ -296,7 +296,14 @@ describe("Sut: clock skew (Debian's faketime)", () => {
     }
     const t0 = Date.now()
     const { sut } = await start(options)
-    const shown = Number(/now (\d+)/.exec(fs.readFileSync(sut.logPath, "utf8"))![1])
+    // Readiness is seen on the output stream; the log file's copy of the line may land a moment later.
+    let line: RegExpExecArray | null = null
+    for (let i = 0; i < 100 && line === null; i++) {
+      line = /now (\d+)/.exec(fs.readFileSync(sut.logPath, "utf8"))
+      if (line === null) await new Promise((r) => setTimeout(r, 50))
+    }
+    expect(line, `no "now <ms>" line in ${sut.logPath}`).not.toBeNull()
+    const shown = Number(line![1])
     expect(Math.abs(shown - t0 - 86_400_000)).toBeLessThan(60_000)
   })
 })
