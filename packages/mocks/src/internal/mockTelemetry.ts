@@ -64,11 +64,9 @@ export const make = (inst: Telemetry.Instruments, policy: SpanPolicy): MockTelem
       if (policy === "none") return undefined
       const parent = Telemetry.parseTraceparent(rawHeader(raw, "traceparent"))
       if (parent === undefined ? policy !== "all" : !parent.sampled) return undefined
-      const span = inst.startSpan("HttpMock.request", {
-        parent: parent ?? null,
-        kind: "server",
-        attributes: { "http.request.method": entry.method, "url.path": entry.path }
-      })
+      const span = inst.startSpan("HttpMock.request", { parent: parent ?? null, kind: "server" })
+      span.attribute("http.request.method", entry.method)
+      span.attribute("url.path", entry.path)
       const correlation = rawHeader(raw, "x-correlation-id")
       if (correlation !== undefined) span.attribute(Telemetry.CORRELATION_ATTRIBUTE, correlation)
       return span

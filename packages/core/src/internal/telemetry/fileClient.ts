@@ -29,21 +29,26 @@ export interface FileClientOptions {
 const bodyBytes = (request: HttpClientRequest.HttpClientRequest): Uint8Array | undefined =>
   request.body._tag === "Uint8Array" ? request.body.body : undefined
 
+const NEWLINE = Buffer.from("\n")
+const DATA_POINTS = Buffer.from('"dataPoints"')
+
 export const make = (options: FileClientOptions): HttpClient.HttpClient =>
   HttpClient.make((request, url) =>
     Effect.gen(function* () {
       const bytes = bodyBytes(request)
       if (bytes !== undefined) {
-        const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8")
+        // The body's bytes go to the file as they are: decoding them to a string to append a newline would cost
+        // two more passes over every batch (about 1 µs per span).
+        const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
         yield* Effect.sync(() => {
           if (url.pathname.endsWith("/v1/traces")) {
             mkdirSync(dirname(options.tracesFile), { recursive: true })
-            appendFileSync(options.tracesFile, `${text}\n`)
-          } else if (url.pathname.endsWith("/v1/metrics") && text.includes('"dataPoints"')) {
+            appendFileSync(options.tracesFile, Buffer.concat([body, NEWLINE]))
+          } else if (url.pathname.endsWith("/v1/metrics") && body.includes(DATA_POINTS)) {
             // A snapshot without a single data point is not written: an empty metrics file would claim metrics.
             mkdirSync(dirname(options.metricsFile), { recursive: true })
             const tmp = `${options.metricsFile}.${process.pid}.tmp`
-            writeFileSync(tmp, text)
+            writeFileSync(tmp, body)
             renameSync(tmp, options.metricsFile)
           }
           options.stats.written++

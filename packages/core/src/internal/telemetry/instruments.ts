@@ -168,7 +168,7 @@ export const instruments: Effect.Effect<Instruments | undefined> = Effect.flatMa
               startTime: options.startTime ?? clock.currentTimeNanosUnsafe(),
               kind: options.kind ?? "internal",
               root: Option.isNone(parent),
-              sampled: Option.match(parent, { onNone: () => true, onSome: (p) => p.sampled })
+              sampled: Option.isNone(parent) || parent.value.sampled
             })
             if (options.attributes !== undefined)
               for (const k in options.attributes) span.attribute(k, options.attributes[k])
