@@ -9,10 +9,8 @@
  * MB/s), and 64-byte ping-pong round trips (p50 / p99, tinybench). The load generator and the servers run in a
  * child process, the proxies in this process, as with an out-of-process proxy.
  *
- * Tracing: "TcpProxy, tracing on" is the no-toxic proxy built under `Telemetry.layer({ dir: <temp>, endpoint: null })`
- * (a `TcpProxy.connection` span per connection, the `24h.proxy.*` counters; bytes counted per link and reported at
- * close and once a second). Its ratios to "TcpProxy, no toxics" (tracing off) are printed; target (issue #16): ≤ 5%
- * slower. `--aa` adds a second tracing-off proxy, whose ratio to the first is the noise floor of those figures.
+ * The cost of tracing (`Telemetry.layer`) on this path has its own benchmark, `TcpProxyTracing.ts`, which repeats
+ * many short interleaved rounds and reports confidence intervals against an A/A control.
  *
  * `--aged` runs the aged case instead: each proxy in its own process (a bare-Node naive pipe proxy; `24h proxy
  * serve` as shipped; `24h proxy serve --incremental-marking`, i.e. V8's default), measured fresh, then after one
@@ -22,115 +20,13 @@
  */
 
 import { type ChildProcess, fork, spawn } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { readFileSync } from "node:fs"
 import * as net from "node:net"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-import { performance } from "node:perf_hooks"
 import { fileURLToPath } from "node:url"
-import { Effect, Exit, Layer, Scope } from "effect"
-import { Bench } from "tinybench"
+import { Effect, Exit, Scope } from "effect"
+import type { PeerRequest } from "./child/peer.ts"
 
-type Request =
-  | { readonly kind: "init" }
-  | { readonly kind: "throughput"; readonly port: number; readonly conns: number; readonly bytesEach: number }
-  | { readonly kind: "pingpong"; readonly port: number; readonly iterations: number }
-  | { readonly kind: "close" }
-
-const CHUNK = Buffer.alloc(64 * 1024, 0x5a)
-
-// ----------------------------------------------------------------------------------------- child process: the peers
-const peer = async () => {
-  const sink = net.createServer({ allowHalfOpen: true }, (s) => {
-    s.on("data", () => {})
-    s.on("end", () => s.end())
-    s.on("error", () => {})
-  })
-  const echo = net.createServer({ noDelay: true }, (s) => {
-    s.setNoDelay(true)
-    s.on("data", (d) => s.write(d))
-    s.on("error", () => {})
-  })
-  await Promise.all([sink, echo].map((srv) => new Promise<void>((r) => srv.listen(0, "127.0.0.1", r))))
-  const portOf = (srv: net.Server) => (srv.address() as net.AddressInfo).port
-
-  const oneStream = (port: number, bytes: number) =>
-    new Promise<void>((resolve, reject) => {
-      const c = net.connect({ port, host: "127.0.0.1", allowHalfOpen: true })
-      c.on("error", reject)
-      c.on("end", () => {
-        c.destroy()
-        resolve()
-      })
-      c.resume()
-      let left = bytes
-      const pump = () => {
-        while (left > 0) {
-          const n = Math.min(left, CHUNK.length)
-          left -= n
-          if (!c.write(n === CHUNK.length ? CHUNK : CHUNK.subarray(0, n))) {
-            c.once("drain", pump)
-            return
-          }
-        }
-        c.end()
-      }
-      c.on("connect", pump)
-    })
-
-  const pingpong = async (port: number, iterations: number) => {
-    const c = await new Promise<net.Socket>((resolve) => {
-      const s = net.connect({ port, host: "127.0.0.1", noDelay: true }, () => resolve(s))
-    })
-    const msg = Buffer.alloc(64, 1)
-    let waiting: (() => void) | undefined
-    let got = 0
-    c.on("data", (d: Buffer) => {
-      got += d.length
-      if (got >= 64 && waiting !== undefined) {
-        got -= 64
-        const w = waiting
-        waiting = undefined
-        w()
-      }
-    })
-    const bench = new Bench({ iterations, time: 0, warmupIterations: 500, warmupTime: 0 })
-    bench.add("rtt", () => {
-      const p = new Promise<void>((r) => {
-        waiting = r
-      })
-      c.write(msg)
-      return p
-    })
-    await bench.run()
-    c.destroy()
-    const r = bench.tasks[0]!.result as unknown as { latency: { p50: number; p99: number } }
-    return { p50: r.latency.p50 * 1000, p99: r.latency.p99 * 1000 }
-  }
-
-  const reply = (m: unknown) => process.send!(m)
-  process.on("message", async (m: Request) => {
-    switch (m.kind) {
-      case "init":
-        reply({ sink: portOf(sink), echo: portOf(echo) })
-        return
-      case "throughput": {
-        const t0 = performance.now()
-        await Promise.all(Array.from({ length: m.conns }, () => oneStream(m.port, m.bytesEach)))
-        reply({ ms: performance.now() - t0 })
-        return
-      }
-      case "pingpong":
-        reply(await pingpong(m.port, m.iterations))
-        return
-      case "close":
-        sink.close()
-        echo.close()
-        reply({})
-        process.disconnect()
-    }
-  })
-}
+type Request = PeerRequest
 
 // ---------------------------------------------------------------------------------- aged: proxies in own processes
 const NAIVE_CHILD = `
@@ -267,9 +163,8 @@ const main = async () => {
   const rounds = flag("rounds", 5)
   const iterations = flag("pings", 5000)
   const { TcpProxy, Toxic } = await import("../src/index.ts")
-  const { Telemetry } = await import("@24h/core")
 
-  const worker = fork(fileURLToPath(import.meta.url), ["--peer"], {
+  const worker = fork(fileURLToPath(new URL("./child/peer.ts", import.meta.url)), [], {
     execArgv: ["--import", "tsx", "--conditions=@24h/source"],
     stdio: "inherit"
   })
@@ -300,11 +195,7 @@ const main = async () => {
     return new Promise<net.Server>((r) => srv.listen(0, "127.0.0.1", () => r(srv)))
   }
   const scope = await Effect.runPromise(Scope.make())
-  const telemetryDir = mkdtempSync(join(tmpdir(), "24h-bench-tcpproxy-"))
-  const traced = await Effect.runPromise(
-    Layer.buildWithScope(Telemetry.layer({ dir: telemetryDir, endpoint: null }), scope)
-  )
-  const tcpProxy = (upstreamPort: number, withToxics: boolean, tracing = false) =>
+  const tcpProxy = (upstreamPort: number, withToxics: boolean) =>
     Effect.runPromise(
       Scope.provide(scope)(
         TcpProxy.make({
@@ -313,7 +204,7 @@ const main = async () => {
           toxics: withToxics
             ? [Toxic.latency({ latency: 0, stream: "upstream" }), Toxic.latency({ latency: 0, stream: "downstream" })]
             : []
-        }).pipe(tracing ? Effect.provide(traced) : (x) => x)
+        })
       )
     )
 
@@ -332,20 +223,11 @@ const main = async () => {
   ])
   targets.push({ name: "TcpProxy, no toxics", sink: p1!.port, echo: p2!.port })
   targets.push({ name: "TcpProxy, latency 0 both ways", sink: p3!.port, echo: p4!.port })
-  const [t1, t2] = await Promise.all([tcpProxy(ports.sink, false, true), tcpProxy(ports.echo, false, true)])
-  targets.push({ name: "TcpProxy, tracing on", sink: t1!.port, echo: t2!.port })
-  const aa = args.includes("--aa")
-  if (aa) {
-    const [a1, a2] = await Promise.all([tcpProxy(ports.sink, false), tcpProxy(ports.echo, false)])
-    targets.push({ name: "TcpProxy, no toxics (A/A)", sink: a1!.port, echo: a2!.port })
-  }
 
   const bytes = mib * 1024 * 1024
   const samples = targets.map(() => ({
     one: [] as Array<number>,
     many: [] as Array<number>,
-    /** CPU seconds of this process (the proxies; the peers run in a child) per GiB moved, both workloads. */
-    cpu: [] as Array<number>,
     p50: [] as Array<number>,
     p99: [] as Array<number>
   }))
@@ -354,13 +236,10 @@ const main = async () => {
     for (let k = 0; k < targets.length; k++) {
       const i = (k + r) % targets.length
       const t = targets[i]!
-      const cpu0 = process.cpuUsage()
       const one = await ask<{ ms: number }>({ kind: "throughput", port: t.sink, conns: 1, bytesEach: bytes })
       samples[i]!.one.push(bytes / 1e6 / (one.ms / 1000))
       const many = await ask<{ ms: number }>({ kind: "throughput", port: t.sink, conns: 32, bytesEach: bytes / 32 })
       samples[i]!.many.push(bytes / 1e6 / (many.ms / 1000))
-      const cpu = process.cpuUsage(cpu0)
-      samples[i]!.cpu.push((cpu.user + cpu.system) / 1e6 / ((2 * bytes) / 2 ** 30))
       const pp = await ask<{ p50: number; p99: number }>({ kind: "pingpong", port: t.echo, iterations })
       samples[i]!.p50.push(pp.p50)
       samples[i]!.p99.push(pp.p99)
@@ -391,32 +270,11 @@ const main = async () => {
       `| ${r.name} | ${r.one.toFixed(0)} | ${r.many.toFixed(0)} | ${ratio} | ${r.p50.toFixed(0)} / ${r.p99.toFixed(0)} | ${added} |`
     )
   }
-  // Tracing on against off, per round (the two ran back to back in each round), then the medians of the ratios.
-  const off = samples[2]!
-  const ratioOf = (a: Array<number>, b: Array<number>) => median(a.map((x, i) => x / b[i]!))
-  const directP50 = samples[0]!.p50
-  const compare = (label: string, on: (typeof samples)[number]) => {
-    const addedOn = on.p50.map((x, i) => x - directP50[i]!)
-    const addedOff = off.p50.map((x, i) => x - directP50[i]!)
-    console.log(
-      `${label} (medians of per-round ratios): 1 conn ${ratioOf(on.one, off.one).toFixed(3)}× MB/s, 32 conns ${ratioOf(on.many, off.many).toFixed(3)}× MB/s, proxy CPU per GiB ${ratioOf(on.cpu, off.cpu).toFixed(3)}×, ping-pong p50 ${ratioOf(on.p50, off.p50).toFixed(3)}× (added p50 ${ratioOf(addedOn, addedOff).toFixed(3)}×)`
-    )
-  }
-  console.log("")
-  compare("Tracing on vs off", samples[4]!)
-  if (aa) compare("A/A: a second tracing-off proxy vs the first", samples[5]!)
   await ask({ kind: "close" })
   await Effect.runPromise(Scope.close(scope, Exit.void))
-  const spans = await Effect.runPromise(Telemetry.readSpans(telemetryDir))
-  const metricPoints = await Effect.runPromise(Telemetry.readMetrics(telemetryDir))
-  console.log(
-    `(tracing on recorded ${spans.filter((x) => x.name === "TcpProxy.connection").length} TcpProxy.connection spans and ${(metricPoints.filter((p) => p.name === "24h.proxy.bytes").reduce((n, p) => n + p.value, 0) / 2 ** 20).toFixed(0)} MiB in 24h.proxy.bytes)`
-  )
-  rmSync(telemetryDir, { recursive: true, force: true })
   naiveSink.close()
   naiveEcho.close()
   await new Promise((r) => worker.once("exit", r))
 }
 
-if (process.argv.includes("--peer")) await peer()
-else await main()
+await main()
