@@ -12,17 +12,27 @@
  * `24h.mock.http.*` metrics on every request; no request carries a `traceparent`, so no span, the default policy);
  * "tracing on, a span per request" adds `spans: "all"` (a `HttpMock.request` span for every request). Both are
  * compared with "24h HttpMock" (tracing off) round by round. Target (issue #16): ≤ 5% slower with tracing on.
+ * The peer for the span's own cost is the official OpenTelemetry SDK on the bare server ("bare node:http + OTel SDK
+ * span"): `sdk-trace-base`'s BatchSpanProcessor (1 s delay, a queue that never drops, batches of 512) into the SDK's
+ * own OTLP/JSON serializer, appended to a file like 24h's `results/traces/*.jsonl`; its cost is read against bare.
+ * A span per request costs CPU whoever records it (span, OTLP/JSON serialisation, file write), so at saturation it
+ * shows as fewer requests/s; "added" is that CPU per request, in µs.
  *
  * Target (issue): HttpMock ≥ 0.8× bare requests/s. The servers' CPU time per request (`process.cpuUsage`) is reported too: on a shared machine it is steadier than requests/s, which follows the neighbours' load.
  */
 import { spawn } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
+import { appendFileSync, mkdtempSync, rmSync } from "node:fs"
 import { createServer, type Server } from "node:http"
 import * as net from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Telemetry } from "@24h/core"
+import { SpanKind } from "@opentelemetry/api"
+import { ExportResultCode } from "@opentelemetry/core"
+import { JsonTraceSerializer } from "@opentelemetry/otlp-transformer"
+import { resourceFromAttributes } from "@opentelemetry/resources"
+import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from "@opentelemetry/sdk-trace-base"
 import { Effect, Exit, Layer, Scope } from "effect"
 import * as mockttp from "mockttp"
 import { HttpMock } from "../src/index.ts"
@@ -40,12 +50,13 @@ interface Result {
   cpuUs: number
   readonly requests: number
   readonly errors: number
+  readonly dropped: number
   readonly rps: number
   readonly p50: number
   readonly p99: number
 }
 
-const load = (url: string, seconds: number): Promise<Result> =>
+const load = (url: string, seconds: number, rate?: number): Promise<Result> =>
   new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -57,7 +68,8 @@ const load = (url: string, seconds: number): Promise<Result> =>
         url,
         String(CONNECTIONS),
         String(seconds * 1000),
-        "5000000"
+        "5000000",
+        ...(rate === undefined ? [] : [String(rate)])
       ],
       { stdio: ["ignore", "pipe", "inherit"] }
     )
@@ -108,6 +120,47 @@ const main = async () => {
   })
   const barePort = await listen(bare)
 
+  // The peer for a span per request: the official OpenTelemetry SDK on the bare server, exporting every span as
+  // OTLP/JSON into a file (its own serializer), as 24h's Telemetry.layer does.
+  const telemetryDir = mkdtempSync(join(tmpdir(), "24h-bench-httpmock-"))
+  const otelFile = join(telemetryDir, "otel-sdk.jsonl")
+  let otelSpans = 0
+  const fileExporter: SpanExporter = {
+    export: (spans, done) => {
+      otelSpans += spans.length
+      const body = JsonTraceSerializer.serializeRequest(spans)
+      if (body !== undefined) appendFileSync(otelFile, Buffer.concat([body, Buffer.from("\n")]))
+      done({ code: ExportResultCode.SUCCESS })
+    },
+    shutdown: async () => {},
+    forceFlush: async () => {}
+  }
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ "service.name": "bench" }),
+    spanProcessors: [
+      new BatchSpanProcessor(fileExporter, {
+        scheduledDelayMillis: 1000,
+        maxExportBatchSize: 512,
+        maxQueueSize: 10_000_000
+      })
+    ]
+  })
+  const otelTracer = provider.getTracer("bench")
+  const otel = createServer((req, res) => {
+    const span = otelTracer.startSpan("request", {
+      kind: SpanKind.SERVER,
+      attributes: { "http.request.method": req.method ?? "GET", "url.path": req.url ?? "/" }
+    })
+    res.on("finish", () => {
+      span.setAttribute("http.route", "/users/:id")
+      span.setAttribute("http.response.status_code", res.statusCode)
+      span.end()
+    })
+    res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": json.length })
+    res.end(json)
+  })
+  const otelPort = await listen(otel)
+
   const scope = Effect.runSync(Scope.make())
   const mock = await Effect.runPromise(
     HttpMock.make({ routes: [{ id: "user", method: "GET", path: "/users/:id", respond: { json: BODY } }] }).pipe(
@@ -116,7 +169,6 @@ const main = async () => {
   )
   // One Telemetry layer per traced mock, each flushed after its round (untimed): an exporter still writing the
   // spans of one round must not run during the next one.
-  const telemetryDir = mkdtempSync(join(tmpdir(), "24h-bench-httpmock-"))
   const tracing = (name: string) =>
     Effect.runPromise(Layer.buildWithScope(Telemetry.layer({ dir: telemetryDir, name, endpoint: null }), scope))
   const [metricsOnly, everySpan] = await Promise.all([tracing("metrics"), tracing("spans")])
@@ -128,6 +180,7 @@ const main = async () => {
     HttpMock.make({ routes, spans: "all" }).pipe(Scope.provide(scope), Effect.provide(everySpan))
   )
   const flushAfter: Record<string, () => Promise<void>> = {
+    "  … OTel SDK span per request": () => provider.forceFlush(),
     "24h HttpMock, tracing on": () => Effect.runPromise(Telemetry.flush.pipe(Effect.provide(metricsOnly))),
     "  … a span per request": () => Effect.runPromise(Telemetry.flush.pipe(Effect.provide(everySpan)))
   }
@@ -135,6 +188,7 @@ const main = async () => {
 
   const targets: Record<string, string> = {
     "bare node:http": `http://127.0.0.1:${barePort}${PATH}`,
+    "  … OTel SDK span per request": `http://127.0.0.1:${otelPort}${PATH}`,
     "24h HttpMock": `${mock.url}${PATH}`,
     "24h HttpMock, tracing on": `${mockOn.url}${PATH}`,
     "  … a span per request": `${mockSpans.url}${PATH}`,
@@ -163,6 +217,8 @@ const main = async () => {
     await mtt.stop()
     await Effect.runPromise(Scope.close(scope, Exit.void))
     await new Promise((r) => bare.close(r))
+    await provider.shutdown()
+    await new Promise((r) => otel.close(r))
   }
   const spans = await Effect.runPromise(Telemetry.readSpans(telemetryDir))
   const points = await Effect.runPromise(Telemetry.readMetrics(telemetryDir))
@@ -188,15 +244,25 @@ const main = async () => {
         `${ratio.toFixed(2)}× bare req/s  server CPU ${median(rs.map((r) => r.cpuUs)).toFixed(1)} µs/request (${cpuRatio.toFixed(2)}× bare efficiency)`
     )
   }
-  const off = rounds["24h HttpMock"]!
-  for (const name of ["24h HttpMock, tracing on", "  … a span per request"]) {
-    const rs = rounds[name]!
-    const rps = median(rs.map((r, i) => r.rps / off[i]!.rps))
-    const cpu = median(rs.map((r, i) => r.cpuUs / off[i]!.cpuUs))
+  // Each traced target against its own untraced base, round by round: 24h's against HttpMock off, the OTel SDK's
+  // against bare. "added" is the CPU a request gained, in µs: what one span costs there, export included.
+  const versus: Array<[string, string, Record<string, Array<Result>>]> = [
+    ["24h HttpMock, tracing on", "24h HttpMock", rounds],
+    ["  … a span per request", "24h HttpMock", rounds],
+    ["  … OTel SDK span per request", "bare node:http", rounds]
+  ]
+  console.log("\nTracing on vs off at saturation (medians of per-round ratios):")
+  for (const [name, baseName, table] of versus) {
+    const rs = table[name]!
+    const base = table[baseName]!
+    const rps = median(rs.map((r, i) => r.rps / base[i]!.rps))
+    const cpu = median(rs.map((r, i) => r.cpuUs / base[i]!.cpuUs))
+    const added = median(rs.map((r, i) => r.cpuUs - base[i]!.cpuUs))
     console.log(
-      `  ${name.trim()} vs off: ${rps.toFixed(3)}× req/s (${((1 - rps) * 100).toFixed(1)}% slower), ${cpu.toFixed(3)}× server CPU/request (medians of per-round ratios)`
+      `  ${name.trim().padEnd(28)} vs ${baseName.padEnd(14)} ${rps.toFixed(3)}× req/s (${((1 - rps) * 100).toFixed(1)}% slower), ${cpu.toFixed(3)}× server CPU/request (${added >= 0 ? "+" : ""}${added.toFixed(1)} µs)`
     )
   }
+  console.log(`  (the OTel SDK exported ${otelSpans.toLocaleString("en")} spans)`)
   const requestPoints = points.filter((p) => p.name === "24h.mock.http.requests").reduce((n, p) => n + p.value, 0)
   console.log(
     `  (tracing on recorded ${requestPoints.toLocaleString("en")} requests in 24h.mock.http.requests and ${spans.filter((s) => s.name === "HttpMock.request").length.toLocaleString("en")} HttpMock.request spans)`
