@@ -26,8 +26,6 @@ import { fileURLToPath } from "node:url"
 import { Effect, Exit, Scope } from "effect"
 import type { PeerRequest } from "./child/peer.ts"
 
-type Request = PeerRequest
-
 // ---------------------------------------------------------------------------------- aged: proxies in own processes
 const NAIVE_CHILD = `
 const net = require("node:net")
@@ -100,7 +98,7 @@ const serveChild = async (sinkPort: number, extra: ReadonlyArray<string>, name: 
 }
 
 const aged = async (
-  ask: <A>(m: Request) => Promise<A>,
+  ask: <A>(m: PeerRequest) => Promise<A>,
   sinkPort: number,
   mib: number,
   rounds: number
@@ -169,7 +167,7 @@ const main = async () => {
     stdio: "inherit"
   })
   children.add(worker)
-  const ask = <A>(m: Request) =>
+  const ask = <A>(m: PeerRequest) =>
     new Promise<A>((resolve) => {
       worker.once("message", (a) => resolve(a as A))
       worker.send(m)

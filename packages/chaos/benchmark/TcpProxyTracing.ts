@@ -68,9 +68,10 @@ process.on("exit", () => {
 
 const peerPath = fileURLToPath(new URL("./child/peer.ts", import.meta.url))
 const nodeArgs = ["--import", "tsx", "--conditions=@24h/source", peerPath]
-const peer = pin
-  ? spawn("taskset", ["-c", "1", process.execPath, ...nodeArgs], { stdio: ["ignore", "inherit", "inherit", "ipc"] })
-  : spawn(process.execPath, nodeArgs, { stdio: ["ignore", "inherit", "inherit", "ipc"] })
+const [command, ...commandArgs] = pin
+  ? ["taskset", "-c", "1", process.execPath, ...nodeArgs]
+  : [process.execPath, ...nodeArgs]
+const peer = spawn(command!, commandArgs, { stdio: ["ignore", "inherit", "inherit", "ipc"] })
 children.add(peer)
 const ask = <A>(m: PeerRequest) =>
   new Promise<A>((resolve) => {
